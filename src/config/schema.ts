@@ -1,0 +1,151 @@
+import { Schema } from "effect"
+
+/**
+ * The configuration file (DESIGN section 5). Every key has a default except what a venue
+ * truly needs; unknown keys are errors (the loader decodes with onExcessProperty: "error").
+ * Keys kept from the seed keep their names and meanings; new keys are documented in
+ * config/surveillance.toml.
+ */
+
+const PositiveInt = Schema.Int.pipe(Schema.positive())
+const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
+const NonNegativeNumber = Schema.Number.pipe(Schema.nonNegative())
+
+const withDefault = <A, I, R>(schema: Schema.Schema<A, I, R>, value: () => A) =>
+  Schema.optionalWith(schema, { default: value })
+
+const venueFields = (defaults: {
+  readonly ws_url: string
+  readonly rest_url: string
+  readonly clob_url: string
+  readonly max_assets_per_connection: number
+}) => ({
+  enabled: withDefault(Schema.Boolean, () => true),
+  /** WebSocket endpoint (Polymarket CLOB market channel; Kalshi trade-api/ws/v2) */
+  ws_url: withDefault(Schema.String, () => defaults.ws_url),
+  /** Discovery REST base (Polymarket Gamma; Kalshi trade-api/v2) */
+  rest_url: withDefault(Schema.String, () => defaults.rest_url),
+  /** Polymarket CLOB REST base (books); unused for Kalshi */
+  clob_url: withDefault(Schema.String, () => defaults.clob_url),
+  /** subscriptions held at once (Polymarket: token ids; Kalshi: market tickers) */
+  max_subs: withDefault(PositiveInt, () => 200),
+  /** subscriptions always on, the top by score; the rest of max_subs rotates */
+  hot_count: withDefault(NonNegativeInt, () => 40),
+  rotation_period_secs: withDefault(PositiveInt, () => 180),
+  snapshot_interval_ms_hot: withDefault(PositiveInt, () => 2000),
+  snapshot_interval_ms_warm: withDefault(PositiveInt, () => 10000),
+  subscription_churn_limit_per_minute: withDefault(PositiveInt, () => 20),
+  exclude_title_patterns: withDefault(Schema.Array(Schema.String), () => []),
+  min_hours_until_close: withDefault(NonNegativeNumber, () => 1),
+  /** Kalshi: access key id. Unused for Polymarket market data. Secret. */
+  api_key: withDefault(Schema.String, () => ""),
+  /** Kalshi: RSA private key PEM text. Secret. */
+  api_secret: withDefault(Schema.String, () => ""),
+  /** Kalshi: path to the RSA private key PEM (alternative to api_secret) */
+  private_key_path: withDefault(Schema.String, () => ""),
+  /** assets per WebSocket connection (Polymarket hard limit ~500) */
+  max_assets_per_connection: withDefault(PositiveInt, () => defaults.max_assets_per_connection),
+  /** scanner: per-request timeout */
+  request_timeout_ms: withDefault(PositiveInt, () => 15000),
+  /** scanner: retries per request on timeout, 429 and 5xx */
+  max_retries: withDefault(NonNegativeInt, () => 5),
+  /** scanner: request rate ceiling */
+  requests_per_second: withDefault(Schema.Number.pipe(Schema.positive()), () => 20)
+})
+
+export const VenueConfig = (defaults: Parameters<typeof venueFields>[0]) =>
+  Schema.Struct(venueFields(defaults)).pipe(
+    Schema.filter((v) =>
+      v.hot_count <= v.max_subs || `hot_count (${v.hot_count}) must be <= max_subs (${v.max_subs})`
+    ),
+    Schema.filter((v) =>
+      v.max_assets_per_connection <= 500 ||
+      `max_assets_per_connection (${v.max_assets_per_connection}) must be <= 500 (venue hard limit)`
+    )
+  )
+
+export const POLYMARKET_DEFAULTS = {
+  ws_url: "wss://ws-subscriptions-clob.polymarket.com/ws/market",
+  rest_url: "https://gamma-api.polymarket.com",
+  clob_url: "https://clob.polymarket.com",
+  max_assets_per_connection: 200
+} as const
+
+export const KALSHI_DEFAULTS = {
+  ws_url: "wss://api.elections.kalshi.com/trade-api/ws/v2",
+  rest_url: "https://api.elections.kalshi.com/trade-api/v2",
+  clob_url: "",
+  max_assets_per_connection: 500
+} as const
+
+const PolymarketConfig = VenueConfig(POLYMARKET_DEFAULTS)
+const KalshiConfig = VenueConfig(KALSHI_DEFAULTS)
+export type VenueConfig = typeof PolymarketConfig.Type
+
+const StorageConfig = Schema.Struct({
+  /** levels per side kept in snapshot rows */
+  top_k: withDefault(PositiveInt, () => 50),
+  flush_rows: withDefault(PositiveInt, () => 50000),
+  flush_seconds: withDefault(PositiveInt, () => 5),
+  /** must divide 60 */
+  bucket_minutes: withDefault(PositiveInt, () => 5)
+}).pipe(
+  Schema.filter((s) =>
+    60 % s.bucket_minutes === 0 || `bucket_minutes (${s.bucket_minutes}) must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)`
+  )
+)
+
+const RotationConfig = Schema.Struct({
+  enabled: withDefault(Schema.Boolean, () => true)
+})
+
+const MockConfig = Schema.Struct({
+  /** start the venue simulator in-process and point the venues at it */
+  enabled: withDefault(Schema.Boolean, () => false),
+  /** seed-compatible alias: total markets across venues when markets_per_venue is unset */
+  universe_size: withDefault(PositiveInt, () => 2000),
+  markets_per_venue: withDefault(PositiveInt, () => 1000),
+  seed: withDefault(NonNegativeInt, () => 42)
+})
+
+const CollectorConfig = Schema.Struct({
+  /** Prometheus /metrics and /healthz listen address; "" disables */
+  metrics_addr: withDefault(Schema.String, () => "127.0.0.1:9464"),
+  /** a socket with no inbound message for this long is reconnected */
+  socket_silence_ms: withDefault(PositiveInt, () => 60000),
+  /** an asset with no book for this long after (re)subscribe is resubscribed */
+  first_book_timeout_ms: withDefault(PositiveInt, () => 30000),
+  /** a subscribed asset silent this long (while its socket is alive) is resubscribed */
+  asset_silence_ms: withDefault(PositiveInt, () => 900000),
+  /** rows of a book with no message for this long are written stale; 0 = never by age */
+  stale_after_ms: withDefault(NonNegativeInt, () => 0),
+  reconnect_base_ms: withDefault(PositiveInt, () => 250),
+  reconnect_max_ms: withDefault(PositiveInt, () => 30000),
+  /** ws maxPayload bound per frame */
+  max_frame_bytes: withDefault(PositiveInt, () => 16 * 1024 * 1024),
+  /** bounded queue between snapshotter and writer, in rows */
+  writer_queue_rows: withDefault(PositiveInt, () => 200000)
+})
+
+export const AppConfig = Schema.Struct({
+  data_dir: withDefault(Schema.String, () => "data"),
+  venues: withDefault(
+    Schema.Struct({
+      polymarket: withDefault(PolymarketConfig, () => Schema.decodeSync(PolymarketConfig)({})),
+      kalshi: withDefault(KalshiConfig, () => Schema.decodeSync(KalshiConfig)({}))
+    }),
+    () => ({
+      polymarket: Schema.decodeSync(PolymarketConfig)({}),
+      kalshi: Schema.decodeSync(KalshiConfig)({})
+    })
+  ),
+  storage: withDefault(StorageConfig, () => Schema.decodeSync(StorageConfig)({})),
+  rotation: withDefault(RotationConfig, () => ({ enabled: true })),
+  mock: withDefault(MockConfig, () => Schema.decodeSync(MockConfig)({})),
+  collector: withDefault(CollectorConfig, () => Schema.decodeSync(CollectorConfig)({}))
+})
+export type AppConfig = typeof AppConfig.Type
+export type AppConfigEncoded = typeof AppConfig.Encoded
+
+/** Key paths whose values are secrets: redacted in every dump and never logged. */
+export const SECRET_KEYS = ["api_key", "api_secret"] as const
