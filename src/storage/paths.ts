@@ -1,0 +1,222 @@
+/**
+ * The Hive-partitioned data layout (DESIGN section 6). Every path below `dataDir` is built
+ * here and only here, from validated components: a venue from the closed set, a date that
+ * matches YYYY-MM-DD, an hour 00..23, a bucket start from a number. Network data (market
+ * ids, titles) never becomes a path component.
+ */
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
+
+export type Dataset = "metadata" | "orderbook_snapshots" | "trades" | "stats" | "reports/mm_viability"
+
+const DATASETS: ReadonlyArray<Dataset> = [
+  "metadata", "orderbook_snapshots", "trades", "stats", "reports/mm_viability"
+]
+
+const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
+const HOUR_RE = /^(?:[01]\d|2[0-3])$/
+const MINUTE_MS = 60_000
+const HOUR_MS = 3_600_000
+
+export class PathComponentError extends Error {
+  override readonly name = "PathComponentError"
+}
+
+export const isValidDate = (date: string): boolean => DATE_RE.test(date)
+
+export function assertVenue(venue: string): VenueId {
+  if (!(ALL_VENUES as ReadonlyArray<string>).includes(venue)) {
+    throw new PathComponentError(`invalid venue ${JSON.stringify(venue)} in data path: expected one of ${ALL_VENUES.join(", ")}`)
+  }
+  return venue as VenueId
+}
+
+export function assertDate(date: string): string {
+  if (!DATE_RE.test(date)) {
+    throw new PathComponentError(`invalid date ${JSON.stringify(date)} in data path: expected YYYY-MM-DD`)
+  }
+  return date
+}
+
+function assertDataset(dataset: string): Dataset {
+  if (!(DATASETS as ReadonlyArray<string>).includes(dataset)) {
+    throw new PathComponentError(`invalid dataset ${JSON.stringify(dataset)}: expected one of ${DATASETS.join(", ")}`)
+  }
+  return dataset as Dataset
+}
+
+function assertTimestamp(tsMs: number, what: string): number {
+  if (!Number.isFinite(tsMs) || tsMs < 0 || !Number.isInteger(tsMs)) {
+    throw new PathComponentError(`invalid ${what} ${String(tsMs)}: expected a non-negative integer epoch ms`)
+  }
+  return tsMs
+}
+
+function assertPart(part: number): number {
+  if (!Number.isInteger(part) || part < 0) {
+    throw new PathComponentError(`invalid file part ${String(part)}: expected an integer >= 0`)
+  }
+  return part
+}
+
+const pad2 = (n: number): string => (n < 10 ? "0" : "") + String(n)
+
+/** UTC calendar date of an epoch-ms instant, `YYYY-MM-DD`. */
+export function utcDate(tsMs: number): string {
+  return new Date(assertTimestamp(Math.floor(tsMs), "timestamp")).toISOString().slice(0, 10)
+}
+
+/** UTC hour of an epoch-ms instant, "00".."23". */
+export function utcHour(tsMs: number): string {
+  return pad2(new Date(assertTimestamp(Math.floor(tsMs), "timestamp")).getUTCHours())
+}
+
+/**
+ * Start (epoch ms, UTC) of the `bucketMinutes` bucket holding `tsMs`. Buckets are aligned
+ * within the UTC hour (a bucket never spans two hour partitions), so bucketMinutes should
+ * divide 60; a value that does not is still aligned to the hour start (the last bucket of
+ * the hour is shorter).
+ */
+export function bucketStart(tsMs: number, bucketMinutes: number): number {
+  if (!Number.isInteger(bucketMinutes) || bucketMinutes < 1 || bucketMinutes > 60) {
+    throw new PathComponentError(`invalid bucket_minutes ${String(bucketMinutes)}: expected an integer 1..60`)
+  }
+  const ts = assertTimestamp(Math.floor(tsMs), "timestamp")
+  const hourStart = ts - (ts % HOUR_MS)
+  const minuteInHour = Math.floor((ts - hourStart) / MINUTE_MS)
+  return hourStart + (minuteInHour - (minuteInHour % bucketMinutes)) * MINUTE_MS
+}
+
+export function datasetVenueDir(dataDir: string, dataset: Dataset, venue: VenueId): string {
+  return path.join(dataDir, assertDataset(dataset), `venue=${assertVenue(venue)}`)
+}
+
+export function datasetDayDir(dataDir: string, dataset: Dataset, venue: VenueId, date: string): string {
+  return path.join(datasetVenueDir(dataDir, dataset, venue), `date=${assertDate(date)}`)
+}
+
+export function universePath(dataDir: string, venue: VenueId, date: string): string {
+  return path.join(datasetDayDir(dataDir, "metadata", venue, date), "universe.jsonl")
+}
+
+export function statsPath(dataDir: string, venue: VenueId, date: string): string {
+  return path.join(datasetDayDir(dataDir, "stats", venue, date), "stats.parquet")
+}
+
+export function mmViabilityPath(dataDir: string, venue: VenueId, date: string): string {
+  return path.join(datasetDayDir(dataDir, "reports/mm_viability", venue, date), "mm_viability.parquet")
+}
+
+/** `{prefix}_{D}T{HH}-{mm}[-{part}].parquet`: part 0 has no suffix. */
+export function bucketFileName(prefix: "snapshots" | "trades", bucketStartMs: number, part: number): string {
+  const ts = assertTimestamp(bucketStartMs, "bucket start")
+  const d = new Date(ts)
+  const suffix = assertPart(part) === 0 ? "" : `-${part}`
+  return `${prefix}_${utcDate(ts)}T${pad2(d.getUTCHours())}-${pad2(d.getUTCMinutes())}${suffix}.parquet`
+}
+
+function bucketFilePath(dataDir: string, dataset: "orderbook_snapshots" | "trades", prefix: "snapshots" | "trades", venue: VenueId, bucketStartMs: number, part: number): string {
+  const ts = assertTimestamp(bucketStartMs, "bucket start")
+  return path.join(datasetDayDir(dataDir, dataset, venue, utcDate(ts)), `hour=${utcHour(ts)}`, bucketFileName(prefix, ts, part))
+}
+
+export function snapshotFilePath(dataDir: string, venue: VenueId, bucketStartMs: number, part: number): string {
+  return bucketFilePath(dataDir, "orderbook_snapshots", "snapshots", venue, bucketStartMs, part)
+}
+
+export function tradeFilePath(dataDir: string, venue: VenueId, bucketStartMs: number, part: number): string {
+  return bucketFilePath(dataDir, "trades", "trades", venue, bucketStartMs, part)
+}
+
+const BUCKET_FILE_RE = /^(snapshots|trades)_(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})(?:-(\d+))?\.parquet$/
+
+/** Parses a bucket file name; null for anything else (temp files included). */
+export function parseBucketFileName(name: string): { prefix: string; date: string; hour: number; minute: number; part: number } | null {
+  const m = BUCKET_FILE_RE.exec(name)
+  if (m === null) return null
+  return { prefix: m[1]!, date: m[2]!, hour: Number(m[3]), minute: Number(m[4]), part: m[5] === undefined ? 0 : Number(m[5]) }
+}
+
+/**
+ * Temp files are `<final name>.<pid>.<random>.tmp`, in the directory of the final file.
+ * Any `*.tmp` counts: a reader must never pick one up, and cleanup removes them all.
+ */
+export function isTempFile(name: string): boolean {
+  return name.endsWith(".tmp")
+}
+
+export function tempPathFor(finalPath: string): string {
+  return `${finalPath}.${process.pid}.${Math.random().toString(36).slice(2, 10) || "0"}.tmp`
+}
+
+/**
+ * The lowest part number >= `fromPart` whose file does not exist yet. A writer that starts
+ * a new flush for a bucket uses it so a file is never overwritten (a restart within the same
+ * bucket gets part 1, 2, ...). Writers still use `writeNewFile` to win races.
+ */
+export async function nextFreePart(pathForPart: (part: number) => string, fromPart = 0): Promise<number> {
+  for (let part = assertPart(fromPart); ; part++) {
+    try {
+      await fs.access(pathForPart(part))
+    } catch {
+      return part
+    }
+  }
+}
+
+async function readDirNames(dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return []
+    throw e
+  }
+}
+
+/** Dates that have a `date=` partition for (dataset, venue), ascending; invalid names ignored. */
+export async function listPartitionDates(dataDir: string, dataset: Dataset, venue: VenueId): Promise<string[]> {
+  const names = await readDirNames(datasetVenueDir(dataDir, dataset, venue))
+  const dates: string[] = []
+  for (const name of names) {
+    if (name.startsWith("date=")) {
+      const date = name.slice(5)
+      if (DATE_RE.test(date)) dates.push(date)
+    }
+  }
+  return dates.sort()
+}
+
+/**
+ * Every finished `*.parquet` of one day (all `hour=` folders and files directly in the day
+ * folder), temp files excluded, in time order: (hour, bucket minute, part), then name.
+ */
+export async function listDayFiles(dataDir: string, dataset: Dataset, venue: VenueId, date: string): Promise<string[]> {
+  const dayDir = datasetDayDir(dataDir, dataset, venue, date)
+  const found: Array<{ file: string; key: [number, number, number, string] }> = []
+  const addFiles = async (dir: string, hour: number): Promise<void> => {
+    for (const name of await readDirNames(dir)) {
+      if (!name.endsWith(".parquet") || isTempFile(name)) continue
+      const parsed = parseBucketFileName(name)
+      found.push({
+        file: path.join(dir, name),
+        key: parsed === null ? [hour, -1, 0, name] : [hour, parsed.minute, parsed.part, name]
+      })
+    }
+  }
+  for (const name of await readDirNames(dayDir)) {
+    if (name.startsWith("hour=")) {
+      const hour = name.slice(5)
+      if (HOUR_RE.test(hour)) await addFiles(path.join(dayDir, name), Number(hour))
+    }
+  }
+  await addFiles(dayDir, -1)
+  found.sort((a, b) => {
+    for (let i = 0; i < 3; i++) {
+      const d = (a.key[i] as number) - (b.key[i] as number)
+      if (d !== 0) return d
+    }
+    return a.key[3] < b.key[3] ? -1 : a.key[3] > b.key[3] ? 1 : 0
+  })
+  return found.map((f) => f.file)
+}
