@@ -56,11 +56,15 @@ const venueFields = (defaults: {
 export const VenueConfig = (defaults: Parameters<typeof venueFields>[0]) =>
   Schema.Struct(venueFields(defaults)).pipe(
     Schema.filter((v) =>
-      v.hot_count <= v.max_subs || `hot_count (${v.hot_count}) must be <= max_subs (${v.max_subs})`
+      v.hot_count <= v.max_subs ||
+      { path: ["hot_count"], message: `must be <= max_subs (${v.max_subs}) (got ${v.hot_count})` }
     ),
     Schema.filter((v) =>
       v.max_assets_per_connection <= 500 ||
-      `max_assets_per_connection (${v.max_assets_per_connection}) must be <= 500 (venue hard limit)`
+      {
+        path: ["max_assets_per_connection"],
+        message: `must be <= 500, the venue hard limit (got ${v.max_assets_per_connection})`
+      }
     )
   )
 
@@ -91,7 +95,10 @@ const StorageConfig = Schema.Struct({
   bucket_minutes: withDefault(PositiveInt, () => 5)
 }).pipe(
   Schema.filter((s) =>
-    60 % s.bucket_minutes === 0 || `bucket_minutes (${s.bucket_minutes}) must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)`
+    60 % s.bucket_minutes === 0 || {
+      path: ["bucket_minutes"],
+      message: `must divide 60: 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 (got ${s.bucket_minutes})`
+    }
   )
 )
 
