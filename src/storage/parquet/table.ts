@@ -1,0 +1,223 @@
+/**
+ * Generic row <-> Parquet codec on hyparquet-writer 0.17.0 / hyparquet 1.31.5, the base of the
+ * snapshot, trade, stats and mm_viability codecs. Facts from ../shared/STACK.md and the
+ * libraries' source:
+ * - LIST<DOUBLE> is written only with an explicit schema in the standard 3-level layout
+ *   (`col` LIST -> repeated `list` -> `element` DOUBLE); we declare every column explicitly.
+ * - INT64 values must be `bigint` when written and come back as `bigint`: in memory they are
+ *   numbers (epoch ms, counters), so we convert at this boundary and nowhere else.
+ * - Only SNAPPY is built in.
+ * - The default dictionary heuristic rejects high-cardinality doubles; forcing RLE_DICTIONARY
+ *   on size lists and id columns measured faster and about half the size (STACK.md).
+ * - NaN is an ordinary IEEE value in a DOUBLE column (statistics skip it): it round-trips as
+ *   NaN, not NULL, which is the seed convention for missing prices.
+ * Encoding is CPU-bound; the collector calls it from a worker thread (so nothing here may
+ * import Effect or other heavy modules).
+ */
+import * as fs from "node:fs/promises"
+import { parquetMetadata, parquetRead, parquetReadObjects, type SchemaElement } from "hyparquet"
+import { parquetWriteBuffer } from "hyparquet-writer"
+
+export type ColumnKind = "INT64" | "INT32" | "DOUBLE" | "STRING" | "BOOLEAN" | "LIST_DOUBLE"
+
+export interface ColumnSpec {
+  readonly name: string
+  readonly kind: ColumnKind
+  /** OPTIONAL in Parquet: null allowed. Lists are always OPTIONAL at the outer level (pyarrow's layout) but never written null. */
+  readonly nullable?: boolean
+  /** force RLE_DICTIONARY (ids, sizes); otherwise the writer's own heuristic decides */
+  readonly dictionary?: boolean
+}
+
+export type TableSpec = ReadonlyArray<ColumnSpec>
+
+/**
+ * Rows per row group. Readers stream a file row group by row group, and the writer holds one
+ * group's levels in memory: 20k rows of 20-level books is a few MB per column chunk.
+ */
+export const DEFAULT_ROW_GROUP_SIZE = 20_000
+
+export class ParquetCodecError extends Error {
+  override readonly name = "ParquetCodecError"
+}
+
+function schemaFor(spec: TableSpec): SchemaElement[] {
+  const schema: SchemaElement[] = [{ name: "root", num_children: spec.length }]
+  for (const col of spec) {
+    const repetition_type = col.nullable === true ? "OPTIONAL" : "REQUIRED"
+    switch (col.kind) {
+      case "STRING":
+        schema.push({ name: col.name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type })
+        break
+      case "LIST_DOUBLE":
+        schema.push(
+          { name: col.name, repetition_type: "OPTIONAL", converted_type: "LIST", num_children: 1 },
+          { name: "list", repetition_type: "REPEATED", num_children: 1 },
+          { name: "element", type: "DOUBLE", repetition_type: "REQUIRED" }
+        )
+        break
+      default:
+        schema.push({ name: col.name, type: col.kind, repetition_type })
+    }
+  }
+  return schema
+}
+
+const toBigInt = (value: unknown, column: string, row: number): bigint => {
+  if (typeof value === "bigint") return value
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new ParquetCodecError(`column ${column} row ${row}: INT64 value ${String(value)} is not a finite number`)
+  }
+  return BigInt(Math.trunc(value))
+}
+
+/** Transposes rows into hyparquet-writer column sources; converts INT64 numbers to bigint. */
+function columnData(spec: TableSpec, rows: ReadonlyArray<Readonly<Record<string, unknown>>>) {
+  const n = rows.length
+  return spec.map((col) => {
+    let data: unknown[] | Float64Array | BigInt64Array
+    if (col.kind === "INT64" && col.nullable !== true) {
+      const out = new BigInt64Array(n)
+      for (let i = 0; i < n; i++) out[i] = toBigInt(rows[i]![col.name], col.name, i)
+      data = out
+    } else if (col.kind === "INT64") {
+      const out = new Array<bigint | null>(n)
+      for (let i = 0; i < n; i++) {
+        const v = rows[i]![col.name]
+        out[i] = v === null || v === undefined ? null : toBigInt(v, col.name, i)
+      }
+      data = out
+    } else if (col.kind === "DOUBLE" && col.nullable !== true) {
+      const out = new Float64Array(n)
+      for (let i = 0; i < n; i++) {
+        const v = rows[i]![col.name]
+        if (typeof v !== "number") throw new ParquetCodecError(`column ${col.name} row ${i}: expected a number, got ${typeof v}`)
+        out[i] = v
+      }
+      data = out
+    } else {
+      const out = new Array<unknown>(n)
+      for (let i = 0; i < n; i++) {
+        const v = rows[i]![col.name]
+        if ((v === null || v === undefined) && col.nullable !== true && col.kind !== "LIST_DOUBLE") {
+          throw new ParquetCodecError(`column ${col.name} row ${i}: null in a non-nullable column`)
+        }
+        out[i] = v === undefined ? null : v
+      }
+      data = out
+    }
+    return col.dictionary === true
+      ? { name: col.name, data, encoding: "RLE_DICTIONARY" as const }
+      : { name: col.name, data }
+  })
+}
+
+export interface EncodeOptions {
+  readonly rowGroupSize?: number
+}
+
+/** Encodes rows (objects keyed by column name) into one Parquet file image. */
+export function encodeTable(spec: TableSpec, rows: ReadonlyArray<Readonly<Record<string, unknown>>>, opts: EncodeOptions = {}): Uint8Array {
+  const buffer = parquetWriteBuffer({
+    columnData: columnData(spec, rows) as never,
+    schema: schemaFor(spec),
+    codec: "SNAPPY",
+    rowGroupSize: opts.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE,
+    createdBy: "surveillance (hyparquet-writer 0.17.0)"
+  })
+  return new Uint8Array(buffer)
+}
+
+/** A whole local file as hyparquet's AsyncBuffer (ArrayBuffer satisfies it); our files are MBs. */
+async function loadFile(filePath: string): Promise<ArrayBuffer> {
+  const buf = await fs.readFile(filePath)
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer
+}
+
+const int64Columns = (spec: TableSpec): Set<string> =>
+  new Set(spec.filter((c) => c.kind === "INT64").map((c) => c.name))
+
+function checkColumns(spec: TableSpec, columns: ReadonlyArray<string> | undefined, filePath: string): void {
+  if (columns === undefined) return
+  for (const c of columns) {
+    if (!spec.some((s) => s.name === c)) throw new ParquetCodecError(`${filePath}: unknown column ${c}`)
+  }
+}
+
+const bigToNumber = (v: unknown): unknown => (typeof v === "bigint" ? Number(v) : v)
+
+/**
+ * Reads rows as objects, only `columns` (all when omitted). INT64 comes back as number,
+ * a NULL as null.
+ */
+export async function readTable(filePath: string, spec: TableSpec, columns?: ReadonlyArray<string>): Promise<Array<Record<string, unknown>>> {
+  checkColumns(spec, columns, filePath)
+  const file = await loadFile(filePath)
+  const wanted = columns ?? spec.map((c) => c.name)
+  const rows = (await parquetReadObjects({ file, columns: [...wanted] })) as Array<Record<string, unknown>>
+  const ints = [...int64Columns(spec)].filter((c) => wanted.includes(c))
+  const nullables = spec.filter((c) => wanted.includes(c.name) && (c.nullable === true || c.kind === "LIST_DOUBLE")).map((c) => c.name)
+  for (const row of rows) {
+    for (const c of ints) row[c] = bigToNumber(row[c])
+    for (const c of nullables) if (row[c] === undefined) row[c] = null
+  }
+  return rows
+}
+
+/**
+ * Column-oriented read, the fast path for the miner: one array per requested column, in row
+ * order across row groups. INT64 columns become Float64Array (or Array<number | null> when
+ * nullable); other columns are whatever hyparquet decodes (Float64Array for required DOUBLE,
+ * arrays of strings, arrays of number[] for lists).
+ */
+export async function readColumns(filePath: string, columns: ReadonlyArray<string>): Promise<Record<string, ArrayLike<unknown>>> {
+  const file = await loadFile(filePath)
+  const metadata = parquetMetadata(file)
+  const total = Number(metadata.num_rows)
+  // top-level columns only (list children are named list/element); required numeric ones become Float64Array
+  const topLevel = new Map<string, SchemaElement>()
+  for (let i = 1, skip = 0; i < metadata.schema.length; i++) {
+    const e = metadata.schema[i]!
+    if (skip > 0) skip--
+    else topLevel.set(e.name, e)
+    skip += e.num_children ?? 0
+  }
+  for (const c of columns) {
+    if (!topLevel.has(c)) throw new ParquetCodecError(`${filePath}: no column ${c}`)
+  }
+  const numericTypes = new Set(["INT64", "INT32", "DOUBLE", "FLOAT"])
+  const chunks = new Map<string, Array<{ start: number; data: ArrayLike<unknown> }>>()
+  for (const c of columns) chunks.set(c, [])
+  await parquetRead({
+    file,
+    metadata,
+    columns: [...columns],
+    onChunk: (chunk) => {
+      chunks.get(chunk.columnName)?.push({ start: chunk.rowStart, data: chunk.columnData as ArrayLike<unknown> })
+    }
+  })
+  const out: Record<string, ArrayLike<unknown>> = {}
+  for (const [name, parts] of chunks) {
+    parts.sort((a, b) => a.start - b.start)
+    const element = topLevel.get(name)!
+    let result: Float64Array | unknown[]
+    if (element.repetition_type === "REQUIRED" && element.type !== undefined && numericTypes.has(element.type)) {
+      result = new Float64Array(total)
+    } else {
+      result = new Array<unknown>(total)
+    }
+    for (const { start, data } of parts) {
+      const len = Math.min(data.length, total - start)
+      if (result instanceof Float64Array) {
+        for (let i = 0; i < len; i++) result[start + i] = Number(data[i] as number | bigint)
+      } else {
+        for (let i = 0; i < len; i++) {
+          const v = data[i]
+          result[start + i] = v === undefined ? null : bigToNumber(v)
+        }
+      }
+    }
+    out[name] = result
+  }
+  return out
+}
