@@ -53,7 +53,8 @@ const describeIssue = (issue: ParseResult.ParseIssue, input: unknown): { keyPath
   if (typed !== null) {
     return { keyPath, detail: `expected ${typed[1]} (got ${showValue(valueAt(input, first.path))})` }
   }
-  return { keyPath, detail: first.message.replace(/\s+/g, " ") }
+  const detail = first.message.replace(/\s+/g, " ")
+  return { keyPath, detail: detail.includes("(got ") ? detail : `${detail} (got ${showValue(valueAt(input, first.path))})` }
 }
 
 const isTable = (v: unknown): v is Record<string, unknown> =>

@@ -7,9 +7,24 @@ import { Schema } from "effect"
  * config/surveillance.toml.
  */
 
-const PositiveInt = Schema.Int.pipe(Schema.positive())
-const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
-const NonNegativeNumber = Schema.Number.pipe(Schema.nonNegative())
+/** `expected <form>` in config errors, for a wrong type as well as an out-of-range value */
+const expectedForm = (form: string) =>
+  Schema.annotations<number>({ message: () => ({ message: `expected ${form}`, override: true }) })
+const PositiveInt = Schema.Int.pipe(Schema.positive(), expectedForm("a positive integer"))
+const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative(), expectedForm("a non-negative integer"))
+const NonNegativeNumber = Schema.Number.pipe(Schema.nonNegative(), expectedForm("a non-negative number"))
+
+const isValidRegExp = (source: string): boolean => {
+  try {
+    new RegExp(source, "i")
+    return true
+  } catch {
+    return false
+  }
+}
+const TitlePattern = Schema.String.pipe(
+  Schema.filter((p) => isValidRegExp(p) || `expected a valid regular expression`)
+)
 
 const withDefault = <A, I, R>(schema: Schema.Schema<A, I, R>, value: () => A) =>
   Schema.optionalWith(schema, { default: value })
@@ -35,7 +50,8 @@ const venueFields = (defaults: {
   snapshot_interval_ms_hot: withDefault(PositiveInt, () => 2000),
   snapshot_interval_ms_warm: withDefault(PositiveInt, () => 10000),
   subscription_churn_limit_per_minute: withDefault(PositiveInt, () => 20),
-  exclude_title_patterns: withDefault(Schema.Array(Schema.String), () => []),
+  /** case-insensitive regular expressions; a market whose title matches any is not recorded */
+  exclude_title_patterns: withDefault(Schema.Array(TitlePattern), () => []),
   min_hours_until_close: withDefault(NonNegativeNumber, () => 1),
   /** Kalshi: access key id. Unused for Polymarket market data. Secret. */
   api_key: withDefault(Schema.String, () => ""),
@@ -50,7 +66,7 @@ const venueFields = (defaults: {
   /** scanner: retries per request on timeout, 429 and 5xx */
   max_retries: withDefault(NonNegativeInt, () => 5),
   /** scanner: request rate ceiling */
-  requests_per_second: withDefault(Schema.Number.pipe(Schema.positive()), () => 20)
+  requests_per_second: withDefault(Schema.Number.pipe(Schema.positive(), expectedForm("a positive number")), () => 20)
 })
 
 export const VenueConfig = (defaults: Parameters<typeof venueFields>[0]) =>
