@@ -1,0 +1,193 @@
+/**
+ * The writer's write-ahead files: rows the collector accepted but that are not yet in a
+ * Parquet file. Why: encoding Parquet costs ~1 s per 40k rows (STACK.md), so a bucket becomes
+ * one file only when it closes, minutes later; a kill -9 must lose at most `flush_seconds` of
+ * rows (DESIGN section 7), so the rows are appended here (with fsync) every `flush_seconds`.
+ * The WAL is also the hand-off to the encoder thread: the worker reads the segment from disk,
+ * so the socket thread never structured-clones tens of thousands of rows.
+ *
+ * Layout: `<dataDir>/.wal/venue=<V>/<dataset>/<bucketStartMs>-<pid>-<n>.wal`. One segment
+ * holds rows of one (venue, dataset, bucket) and at most `flush_rows` of them. The name is
+ * built only from the closed venue set, the two datasets and numbers, never from row content.
+ *
+ * Format: JSON lines, one row per line, a JSON array of the columns in SNAPSHOT_COLUMNS /
+ * TRADE_COLUMNS order. JSON has no NaN: `JSON.stringify` writes NaN (and +-Infinity) as
+ * null, and the decoder maps null back to NaN in every non-nullable number column and in the
+ * level lists (a missing price is NaN by the seed convention; infinities never occur). A
+ * crash mid-append leaves a truncated last line: it is ignored, not fatal.
+ */
+import * as fsp from "node:fs/promises"
+import * as path from "node:path"
+import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
+import type { SnapshotRow } from "../domain/SnapshotRow.js"
+import type { TradeRow } from "../domain/TradeRow.js"
+
+export type WalDataset = "orderbook_snapshots" | "trades"
+export const WAL_DATASETS: ReadonlyArray<WalDataset> = ["orderbook_snapshots", "trades"]
+
+export type WalRow<D extends WalDataset> = D extends "orderbook_snapshots" ? SnapshotRow : TradeRow
+
+export const walRootDir = (dataDir: string): string => path.join(dataDir, ".wal")
+
+export const walDatasetDir = (dataDir: string, venue: VenueId, dataset: WalDataset): string => {
+  if (!(ALL_VENUES as ReadonlyArray<string>).includes(venue)) throw new Error(`invalid venue ${JSON.stringify(venue)} for a write-ahead path`)
+  if (!WAL_DATASETS.includes(dataset)) throw new Error(`invalid dataset ${JSON.stringify(dataset)} for a write-ahead path`)
+  return path.join(walRootDir(dataDir), `venue=${venue}`, dataset)
+}
+
+export const walSegmentPath = (
+  dataDir: string, venue: VenueId, dataset: WalDataset, bucketStartMs: number, segmentId: string
+): string => {
+  if (!Number.isSafeInteger(bucketStartMs) || bucketStartMs < 0) throw new Error(`invalid bucket start ${bucketStartMs} for a write-ahead path`)
+  if (!/^[0-9a-z-]+$/.test(segmentId)) throw new Error(`invalid write-ahead segment id ${JSON.stringify(segmentId)}`)
+  return path.join(walDatasetDir(dataDir, venue, dataset), `${bucketStartMs}-${segmentId}.wal`)
+}
+
+const SEGMENT_NAME_RE = /^(\d{1,15})-[0-9a-z-]+\.wal$/
+
+export interface WalSegmentFile {
+  readonly path: string
+  readonly venue: VenueId
+  readonly dataset: WalDataset
+  readonly bucketStartMs: number
+}
+
+/** Every leftover segment under `<dataDir>/.wal` (unknown names are ignored, not touched). */
+export async function listWalSegments(dataDir: string): Promise<WalSegmentFile[]> {
+  const found: WalSegmentFile[] = []
+  for (const venue of ALL_VENUES) {
+    for (const dataset of WAL_DATASETS) {
+      const dir = walDatasetDir(dataDir, venue, dataset)
+      let names: string[]
+      try {
+        names = await fsp.readdir(dir)
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") continue
+        throw e
+      }
+      for (const name of names.sort()) {
+        const m = SEGMENT_NAME_RE.exec(name)
+        if (m === null) continue
+        found.push({ path: path.join(dir, name), venue, dataset, bucketStartMs: Number(m[1]) })
+      }
+    }
+  }
+  return found
+}
+
+/** Appends `text` to the segment and fsyncs it, so the rows survive a kill -9 or power loss. */
+export async function appendDurably(filePath: string, text: string): Promise<void> {
+  await fsp.mkdir(path.dirname(filePath), { recursive: true })
+  const handle = await fsp.open(filePath, "a")
+  try {
+    await handle.writeFile(text, "utf8")
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding (main thread, hot loop: plain code)
+
+/** Lines for rows[from, to), each terminated by "\n". */
+export function encodeSnapshotWalLines(rows: ReadonlyArray<SnapshotRow>, from: number, to: number): string {
+  let out = ""
+  for (let i = from; i < to; i++) {
+    const r = rows[i]!
+    out += JSON.stringify([
+      r.ts_recv, r.venue, r.market_id, r.outcome_id, r.seq,
+      r.best_bid_px, r.best_bid_sz, r.best_ask_px, r.best_ask_sz, r.mid, r.spread,
+      r.bid_px, r.bid_sz, r.ask_px, r.ask_sz, r.status, r.err, r.source_ts
+    ]) + "\n"
+  }
+  return out
+}
+
+export function encodeTradeWalLines(rows: ReadonlyArray<TradeRow>, from: number, to: number): string {
+  let out = ""
+  for (let i = from; i < to; i++) {
+    const r = rows[i]!
+    out += JSON.stringify([r.ts_recv, r.source_ts, r.venue, r.market_id, r.outcome_id, r.price, r.size, r.side, r.trade_id]) + "\n"
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding (worker thread)
+
+export interface WalDecodeResult<R> {
+  readonly rows: R[]
+  /** lines that were not a valid row (other than a truncated last line) */
+  readonly badLines: number
+  /** true when the last line was cut off (crash mid-append) and ignored */
+  readonly truncatedTail: boolean
+}
+
+const num = (v: unknown): number => (typeof v === "number" ? v : NaN)
+const numOrNull = (v: unknown): number | null => (typeof v === "number" ? v : null)
+const strOrNull = (v: unknown): string | null => (typeof v === "string" ? v : null)
+const numList = (v: unknown): number[] => {
+  if (!Array.isArray(v)) throw new Error("level list is not an array")
+  const out = new Array<number>(v.length)
+  for (let i = 0; i < v.length; i++) out[i] = num(v[i])
+  return out
+}
+const str = (v: unknown, what: string): string => {
+  if (typeof v !== "string") throw new Error(`${what} is not a string`)
+  return v
+}
+const venueOf = (v: unknown): VenueId => {
+  if (!(ALL_VENUES as ReadonlyArray<unknown>).includes(v)) throw new Error("unknown venue")
+  return v as VenueId
+}
+const SNAPSHOT_STATUSES: ReadonlyArray<unknown> = ["ok", "partial", "empty", "stale", "crossed"]
+
+function snapshotFromLine(a: unknown): SnapshotRow {
+  if (!Array.isArray(a) || a.length !== 18) throw new Error("not an 18-column row")
+  const tsRecv = a[0]
+  if (typeof tsRecv !== "number") throw new Error("ts_recv is not a number")
+  if (!SNAPSHOT_STATUSES.includes(a[15])) throw new Error("unknown status")
+  return {
+    ts_recv: tsRecv, venue: venueOf(a[1]), market_id: str(a[2], "market_id"), outcome_id: str(a[3], "outcome_id"),
+    seq: num(a[4]), best_bid_px: num(a[5]), best_bid_sz: num(a[6]), best_ask_px: num(a[7]), best_ask_sz: num(a[8]),
+    mid: num(a[9]), spread: num(a[10]), bid_px: numList(a[11]), bid_sz: numList(a[12]), ask_px: numList(a[13]),
+    ask_sz: numList(a[14]), status: a[15] as SnapshotRow["status"], err: strOrNull(a[16]), source_ts: numOrNull(a[17])
+  }
+}
+
+function tradeFromLine(a: unknown): TradeRow {
+  if (!Array.isArray(a) || a.length !== 9) throw new Error("not a 9-column row")
+  const tsRecv = a[0]
+  if (typeof tsRecv !== "number") throw new Error("ts_recv is not a number")
+  if (a[7] !== "buy" && a[7] !== "sell") throw new Error("unknown side")
+  return {
+    ts_recv: tsRecv, source_ts: numOrNull(a[1]), venue: venueOf(a[2]), market_id: str(a[3], "market_id"),
+    outcome_id: str(a[4], "outcome_id"), price: num(a[5]), size: num(a[6]), side: a[7], trade_id: strOrNull(a[8])
+  }
+}
+
+/** Parses one segment's text; a row per complete line. */
+export function decodeWalText<D extends WalDataset>(dataset: D, text: string): WalDecodeResult<WalRow<D>> {
+  const fromLine = (dataset === "orderbook_snapshots" ? snapshotFromLine : tradeFromLine) as (a: unknown) => WalRow<D>
+  const rows: WalRow<D>[] = []
+  let badLines = 0
+  let truncatedTail = false
+  let start = 0
+  while (start < text.length) {
+    let end = text.indexOf("\n", start)
+    const isLast = end === -1
+    if (isLast) end = text.length
+    if (end > start) {
+      try {
+        rows.push(fromLine(JSON.parse(text.slice(start, end))))
+      } catch {
+        // A last line without "\n" is an append cut short by a crash: expected, ignored.
+        if (isLast) truncatedTail = true
+        else badLines++
+      }
+    }
+    start = end + 1
+  }
+  return { rows, badLines, truncatedTail }
+}
