@@ -8,11 +8,14 @@ import { Schema } from "effect"
  */
 
 /** `expected <form>` in config errors, for a wrong type as well as an out-of-range value */
-const expectedForm = (form: string) =>
-  Schema.annotations<number>({ message: () => ({ message: `expected ${form}`, override: true }) })
-const PositiveInt = Schema.Int.pipe(Schema.positive(), expectedForm("a positive integer"))
-const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative(), expectedForm("a non-negative integer"))
-const NonNegativeNumber = Schema.Number.pipe(Schema.nonNegative(), expectedForm("a non-negative number"))
+const expectedForm = (form: string) => ({
+  message: () => ({ message: `expected ${form}`, override: true })
+})
+const PositiveInt = Schema.Int.pipe(Schema.positive()).annotations(expectedForm("a positive integer"))
+const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative()).annotations(expectedForm("a non-negative integer"))
+const NonNegativeNumber = Schema.Number.pipe(Schema.nonNegative()).annotations(
+  expectedForm("a non-negative number")
+)
 
 const isValidRegExp = (source: string): boolean => {
   try {
@@ -66,7 +69,7 @@ const venueFields = (defaults: {
   /** scanner: retries per request on timeout, 429 and 5xx */
   max_retries: withDefault(NonNegativeInt, () => 5),
   /** scanner: request rate ceiling */
-  requests_per_second: withDefault(Schema.Number.pipe(Schema.positive(), expectedForm("a positive number")), () => 20)
+  requests_per_second: withDefault(Schema.Number.pipe(Schema.positive()).annotations(expectedForm("a positive number")), () => 20)
 })
 
 export const VenueConfig = (defaults: Parameters<typeof venueFields>[0]) =>
