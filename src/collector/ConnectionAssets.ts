@@ -1,0 +1,78 @@
+import type { BookEvent } from "../domain/BookEvent.js"
+import type { SnapshotRow } from "../domain/SnapshotRow.js"
+import type { TradeRow } from "../domain/TradeRow.js"
+import type { VenueId } from "../domain/Venue.js"
+import type { DecodeStats } from "../venues/DecodeStats.js"
+import type { VenueMetrics } from "./Metrics.js"
+import type { SubscriptionSpec } from "./SubscriptionControl.js"
+
+/** What a venue connection needs of the book store (src/collector/BookStore.ts). */
+export interface BookSink {
+  apply(ev: BookEvent, recvTs: number): void
+  snapshotRow(marketId: string, outcomeId: string, tsRecv: number): SnapshotRow
+  markStale(marketId: string, reason: string): void
+  resetMarket(marketId: string, reason?: string): void
+  drop(marketId: string): void
+}
+
+/** Shared by all connections of one venue; filled in the hot path, drained by the collector. */
+export interface IngestContext {
+  readonly venue: VenueId
+  readonly books: BookSink
+  readonly metrics: VenueMetrics
+  readonly decodeStats: DecodeStats
+  /** trades decoded since the last drain (the collector hands them to the writer) */
+  readonly trades: Array<TradeRow>
+  /** warnings to log (seq gaps, venue errors); bounded, drained with the trades */
+  readonly notices: Array<string>
+  readonly firstBookTimeoutMs: number
+  readonly assetSilenceMs: number
+}
+
+export const MAX_NOTICES = 200
+
+export const notice = (ctx: IngestContext, text: string): void => {
+  if (ctx.notices.length < MAX_NOTICES) ctx.notices.push(text)
+}
+
+/** One subscription carried by a connection, with what its watchdog needs. */
+export interface AssetState {
+  spec: SubscriptionSpec
+  /** when it was last (re)subscribed on a live socket; 0 = not yet sent */
+  sinceMs: number
+  /** last data message for it; 0 = none since `sinceMs` */
+  lastMsgMs: number
+  /** a full book arrived since the last (re)subscribe */
+  gotBook: boolean
+}
+
+/**
+ * Per-asset watchdog decision.
+ * - No book within `firstBookTimeoutMs` of (re)subscribing: the venue lost the subscription
+ *   (PROTOCOLS.md: deltas stop beyond ~500 assets; silent per-asset failures) -> resubscribe.
+ * - A confirmed book with no message for `assetSilenceMs`: prediction-market books are often
+ *   quiet for many minutes (no quote changes overnight, long-dated markets), so this timeout
+ *   is long (default 15 min). A false positive costs one fresh book message; a miss would
+ *   keep writing a frozen book. Other assets on the socket keep flowing either way.
+ */
+export const assetNeedsResubscribe = (a: AssetState, nowMs: number, ctx: IngestContext): boolean => {
+  if (a.sinceMs === 0) return false
+  if (!a.gotBook) return nowMs - a.sinceMs >= ctx.firstBookTimeoutMs
+  return nowMs - Math.max(a.lastMsgMs, a.sinceMs) >= ctx.assetSilenceMs
+}
+
+/** At most this many single-asset resubscribes per watchdog pass (no subscription storms). */
+export const MAX_RESUBSCRIBES_PER_PASS = 50
+
+/** The connection-level operations the venue collector uses for sharding. */
+export interface VenueConnection {
+  readonly label: string
+  /** subscriptions carried (what max_assets_per_connection bounds) */
+  readonly size: number
+  has(key: string): boolean
+  add(specs: ReadonlyArray<SubscriptionSpec>, nowMs: number): void
+  remove(keys: ReadonlyArray<string>): void
+  updateSpec(spec: SubscriptionSpec): void
+  /** markets (not keys) this connection carries; used to route both tokens of a market together */
+  hasMarket(marketId: string): boolean
+}

@@ -1,0 +1,296 @@
+import type { KeyObject } from "node:crypto"
+import type { BookEvent } from "../../domain/BookEvent.js"
+import type { ConnectionDriver } from "../../collector/Connection.js"
+import {
+  type AssetState,
+  assetNeedsResubscribe,
+  type IngestContext,
+  MAX_RESUBSCRIBES_PER_PASS,
+  notice,
+  type VenueConnection
+} from "../../collector/ConnectionAssets.js"
+import { SidSequencer } from "../../collector/SidSequencer.js"
+import type { SubscriptionSpec } from "../../collector/SubscriptionControl.js"
+import { kalshiAuthHeaders, kalshiWsSignedPath } from "./auth.js"
+import { decodeKalshiFrame, type KalshiReply } from "./decode.js"
+
+/**
+ * Kalshi WebSocket v2, one socket (PROTOCOLS.md "WebSocket v2"):
+ * - handshake signed with RSA-PSS over `timestamp + GET + /trade-api/ws/v2` (auth.ts);
+ * - each batch of tickers is one `subscribe` command on channels orderbook_delta + trade,
+ *   answered by one `subscribed` per channel with that channel's `sid` (a "group");
+ * - removing tickers: `update_subscription` `delete_markets` on the group's sids, or
+ *   `unsubscribe` when the group empties;
+ * - every message on a sid has seq = previous + 1 (`ok`/`unsubscribed` replies consume one):
+ *   a gap on the book sid marks the group's books stale and resubscribes the group (new
+ *   sids, fresh `orderbook_snapshot`s); a gap on the trade sid only loses trades (counted);
+ * - the server pings every ~10 s; `ws` answers, so there is no text keep-alive.
+ */
+export const KALSHI_CHANNELS = ["orderbook_delta", "trade"] as const
+
+interface Group {
+  readonly tickers: Set<string>
+  bookSid: number | null
+  tradeSid: number | null
+}
+
+export interface KalshiCredentials {
+  readonly keyId: string
+  readonly privateKey: KeyObject
+}
+
+export class KalshiConnection implements ConnectionDriver, VenueConnection {
+  readonly keepAlive = null
+  private readonly assets = new Map<string, AssetState & { group: Group | null }>()
+  private readonly pending = new Map<number, Group>()
+  private readonly bySid = new Map<number, Group>()
+  private sequencer = new SidSequencer()
+  private send: ((text: string) => void) | null = null
+  private nextId = 1
+  private readonly events: Array<BookEvent> = []
+  private readonly replies: Array<KalshiReply> = []
+
+  constructor(
+    readonly label: string,
+    readonly url: string,
+    private readonly ctx: IngestContext,
+    private readonly credentials: KalshiCredentials
+  ) {}
+
+  get size(): number {
+    return this.assets.size
+  }
+  has(key: string): boolean {
+    return this.assets.has(key)
+  }
+  hasMarket(marketId: string): boolean {
+    return this.assets.has(marketId)
+  }
+  hasSubscribed(): boolean {
+    return this.send !== null && this.nextId > 1
+  }
+  isKeepAliveReply(): boolean {
+    return false
+  }
+  handshakeHeaders(nowMs: number): Record<string, string> {
+    return kalshiAuthHeaders({
+      keyId: this.credentials.keyId,
+      privateKeyPem: this.credentials.privateKey,
+      method: "GET",
+      path: kalshiWsSignedPath(this.url),
+      nowMs
+    })
+  }
+
+  private command(cmd: string, params: Record<string, unknown>): number {
+    const id = this.nextId++
+    this.send?.(JSON.stringify({ id, cmd, params }))
+    return id
+  }
+
+  private subscribeGroup(tickers: ReadonlyArray<string>, nowMs: number): void {
+    if (this.send === null || tickers.length === 0) return
+    const group: Group = { tickers: new Set(tickers), bookSid: null, tradeSid: null }
+    for (const t of tickers) {
+      const a = this.assets.get(t)
+      if (a === undefined) continue
+      a.group = group
+      a.sinceMs = nowMs
+      a.lastMsgMs = 0
+      a.gotBook = false
+    }
+    const id = this.command("subscribe", { channels: KALSHI_CHANNELS, market_tickers: tickers })
+    this.pending.set(id, group)
+  }
+
+  private groupSids(g: Group): Array<number> {
+    const sids: Array<number> = []
+    if (g.bookSid !== null) sids.push(g.bookSid)
+    if (g.tradeSid !== null) sids.push(g.tradeSid)
+    return sids
+  }
+
+  private dropGroup(g: Group): void {
+    const sids = this.groupSids(g)
+    for (const sid of sids) {
+      this.bySid.delete(sid)
+      this.sequencer.forget(sid)
+    }
+    if (sids.length > 0) this.command("unsubscribe", { sids })
+  }
+
+  /** Takes tickers out of their groups on the venue side (they stay in `assets`). */
+  private detachTickers(tickers: ReadonlyArray<string>): void {
+    const byGroup = new Map<Group, Array<string>>()
+    for (const t of tickers) {
+      const a = this.assets.get(t)
+      if (a === undefined || a.group === null) continue
+      const g = a.group
+      a.group = null
+      g.tickers.delete(t)
+      const list = byGroup.get(g)
+      if (list === undefined) byGroup.set(g, [t])
+      else list.push(t)
+    }
+    for (const [g, list] of byGroup) {
+      if (g.tickers.size === 0) {
+        this.dropGroup(g)
+        continue
+      }
+      for (const sid of this.groupSids(g)) {
+        this.command("update_subscription", { sids: [sid], market_tickers: list, action: "delete_markets" })
+      }
+    }
+  }
+
+  attach(send: (text: string) => void, nowMs: number): void {
+    this.send = send
+    this.pending.clear()
+    this.bySid.clear()
+    this.sequencer = new SidSequencer()
+    for (const [ticker, a] of this.assets) {
+      this.ctx.books.resetMarket(ticker)
+      a.group = null
+    }
+    this.subscribeGroup([...this.assets.keys()], nowMs)
+  }
+
+  detach(reason: string): void {
+    this.send = null
+    for (const [ticker, a] of this.assets) {
+      this.ctx.books.markStale(ticker, reason)
+      a.group = null
+      a.sinceMs = 0
+    }
+  }
+
+  add(specs: ReadonlyArray<SubscriptionSpec>, nowMs: number): void {
+    const fresh: Array<string> = []
+    for (const spec of specs) {
+      const existing = this.assets.get(spec.key)
+      if (existing !== undefined) {
+        existing.spec = spec
+        continue
+      }
+      this.assets.set(spec.key, { spec, sinceMs: 0, lastMsgMs: 0, gotBook: false, group: null })
+      fresh.push(spec.key)
+    }
+    this.subscribeGroup(fresh, nowMs)
+  }
+
+  updateSpec(spec: SubscriptionSpec): void {
+    const a = this.assets.get(spec.key)
+    if (a !== undefined) a.spec = spec
+  }
+
+  remove(keys: ReadonlyArray<string>): void {
+    const present = keys.filter((k) => this.assets.has(k))
+    if (this.send !== null) this.detachTickers(present)
+    for (const k of present) {
+      this.assets.delete(k)
+      this.ctx.books.drop(k)
+    }
+  }
+
+  watchAssets(nowMs: number): void {
+    if (this.send === null) return
+    const again: Array<string> = []
+    for (const [ticker, a] of this.assets) {
+      if (!assetNeedsResubscribe(a, nowMs, this.ctx)) continue
+      again.push(ticker)
+      if (again.length >= MAX_RESUBSCRIBES_PER_PASS) break
+    }
+    if (again.length === 0) return
+    this.ctx.metrics.assetResubscribes += again.length
+    this.detachTickers(again)
+    this.subscribeGroup(again, nowMs)
+  }
+
+  private onSeqGap(g: Group, sid: number, expected: number, got: number, nowMs: number): void {
+    this.ctx.metrics.seqGaps++
+    if (sid !== g.bookSid) {
+      notice(this.ctx, `${this.label}: trade seq gap on sid ${sid} (expected ${expected}, got ${got}); trades lost`)
+      return
+    }
+    this.ctx.metrics.bookResyncs++
+    notice(this.ctx, `${this.label}: seq gap on sid ${sid} (expected ${expected}, got ${got}); resubscribing ${g.tickers.size} markets`)
+    const tickers = [...g.tickers]
+    for (const t of tickers) this.ctx.books.markStale(t, `seq gap on sid ${sid}: expected ${expected}, got ${got}`)
+    g.tickers.clear()
+    this.dropGroup(g)
+    this.subscribeGroup(tickers, nowMs)
+  }
+
+  private onReply(r: KalshiReply): void {
+    if (r.type === "subscribed") {
+      if (r.id === null) return
+      const g = this.pending.get(r.id)
+      if (g === undefined) return
+      if (r.channel === "orderbook_delta") g.bookSid = r.sid
+      else if (r.channel === "trade") g.tradeSid = r.sid
+      else return
+      this.bySid.set(r.sid, g)
+      if (g.bookSid !== null && g.tradeSid !== null) this.pending.delete(r.id)
+      // every ticker left while the reply was in flight: release the sid now
+      if (g.tickers.size === 0) this.dropGroup(g)
+    } else if (r.type === "error") {
+      this.ctx.metrics.venueErrors++
+      if (r.id !== null) this.pending.delete(r.id)
+      // the tickers of a failed subscribe get no book: the first-book watchdog retries them
+      notice(this.ctx, `${this.label}: venue error on command ${r.id ?? "?"}: ${r.code ?? "?"} ${r.msg}`)
+    }
+  }
+
+  ingest(frames: ReadonlyArray<string>, from: number, to: number, recvTs: number): void {
+    const ctx = this.ctx
+    const events = this.events
+    const replies = this.replies
+    for (let i = from; i < to; i++) {
+      ctx.metrics.messagesReceived++
+      events.length = 0
+      replies.length = 0
+      decodeKalshiFrame(frames[i]!, events, replies, ctx.decodeStats)
+      for (let j = 0; j < replies.length; j++) this.onReply(replies[j]!)
+      for (let j = 0; j < events.length; j++) {
+        const ev = events[j]!
+        if (ev.kind === "snapshot" || ev.kind === "level_set" || ev.kind === "tick_size") continue
+        if (ev.sid !== undefined && ev.seq !== undefined) {
+          const g = this.bySid.get(ev.sid)
+          // frames of a sid we released (or never had) are ignored
+          if (g === undefined) continue
+          const gap = this.sequencer.observe(ev.sid, ev.seq)
+          if (gap !== null) {
+            this.onSeqGap(g, ev.sid, gap.expected, gap.got, recvTs)
+            continue
+          }
+          if (ev.kind === "seq_only" || !g.tickers.has(ev.marketId)) continue
+        } else if (ev.kind === "seq_only") continue
+        const a = this.assets.get(ev.marketId)
+        if (a === undefined) continue
+        a.lastMsgMs = recvTs
+        if (ev.kind === "trade") {
+          ctx.trades.push({
+            ts_recv: recvTs,
+            source_ts: ev.sourceTs,
+            venue: "kalshi",
+            market_id: ev.marketId,
+            outcome_id: ev.outcomeId,
+            price: ev.price,
+            size: ev.size,
+            side: ev.side,
+            trade_id: ev.tradeId
+          })
+          ctx.metrics.trades++
+          continue
+        }
+        if (ev.kind === "binary_snapshot") a.gotBook = true
+        ctx.books.apply(ev, recvTs)
+      }
+    }
+    events.length = 0
+    replies.length = 0
+    ctx.metrics.malformed = ctx.decodeStats.malformed
+    ctx.metrics.unknown = ctx.decodeStats.unknown
+    ctx.metrics.lastMalformed = ctx.decodeStats.lastMalformed
+  }
+}
