@@ -132,7 +132,7 @@ export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue:
           rejected.set(path, sig)
           continue
         }
-        if (parsed.badLines > 0) yield* Effect.logWarning(`scheduler ${venue}: universe ${path}: ${parsed.badLines} bad lines skipped`)
+        if (parsed.badLines > 0) yield* Effect.logWarning(`scheduler ${venue}: universe ${path}: ${parsed.badLines} bad lines skipped (first: ${parsed.badLineDetails[0]?.error ?? "?"})`)
         universe = { date, path, markets: parsed.markets, badLines: parsed.badLines }
         universeSig = sig
         yield* Effect.logInfo(`scheduler ${venue}: universe ${path} loaded (${parsed.markets.length} markets)`)
