@@ -89,8 +89,9 @@ export class Ladder {
 
   /**
    * Replace the whole side. `prices` are 0..1 in any order; `asAsk` stores
-   * PRICE_SCALE - units. Levels with size <= 0 or an invalid price are skipped (returned as
-   * the count of rejected levels); a repeated price keeps its last size (absolute sizes).
+   * PRICE_SCALE - units. Levels with an invalid price or size are skipped (returned as the
+   * count of rejected levels); a repeated price keeps its last size (absolute sizes), and a
+   * last size of 0 means no level.
    */
   replace(prices: ReadonlyArray<number>, sizes: ReadonlyArray<number>, asAsk: boolean): number {
     const n = Math.min(prices.length, sizes.length)
@@ -112,7 +113,8 @@ export class Ladder {
         rejected++
         continue
       }
-      if (size === 0) continue
+      // a size-0 level is kept until after dedupe (it may cancel an earlier duplicate)
+      if (size === 0) sorted = false
       const key = asAsk ? PRICE_SCALE - units : units
       if (m > 0 && key <= keys[m - 1]!) sorted = false
       keys[m] = key
@@ -146,6 +148,16 @@ export class Ladder {
         m++
       }
     }
+    // drop levels whose last size is 0
+    let w = 0
+    for (let j = 0; j < m; j++) {
+      if (s2[j]! > 0) {
+        k2[w] = k2[j]!
+        s2[w] = s2[j]!
+        w++
+      }
+    }
+    m = w
     this.keys = k2
     this.sizes = s2
     this.count = m
