@@ -1,0 +1,137 @@
+/**
+ * Mine one (venue, date): read its snapshot and trade files one at a time, in time order, with
+ * column projection, into the per-key accumulators (and optionally the mm-viability engine).
+ * Memory: one decoded file plus the accumulators. A file that cannot be read (truncated,
+ * not Parquet, missing columns) is skipped with one warning naming it.
+ */
+import { Data, Effect } from "effect"
+import type { StatsRow } from "../domain/StatsRow.js"
+import type { VenueId } from "../domain/Venue.js"
+import { readColumns } from "../storage/parquet/table.js"
+import { datasetDayDir } from "../storage/paths.js"
+import { isTwoSided } from "./accumulate.js"
+import { type DayInput, listDayInputs } from "./files.js"
+import type { MmViabilityEngine } from "./mmViability.js"
+import {
+  type ColumnBatch,
+  numberColumn,
+  SNAPSHOT_LEVEL_COLUMNS,
+  SNAPSHOT_SCALAR_COLUMNS,
+  StatsAccumulator,
+  stringColumn,
+  TRADE_COLUMNS_USED
+} from "./stats.js"
+
+/** No file of the day could be read (or there were none): the run has nothing to say. */
+export class NothingReadableError extends Data.TaggedError("NothingReadableError")<{
+  readonly venue: string
+  readonly date: string
+  readonly message: string
+}> {}
+
+export interface MineDayOptions {
+  readonly dataDir: string
+  readonly venue: VenueId
+  readonly date: string
+  /** the venue's snapshot_interval_ms_warm: gaps up to 3x are observed time */
+  readonly warmIntervalMs: number
+  /** read the level lists for avg_depth_top3/top10/avg_notional_top3 (the slow columns) */
+  readonly withLevels: boolean
+  readonly mmEngine?: MmViabilityEngine
+  /** one line per skipped file */
+  readonly warn: (line: string) => Effect.Effect<void>
+  /** called after each file */
+  readonly progress?: (done: number, total: number) => Effect.Effect<void>
+}
+
+export interface MineDayResult {
+  readonly stats: Array<StatsRow>
+  readonly filesRead: number
+  readonly filesSkipped: Array<string>
+  readonly snapshotRows: number
+  readonly tradeRows: number
+}
+
+const feedMmSnapshots = (engine: MmViabilityEngine, batch: ColumnBatch): void => {
+  const ts = numberColumn(batch.ts_recv, "ts_recv")
+  const marketIds = stringColumn(batch.market_id, "market_id")
+  const outcomeIds = stringColumn(batch.outcome_id, "outcome_id")
+  const status = stringColumn(batch.status, "status")
+  const spread = numberColumn(batch.spread, "spread")
+  const mid = numberColumn(batch.mid, "mid")
+  for (let i = 0; i < ts.length; i++) {
+    if (isTwoSided(status[i]!, spread[i]!, mid[i]!)) engine.addMid(marketIds[i]!, outcomeIds[i]!, ts[i]!, mid[i]!)
+  }
+}
+
+const feedMmTrades = (engine: MmViabilityEngine, batch: ColumnBatch): void => {
+  const ts = numberColumn(batch.ts_recv, "ts_recv")
+  const marketIds = stringColumn(batch.market_id, "market_id")
+  const outcomeIds = stringColumn(batch.outcome_id, "outcome_id")
+  const price = numberColumn(batch.price, "price")
+  const side = stringColumn(batch.side, "side")
+  for (let i = 0; i < ts.length; i++) engine.addTrade(marketIds[i]!, outcomeIds[i]!, ts[i]!, price[i]!, side[i]!)
+}
+
+const readInput = (input: DayInput, withLevels: boolean): Effect.Effect<ColumnBatch, Error> =>
+  Effect.tryPromise({
+    try: () =>
+      readColumns(
+        input.path,
+        input.kind === "trades"
+          ? TRADE_COLUMNS_USED
+          : withLevels ? [...SNAPSHOT_SCALAR_COLUMNS, ...SNAPSHOT_LEVEL_COLUMNS] : SNAPSHOT_SCALAR_COLUMNS
+      ),
+    catch: (e) => (e instanceof Error ? e : new Error(String(e)))
+  })
+
+export const mineDay = (opts: MineDayOptions): Effect.Effect<MineDayResult, NothingReadableError> =>
+  Effect.gen(function*() {
+    const inputs = yield* Effect.promise(() => listDayInputs(opts.dataDir, opts.venue, opts.date))
+    const stats = new StatsAccumulator({ maxObservedGapMs: 3 * opts.warmIntervalMs })
+    const skipped: Array<string> = []
+    let filesRead = 0
+    let snapshotRows = 0
+    let tradeRows = 0
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!
+      opts.mmEngine?.advance(input.bucketStartMs)
+      const batch = yield* readInput(input, opts.withLevels).pipe(Effect.either)
+      const consumed = batch._tag === "Left"
+        ? batch
+        : yield* Effect.try({
+          // a file with a missing column fails here, before any row reaches an accumulator
+          try: () => {
+            if (input.kind === "trades") {
+              for (const c of TRADE_COLUMNS_USED) if (batch.right[c] === undefined) throw new Error(`column ${c} is missing`)
+              tradeRows += stats.ingestTrades(batch.right)
+              if (opts.mmEngine !== undefined) feedMmTrades(opts.mmEngine, batch.right)
+            } else {
+              for (const c of SNAPSHOT_SCALAR_COLUMNS) if (batch.right[c] === undefined) throw new Error(`column ${c} is missing`)
+              snapshotRows += stats.ingestSnapshots(batch.right)
+              if (opts.mmEngine !== undefined) feedMmSnapshots(opts.mmEngine, batch.right)
+            }
+          },
+          catch: (e) => (e instanceof Error ? e : new Error(String(e)))
+        }).pipe(Effect.either)
+      if (consumed._tag === "Left") {
+        skipped.push(input.path)
+        yield* opts.warn(`mine: skipping unreadable file ${input.path}: ${consumed.left.message.split("\n")[0]}`)
+      } else {
+        filesRead++
+      }
+      if (opts.progress !== undefined) yield* opts.progress(i + 1, inputs.length)
+    }
+    opts.mmEngine?.finish()
+    if (filesRead === 0) {
+      const where = datasetDayDir(opts.dataDir, "orderbook_snapshots", opts.venue, opts.date)
+      return yield* new NothingReadableError({
+        venue: opts.venue,
+        date: opts.date,
+        message: inputs.length === 0
+          ? `no snapshot or trade files for ${opts.venue} ${opts.date} (looked under ${where} and the trades folder)`
+          : `none of the ${inputs.length} files for ${opts.venue} ${opts.date} could be read`
+      })
+    }
+    return { stats: stats.finalize(opts.venue, opts.date), filesRead, filesSkipped: skipped, snapshotRows, tradeRows }
+  })

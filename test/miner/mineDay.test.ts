@@ -1,0 +1,152 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { DuckDBInstance } from "@duckdb/node-api"
+import { it } from "@effect/vitest"
+import { Effect } from "effect"
+import { beforeAll, describe, expect } from "vitest"
+import type { StatsRow } from "../../src/domain/StatsRow.js"
+import { mineDay } from "../../src/miner/mineDay.js"
+import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
+import { writeSyntheticDay } from "../support/syntheticDay.js"
+
+const DATE = "2026-01-14"
+const WARM_MS = 10_000
+
+async function duckdb(sql: string): Promise<Array<Array<unknown>>> {
+  const instance = await DuckDBInstance.create(":memory:")
+  const conn = await instance.connect()
+  try {
+    return (await conn.runAndReadAll(sql)).getRows() as Array<Array<unknown>>
+  } finally {
+    conn.closeSync()
+    instance.closeSync()
+  }
+}
+
+const sqlList = (files: ReadonlyArray<string>) => `[${files.map((f) => `'${f}'`).join(", ")}]`
+
+let dataDir = ""
+let day: ReturnType<typeof writeSyntheticDay>
+
+beforeAll(() => {
+  dataDir = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "miner-day-"))
+  // 6 markets x 2 outcomes, a snapshot every 7 s for 2 hours, 20 levels, 8% bad rows
+  day = writeSyntheticDay({
+    dataDir, venue: "polymarket", date: DATE, markets: 6, intervalMs: 7000, levels: 20, hours: 2,
+    badRowRate: 0.08, tradeRate: 0.1, seed: 11
+  })
+})
+
+const collectWarnings = () => {
+  const warnings: Array<string> = []
+  return { warnings, warn: (line: string) => Effect.sync(() => void warnings.push(line)) }
+}
+
+describe("mineDay", () => {
+  it.effect("agrees with an independent DuckDB recomputation within 1e-9", () =>
+    Effect.gen(function*() {
+      const { warn, warnings } = collectWarnings()
+      const result = yield* mineDay({ dataDir, venue: "polymarket", date: DATE, warmIntervalMs: WARM_MS, withLevels: true, warn })
+      expect(warnings).toEqual([])
+      expect(result.snapshotRows).toBe(day.snapshotRows)
+      expect(result.tradeRows).toBe(day.tradeRows)
+      expect(result.stats.length).toBe(12)
+      const statsFile = path.join(dataDir, "stats.parquet")
+      fs.writeFileSync(statsFile, encodeStatsRows(result.stats))
+
+      const twoSided = "status = 'ok' and isfinite(spread) and spread > 0 and isfinite(mid)"
+      const reference = yield* Effect.promise(() => duckdb(`
+        with s as (
+          select *, seq - lag(seq) over (partition by market_id, outcome_id order by ts_recv) as seq_inc
+          from read_parquet(${sqlList(day.snapshotFiles)})
+        ),
+        q as (
+          select market_id, outcome_id,
+            avg(spread) filter (where ${twoSided}) as avg_spread,
+            median(spread) filter (where ${twoSided}) as median_spread,
+            avg(best_bid_sz + best_ask_sz) filter (where status <> 'stale') as avg_depth,
+            avg(coalesce(list_sum(bid_sz[1:3]), 0) + coalesce(list_sum(ask_sz[1:3]), 0)) filter (where status <> 'stale') as avg_depth_top3,
+            (count(*) filter (where ${twoSided}))::DOUBLE / count(*) as two_sided_frac,
+            sum(greatest(seq_inc, 0))::BIGINT as update_count
+          from s group by market_id, outcome_id
+        ),
+        t as (
+          select market_id, outcome_id, sum(size) as trade_volume
+          from read_parquet(${sqlList(day.tradeFiles)}) where size > 0 and isfinite(price)
+          group by market_id, outcome_id
+        )
+        select q.market_id, q.outcome_id, q.avg_spread, q.median_spread, q.avg_depth, q.avg_depth_top3,
+               q.two_sided_frac, q.update_count, coalesce(t.trade_volume, 0)
+        from q left join t using (market_id, outcome_id) order by q.market_id, q.outcome_id`))
+      const ours = yield* Effect.promise(() => duckdb(`
+        select market_id, outcome_id, avg_spread, median_spread, avg_depth, avg_depth_top3, two_sided_frac,
+               update_count, trade_volume
+        from read_parquet('${statsFile}') order by market_id, outcome_id`))
+      expect(ours.length).toBe(reference.length)
+      for (let r = 0; r < reference.length; r++) {
+        const ref = reference[r]!
+        const got = ours[r]!
+        expect(got.slice(0, 2)).toEqual(ref.slice(0, 2))
+        for (let c = 2; c < ref.length; c++) {
+          const a = Number(got[c])
+          const b = Number(ref[c])
+          expect(Number.isFinite(a), `${String(ref[0])}/${String(ref[1])} column ${c}`).toBe(true)
+          expect(Math.abs(a - b), `${String(ref[0])}/${String(ref[1])} column ${c}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9)
+        }
+      }
+      // the synthetic day does contain the rows that must not leak
+      const bad = yield* Effect.promise(() => duckdb(
+        `select count(*) filter (where status <> 'ok')::INTEGER, count(*) filter (where isnan(spread))::INTEGER from read_parquet(${sqlList(day.snapshotFiles)})`
+      ))
+      expect(Number(bad[0]![0])).toBeGreaterThan(50)
+      expect(Number(bad[0]![1])).toBeGreaterThan(10)
+    }))
+
+  it.effect("skips a truncated file and a non-Parquet file with one warning each; ignores temp files", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "miner-bad-"))
+      const small = writeSyntheticDay({ dataDir: dir, venue: "kalshi", date: DATE, markets: 2, intervalMs: 10_000, levels: 5, hours: 1, seed: 3 })
+      const truncated = small.snapshotFiles[3]!
+      const bytes = fs.readFileSync(truncated)
+      fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)))
+      const garbage = path.join(path.dirname(small.snapshotFiles[5]!), "snapshots_2026-01-14T00-25-1.parquet")
+      fs.writeFileSync(garbage, "not parquet at all")
+      fs.writeFileSync(`${small.snapshotFiles[6]!}.123.abc.tmp`, bytes.subarray(0, 100))
+      const { warn, warnings } = collectWarnings()
+      const result = yield* mineDay({ dataDir: dir, venue: "kalshi", date: DATE, warmIntervalMs: WARM_MS, withLevels: true, warn })
+      expect(warnings.length).toBe(2)
+      expect(warnings[0]).toContain(truncated)
+      expect(warnings[1]).toContain(garbage)
+      expect(result.filesSkipped).toEqual([truncated, garbage])
+      expect(result.filesRead).toBe(small.snapshotFiles.length - 1 + small.tradeFiles.length)
+      const perFile = small.snapshotRows / small.snapshotFiles.length
+      expect(result.snapshotRows).toBeGreaterThan(small.snapshotRows - 2 * perFile)
+    }))
+
+  it.effect("fails with NothingReadableError when no file can be read", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "miner-none-"))
+      const { warn } = collectWarnings()
+      const empty = yield* mineDay({ dataDir: dir, venue: "kalshi", date: DATE, warmIntervalMs: WARM_MS, withLevels: false, warn }).pipe(Effect.flip)
+      expect(empty._tag).toBe("NothingReadableError")
+      expect(empty.message).toContain("no snapshot or trade files for kalshi 2026-01-14")
+      const file = path.join(dir, "orderbook_snapshots/venue=kalshi/date=2026-01-14/hour=00/snapshots_2026-01-14T00-00.parquet")
+      fs.mkdirSync(path.dirname(file), { recursive: true })
+      fs.writeFileSync(file, "PAR1 broken")
+      const broken = yield* mineDay({ dataDir: dir, venue: "kalshi", date: DATE, warmIntervalMs: WARM_MS, withLevels: false, warn }).pipe(Effect.flip)
+      expect(broken.message).toContain("none of the 1 files")
+    }))
+
+  it.effect("without level lists the scalar stats are identical and list stats are NaN", () =>
+    Effect.gen(function*() {
+      const { warn } = collectWarnings()
+      const withLists = yield* mineDay({ dataDir, venue: "polymarket", date: DATE, warmIntervalMs: WARM_MS, withLevels: true, warn })
+      const scalarOnly = yield* mineDay({ dataDir, venue: "polymarket", date: DATE, warmIntervalMs: WARM_MS, withLevels: false, warn })
+      const strip = (r: StatsRow) => {
+        const { avg_depth_top3: _a, avg_depth_top10: _b, avg_notional_top3: _c, score: _d, ...rest } = r
+        return rest
+      }
+      expect(scalarOnly.stats.map(strip)).toEqual(withLists.stats.map(strip))
+      expect(scalarOnly.stats.every((r) => Number.isNaN(r.avg_depth_top3))).toBe(true)
+    }))
+})
