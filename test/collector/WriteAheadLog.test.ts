@@ -9,7 +9,7 @@ import { snapshotRow, tmpDataDir, tradeRow } from "./WriterTestRows.js"
 describe("WriteAheadLog", () => {
   it("round-trips snapshot rows, NaN prices and null fields included", () => {
     const rows = [snapshotRow(1_700_000_000_000, 1, { levels: 20 }), snapshotRow(1_700_000_000_001, 3, { levels: 0 })]
-    rows[0]!.bid_px[2] = NaN
+    rows[0] = { ...rows[0]!, bid_px: rows[0]!.bid_px.map((p, i) => (i === 2 ? NaN : p)) }
     const text = encodeSnapshotWalLines(rows, 0, rows.length)
     expect(text.split("\n")).toHaveLength(3)
     const decoded = decodeWalText("orderbook_snapshots", text)

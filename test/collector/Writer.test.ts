@@ -1,0 +1,199 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { it } from "@effect/vitest"
+import { Context, Duration, Effect, Fiber, Layer, TestClock } from "effect"
+import { describe, expect } from "vitest"
+import { SnapshotWriter, SnapshotWriterLive, type SnapshotWriterOptions, type WriterStats } from "../../src/collector/Writer.js"
+import { encodeSnapshotRows, readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
+import { readTradeFile } from "../../src/storage/parquet/trades.js"
+import { snapshotFilePath } from "../../src/storage/paths.js"
+import { duckdb, parquetFiles, snapshotRow, tmpDataDir, tradeRow, walFiles } from "./WriterTestRows.js"
+
+const T0 = Date.UTC(2026, 0, 15, 10, 0, 30) // bucket 10:00-10:05 with bucket_minutes = 5
+const BUCKET_10_00 = Date.UTC(2026, 0, 15, 10, 0, 0)
+
+const options = (dataDir: string, over: Partial<SnapshotWriterOptions["storage"]> & { queueRows?: number } = {}): SnapshotWriterOptions => ({
+  dataDir,
+  storage: { flush_rows: over.flush_rows ?? 50_000, flush_seconds: over.flush_seconds ?? 5, bucket_minutes: over.bucket_minutes ?? 5 },
+  queueRows: over.queueRows ?? 10_000,
+  closeGraceMs: 10_000
+})
+
+/** The writer as a scoped resource of the test. */
+const startWriter = (opts: SnapshotWriterOptions) =>
+  Layer.build(SnapshotWriterLive(opts)).pipe(Effect.map((ctx) => Context.get(ctx, SnapshotWriter)))
+
+/** Real-time wait (the writer does real file I/O and a worker thread; TestClock only drives its timers). */
+const realSleep = (ms: number) => Effect.promise(() => new Promise<void>((r) => setTimeout(r, ms)))
+
+const eventually = (writer: Context.Tag.Service<SnapshotWriter>, pred: (s: WriterStats) => boolean, what: string) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 600; i++) {
+      const s = yield* writer.stats
+      if (pred(s)) return s
+      yield* realSleep(25)
+    }
+    return yield* Effect.dieMessage(`timed out waiting for: ${what}; stats ${JSON.stringify(yield* writer.stats)}`)
+  })
+
+const walLines = (dataDir: string): number =>
+  walFiles(dataDir).reduce((n, f) => n + fs.readFileSync(path.join(dataDir, ".wal", f), "utf8").split("\n").filter((l) => l.length > 0).length, 0)
+
+const SNAP_GLOB = (dataDir: string) =>
+  `read_parquet('${dataDir}/orderbook_snapshots/venue=*/date=*/hour=*/*.parquet', hive_partitioning=true, hive_types={'hour': INTEGER})`
+
+describe("SnapshotWriter", () => {
+  it.scoped("appends accepted rows to the write-ahead file every flush_seconds, and writes one file when the bucket closes", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("cadence")
+      yield* TestClock.setTime(T0)
+      const writer = yield* startWriter(options(dataDir))
+      const rows = Array.from({ length: 15 }, (_, i) => snapshotRow(T0 + i * 1000, i, { levels: 20 }))
+
+      yield* writer.writeSnapshots(rows.slice(0, 10))
+      yield* realSleep(150)
+      expect((yield* writer.stats).walAppends).toBe(0)
+      expect(walFiles(dataDir)).toEqual([])
+      yield* TestClock.adjust(Duration.seconds(3))
+      expect((yield* writer.stats).oldestUnflushedAgeMs).toBe(3000)
+
+      yield* TestClock.adjust(Duration.seconds(2)) // first tick at T0 + 5 s
+      const afterFirst = yield* eventually(writer, (s) => s.walAppends === 1, "first write-ahead append")
+      expect(walLines(dataDir)).toBe(10)
+      expect(afterFirst).toMatchObject({ rowsAccepted: 10, rowsInMemory: 0, rowsBuffered: 10, rowsWritten: 0, oldestUnflushedAgeMs: 0 })
+      expect(afterFirst.lastFlushAtMs).toBe(T0 + 5000)
+
+      yield* writer.writeSnapshots(rows.slice(10))
+      yield* TestClock.adjust(Duration.seconds(4))
+      yield* realSleep(150)
+      expect((yield* writer.stats).walAppends).toBe(1)
+      yield* TestClock.adjust(Duration.seconds(1))
+      yield* eventually(writer, (s) => s.walAppends === 2, "second append")
+      expect(walLines(dataDir)).toBe(15)
+      expect(parquetFiles(dataDir)).toEqual([])
+
+      // bucket end 10:05:00 + 10 s grace = 10:05:10 = T0 + 280 s, a tick instant
+      yield* TestClock.adjust(Duration.seconds(270 - 1))
+      yield* realSleep(150)
+      expect(parquetFiles(dataDir)).toEqual([])
+      yield* TestClock.adjust(Duration.seconds(1))
+      const done = yield* eventually(writer, (s) => s.filesWritten === 1, "bucket file")
+      expect(done).toMatchObject({ rowsWritten: 15, rowsBuffered: 0, filesWritten: 1 })
+      expect(parquetFiles(dataDir)).toEqual(["orderbook_snapshots/venue=polymarket/date=2026-01-15/hour=10/snapshots_2026-01-15T10-00.parquet"])
+      expect(walFiles(dataDir)).toEqual([])
+
+      const back = yield* Effect.promise(() => readSnapshotFile(snapshotFilePath(dataDir, "polymarket", BUCKET_10_00, 0)))
+      expect(back).toEqual(rows)
+      const duck = yield* Effect.promise(() => duckdb(
+        `select count(*)::INTEGER, sum(len(bid_px))::INTEGER, min(hour), count(source_ts)::INTEGER from ${SNAP_GLOB(dataDir)}`
+      ))
+      expect(duck).toEqual([[15, 15 * 20, 10, rows.filter((r) => r.source_ts !== null).length]])
+    }))
+
+  it.scoped("splits a bucket at flush_rows into parts and never overwrites an existing part", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("parts")
+      yield* TestClock.setTime(T0)
+      const existing = snapshotFilePath(dataDir, "polymarket", BUCKET_10_00, 1)
+      fs.mkdirSync(path.dirname(existing), { recursive: true })
+      const existingBytes = encodeSnapshotRows([snapshotRow(T0, 999)])
+      fs.writeFileSync(existing, existingBytes)
+
+      const writer = yield* startWriter(options(dataDir, { flush_rows: 100 }))
+      const rows = Array.from({ length: 250 }, (_, i) => snapshotRow(T0 + i, i))
+      yield* writer.writeSnapshots(rows)
+      // two full segments are written without waiting for a tick
+      yield* eventually(writer, (s) => s.filesWritten === 2, "two flush_rows parts")
+      yield* TestClock.adjust(Duration.seconds(280))
+      yield* eventually(writer, (s) => s.filesWritten === 3, "closing part")
+
+      const names = parquetFiles(dataDir).map((f) => path.basename(f))
+      expect(names).toEqual([
+        "snapshots_2026-01-15T10-00-1.parquet", "snapshots_2026-01-15T10-00-2.parquet",
+        "snapshots_2026-01-15T10-00-3.parquet", "snapshots_2026-01-15T10-00.parquet"
+      ])
+      expect(new Uint8Array(fs.readFileSync(existing))).toEqual(existingBytes)
+      const counts = yield* Effect.promise(() => duckdb(
+        `select regexp_extract(filename, '[^/]*$') f, count(*)::INTEGER, min(seq)::INTEGER, max(seq)::INTEGER from read_parquet('${dataDir}/orderbook_snapshots/*/*/*/*.parquet', filename=true) group by f order by f`
+      ))
+      expect(counts).toEqual([
+        ["snapshots_2026-01-15T10-00-1.parquet", 1, 999, 999],
+        ["snapshots_2026-01-15T10-00-2.parquet", 100, 100, 199],
+        ["snapshots_2026-01-15T10-00-3.parquet", 50, 200, 249],
+        ["snapshots_2026-01-15T10-00.parquet", 100, 0, 99]
+      ])
+    }))
+
+  it.scoped("writes rows that arrive after their bucket was written as the next part", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("late")
+      yield* TestClock.setTime(T0)
+      const writer = yield* startWriter(options(dataDir))
+      yield* writer.writeSnapshots([snapshotRow(T0, 1), snapshotRow(T0 + 1, 2)])
+      yield* TestClock.adjust(Duration.seconds(280))
+      yield* eventually(writer, (s) => s.filesWritten === 1, "bucket file")
+      yield* writer.writeSnapshots([snapshotRow(T0 + 2, 3)]) // late: its bucket closed 10 s ago
+      yield* TestClock.adjust(Duration.seconds(5))
+      yield* eventually(writer, (s) => s.filesWritten === 2, "late part")
+      expect(parquetFiles(dataDir).map((f) => path.basename(f))).toEqual([
+        "snapshots_2026-01-15T10-00-1.parquet", "snapshots_2026-01-15T10-00.parquet"
+      ])
+      const late = yield* Effect.promise(() => readSnapshotFile(snapshotFilePath(dataDir, "polymarket", BUCKET_10_00, 1), ["seq"]))
+      expect(late).toEqual([{ seq: 3 }])
+    }))
+
+  it.scoped("routes by venue, dataset and UTC bucket, and flushNow writes every open bucket", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("route")
+      yield* TestClock.setTime(T0)
+      const writer = yield* startWriter(options(dataDir))
+      const b2 = Date.UTC(2026, 0, 15, 23, 58, 0) // 23:55 bucket
+      const b3 = Date.UTC(2026, 0, 16, 0, 1, 0) // next day, 00:00 bucket
+      yield* writer.writeSnapshots([snapshotRow(T0, 1), snapshotRow(b2, 2), snapshotRow(b3, 3), snapshotRow(T0, 4, { venue: "kalshi" })])
+      yield* writer.writeTrades([tradeRow(T0, 1), tradeRow(T0 + 200_000, 2), tradeRow(b3, 3, "polymarket")])
+      yield* writer.flushNow
+      const s = yield* writer.stats
+      expect(s).toMatchObject({ rowsAccepted: 7, rowsWritten: 7, filesWritten: 6, rowsBuffered: 0 })
+      expect(parquetFiles(dataDir)).toEqual([
+        "orderbook_snapshots/venue=kalshi/date=2026-01-15/hour=10/snapshots_2026-01-15T10-00.parquet",
+        "orderbook_snapshots/venue=polymarket/date=2026-01-15/hour=10/snapshots_2026-01-15T10-00.parquet",
+        "orderbook_snapshots/venue=polymarket/date=2026-01-15/hour=23/snapshots_2026-01-15T23-55.parquet",
+        "orderbook_snapshots/venue=polymarket/date=2026-01-16/hour=00/snapshots_2026-01-16T00-00.parquet",
+        "trades/venue=kalshi/date=2026-01-15/hour=10/trades_2026-01-15T10-00.parquet",
+        "trades/venue=polymarket/date=2026-01-16/hour=00/trades_2026-01-16T00-00.parquet"
+      ])
+      const trades = yield* Effect.promise(() => readTradeFile(path.join(dataDir, "trades/venue=kalshi/date=2026-01-15/hour=10/trades_2026-01-15T10-00.parquet")))
+      expect(trades).toEqual([tradeRow(T0, 1), tradeRow(T0 + 200_000, 2)])
+      expect(walFiles(dataDir)).toEqual([])
+    }))
+
+  it.scoped("drops rows whose ts_recv cannot name a bucket, and counts them", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("reject")
+      const writer = yield* startWriter(options(dataDir))
+      yield* writer.writeSnapshots([snapshotRow(NaN, 1), snapshotRow(T0, 2), snapshotRow(-1, 3)])
+      yield* writer.flushNow
+      expect(yield* writer.stats).toMatchObject({ rowsAccepted: 1, rowsRejected: 2, rowsWritten: 1 })
+    }))
+
+  it.scoped("shutdown (scope close) writes every buffered row to Parquet and removes the write-ahead files", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("shutdown")
+      yield* TestClock.setTime(T0)
+      const rows = Array.from({ length: 1200 }, (_, i) => snapshotRow(T0 + i * 400, i, { levels: 5 })) // spans two buckets
+      yield* Effect.scoped(Effect.gen(function*() {
+        const writer = yield* startWriter(options(dataDir))
+        yield* writer.writeSnapshots(rows.slice(0, 700))
+        yield* TestClock.adjust(Duration.seconds(5))
+        yield* eventually(writer, (s) => s.walAppends >= 1, "an append")
+        yield* writer.writeSnapshots(rows.slice(700)) // only in memory at shutdown
+        expect((yield* writer.stats).rowsInMemory).toBe(500)
+      }))
+      expect(walFiles(dataDir)).toEqual([])
+      const duck = yield* Effect.promise(() => duckdb(`select count(*)::INTEGER, count(distinct seq)::INTEGER from ${SNAP_GLOB(dataDir)}`))
+      expect(duck).toEqual([[1200, 1200]])
+      expect(parquetFiles(dataDir).map((f) => path.basename(f))).toEqual([
+        "snapshots_2026-01-15T10-00.parquet", "snapshots_2026-01-15T10-05.parquet"
+      ])
+    }))
+})
