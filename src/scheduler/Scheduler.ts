@@ -118,6 +118,8 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never> =>
           if (advanced.newPass) covered = new Set(advanced.passed)
         }
         target = computeTarget(ranking.ranked, { hotCount: vc.hot_count, maxSubs: vc.max_subs }, cursor)
+        if (target.cursor.pass !== cursor.pass) covered = new Set()
+        cursor = target.cursor
         groups = targetGroups(target)
         subscribedThisPeriod.clear()
       })
@@ -200,6 +202,8 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never> =>
         const tokenBack = limiter.nextReturnAt(nowMs)
         if (tokenBack !== null && tokenBack < wakeAt) wakeAt = tokenBack
       }
-      yield* Effect.sleep(Duration.millis(Math.max(0, wakeAt - nowMs)))
+      // re-read the clock: onRotation or a slow control may have let time pass since nowMs
+      const sleepFrom = yield* Clock.currentTimeMillis
+      yield* Effect.sleep(Duration.millis(Math.max(0, wakeAt - sleepFrom)))
     }
   }).pipe(Effect.annotateLogs({ component: "scheduler", venue: opts.venue }))

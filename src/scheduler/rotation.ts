@@ -40,6 +40,8 @@ export interface Target {
   readonly warmOrderSize: number
   /** index in the warm order where this window starts */
   readonly startIndex: number
+  /** the cursor this window was cut from: a new pass when the old one had reached the end */
+  readonly cursor: RotationCursor
 }
 
 const subsOf = (m: RankedMarket): number => m.keys.length
@@ -112,8 +114,13 @@ export const computeTarget = (
 ): Target => {
   const { hot, hotSubs, rest } = selectHot(ranked, limits.hotCount)
   const order = warmOrder(rest)
-  const window = warmWindow(order, cursor, limits.maxSubs - hotSubs)
+  // a cursor past the last market id starts the next pass at the beginning
+  const start: RotationCursor = cursor.after !== null && order.length > 0 && order[order.length - 1]!.marketId <= cursor.after
+    ? { after: null, pass: cursor.pass + 1 }
+    : cursor
+  const window = warmWindow(order, start, limits.maxSubs - hotSubs)
   return {
+    cursor: start,
     hot,
     hotSubs,
     warm: window.items,
