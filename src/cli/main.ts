@@ -1,7 +1,10 @@
 import * as Command from "@effect/cli/Command"
 import { readFileSync } from "node:fs"
 import { configCommand } from "./config.js"
+import { mineCommand } from "./mine.js"
 import { runCli, UsageError } from "./run.js"
+import { scanCommand } from "./scan.js"
+import { statusCommand } from "./status.js"
 
 /*
  * Subcommands. To add one: `import { xCommand } from "./x.js"` and one entry in the list.
@@ -9,7 +12,10 @@ import { runCli, UsageError } from "./run.js"
  * the handler: everything imported here is loaded for `surveillance --help` (< 1.5 s budget).
  */
 const subcommands = [
-  configCommand
+  configCommand,
+  mineCommand,
+  scanCommand,
+  statusCommand
 ] as const
 
 const version = (
