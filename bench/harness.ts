@@ -1,0 +1,93 @@
+/**
+ * Shared benchmark plumbing. Each figure is one file exporting `run(): Promise<FigureResult[]>`;
+ * bench/run.ts starts every figure in its own Node process (a clean heap and JIT per figure,
+ * and an honest RSS for P5) and collects the results.
+ *
+ * Speed claims are ratios measured in the same process on the same input: absolute numbers on
+ * this shared 2-core machine drift with the load (issue 9).
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks"
+
+export interface FigureResult {
+  /** "P1".."P6" */
+  readonly figure: string
+  /** what is measured, e.g. "book updates/s" */
+  readonly name: string
+  readonly ours: number | null
+  readonly reference: number | null
+  /** what the reference is */
+  readonly referenceName: string
+  /** ours / reference (for "lower is better" units the caller says so in `higherIsBetter`) */
+  readonly ratio: number | null
+  readonly unit: string
+  readonly higherIsBetter: boolean
+  /** the issue's target, in words, and whether this run met it */
+  readonly target: string
+  readonly met: boolean | null
+  readonly notes?: string
+  readonly extra?: Readonly<Record<string, number | string>>
+}
+
+export const RESULT_MARKER = "BENCH_RESULT "
+
+export function result(r: Omit<FigureResult, "ratio"> & { ratio?: number | null }): FigureResult {
+  const ratio = r.ratio !== undefined ? r.ratio : r.ours !== null && r.reference !== null && r.reference !== 0 ? r.ours / r.reference : null
+  return { ...r, ratio }
+}
+
+/** Wall time of `f` in ms. */
+export async function timeMs(f: () => unknown | Promise<unknown>): Promise<number> {
+  const t0 = performance.now()
+  await f()
+  return performance.now() - t0
+}
+
+/** Runs `f` `reps` times and returns the fastest wall time in ms (least disturbed by other load). */
+export async function bestOf(reps: number, f: () => unknown | Promise<unknown>): Promise<number> {
+  let best = Infinity
+  for (let i = 0; i < reps; i++) best = Math.min(best, await timeMs(f))
+  return best
+}
+
+/** Event-loop delay while `f` runs: p99 and max in ms (perf_hooks histogram, 5 ms resolution... 1 ms here). */
+export async function eventLoopLag<A>(f: () => Promise<A>): Promise<{ value: A; p50Ms: number; p99Ms: number; maxMs: number }> {
+  const h = monitorEventLoopDelay({ resolution: 1 })
+  h.enable()
+  try {
+    const value = await f()
+    return { value, p50Ms: h.percentile(50) / 1e6, p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 }
+  } finally {
+    h.disable()
+  }
+}
+
+/** mulberry32: small, fast, deterministic PRNG (same input for every implementation). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export const round = (x: number, digits = 3): number => {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
+
+/** When a figure file is run directly (by run.ts), print its results for the parent to collect. */
+export async function mainIfDirect(importMetaUrl: string, run: () => Promise<ReadonlyArray<FigureResult>>): Promise<void> {
+  const argv1 = process.argv[1] ?? ""
+  if (!importMetaUrl.endsWith(argv1.split("/").pop() ?? "\u0000")) return
+  try {
+    const results = await run()
+    for (const r of results) process.stdout.write(RESULT_MARKER + JSON.stringify(r) + "\n")
+    process.exit(0)
+  } catch (e) {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`)
+    process.exit(1)
+  }
+}
