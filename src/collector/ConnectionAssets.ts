@@ -38,8 +38,8 @@ export const notice = (ctx: IngestContext, text: string): void => {
 /** One subscription carried by a connection, with what its watchdog needs. */
 export interface AssetState {
   spec: SubscriptionSpec
-  /** when it was last (re)subscribed on a live socket; 0 = not yet sent */
-  sinceMs: number
+  /** when it was last (re)subscribed on a live socket; null = not sent on the current socket */
+  sinceMs: number | null
   /** last data message for it; 0 = none since `sinceMs` */
   lastMsgMs: number
   /** a full book arrived since the last (re)subscribe */
@@ -56,7 +56,7 @@ export interface AssetState {
  *   keep writing a frozen book. Other assets on the socket keep flowing either way.
  */
 export const assetNeedsResubscribe = (a: AssetState, nowMs: number, ctx: IngestContext): boolean => {
-  if (a.sinceMs === 0) return false
+  if (a.sinceMs === null) return false
   if (!a.gotBook) return nowMs - a.sinceMs >= ctx.firstBookTimeoutMs
   return nowMs - Math.max(a.lastMsgMs, a.sinceMs) >= ctx.assetSilenceMs
 }

@@ -106,12 +106,16 @@ export const makeVenueCollector = (
       return shard
     })
 
-    /** Where a market's new keys go: its existing shard if it has room, else the first with room. */
-    const pickShard = (marketId: string, n: number) =>
+    /**
+     * Where a market's new keys go: its existing shard if it has room, else the first with
+     * room. `planned` counts keys assigned in this call but not yet added.
+     */
+    const pickShard = (marketId: string, n: number, planned: Map<Shard, Array<SubscriptionSpec>>) =>
       Effect.gen(function*() {
         const cap = vc.max_assets_per_connection
-        for (const s of shards) if (s.conn.hasMarket(marketId) && s.conn.size + n <= cap) return s
-        for (const s of shards) if (s.conn.size + n <= cap) return s
+        const load = (s: Shard) => s.conn.size + (planned.get(s)?.length ?? 0)
+        for (const s of shards) if (s.conn.hasMarket(marketId) && load(s) + n <= cap) return s
+        for (const s of shards) if (load(s) + n <= cap) return s
         return yield* newShard
       })
 
@@ -134,7 +138,7 @@ export const makeVenueCollector = (
         // one add per shard, so each shard sends one subscribe message for the whole call
         const perShard = new Map<Shard, Array<SubscriptionSpec>>()
         for (const [marketId, list] of byMarket) {
-          const shard = yield* pickShard(marketId, list.length)
+          const shard = yield* pickShard(marketId, list.length, perShard)
           for (const spec of list) {
             specs.set(spec.key, spec)
             shardOf.set(spec.key, shard)

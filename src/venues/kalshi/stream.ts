@@ -160,7 +160,7 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
     for (const [ticker, a] of this.assets) {
       this.ctx.books.markStale(ticker, reason)
       a.group = null
-      a.sinceMs = 0
+      a.sinceMs = null
     }
   }
 
@@ -172,7 +172,7 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
         existing.spec = spec
         continue
       }
-      this.assets.set(spec.key, { spec, sinceMs: 0, lastMsgMs: 0, gotBook: false, group: null })
+      this.assets.set(spec.key, { spec, sinceMs: null, lastMsgMs: 0, gotBook: false, group: null })
       fresh.push(spec.key)
     }
     this.subscribeGroup(fresh, nowMs)

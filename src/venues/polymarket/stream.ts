@@ -75,7 +75,7 @@ export class PolymarketConnection implements ConnectionDriver, VenueConnection {
     this.send = null
     this.subscribedOnSocket = false
     for (const marketId of this.markets.keys()) this.ctx.books.markStale(marketId, reason)
-    for (const a of this.assets.values()) a.sinceMs = 0
+    for (const a of this.assets.values()) a.sinceMs = null
   }
 
   private sendSubscribe(assetIds: ReadonlyArray<string>): void {
@@ -96,7 +96,7 @@ export class PolymarketConnection implements ConnectionDriver, VenueConnection {
         existing.spec = spec
         continue
       }
-      this.assets.set(spec.key, { spec, sinceMs: this.send === null ? 0 : nowMs, lastMsgMs: 0, gotBook: false })
+      this.assets.set(spec.key, { spec, sinceMs: this.send === null ? null : nowMs, lastMsgMs: 0, gotBook: false })
       this.markets.set(spec.marketId, (this.markets.get(spec.marketId) ?? 0) + 1)
       fresh.push(spec.key)
     }

@@ -1,0 +1,123 @@
+import { generateKeyPairSync } from "node:crypto"
+import { Effect, Layer } from "effect"
+import { AppConfig } from "../../src/config/schema.js"
+import { Schema } from "effect"
+import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
+import type { TradeRow } from "../../src/domain/TradeRow.js"
+import { ConnectionError, type SocketEvents, type SocketHandle, type SocketOpener, type SocketRequest } from "../../src/collector/Connection.js"
+import { SnapshotWriter } from "../../src/collector/Writer.js"
+
+/**
+ * In-memory venue sockets for TestClock tests of the connection machinery: the test plays the
+ * venue (pushes frames, closes, refuses), the real drivers/BookStore/schedule run unchanged.
+ */
+export class FakeSocket implements SocketHandle {
+  readonly sent: Array<string> = []
+  closed = false
+  /** answer PING with PONG like the Polymarket server */
+  answerPings = true
+  constructor(readonly req: SocketRequest, private readonly events: SocketEvents) {}
+  send(text: string): void {
+    if (this.closed) return
+    this.sent.push(text)
+    if (this.answerPings && text === "PING") this.events.onText("PONG")
+  }
+  pause(): void {}
+  resume(): void {}
+  push(...frames: Array<string | object>): void {
+    for (const f of frames) this.events.onText(typeof f === "string" ? f : JSON.stringify(f))
+  }
+  /** server-side close (a clean close: code 1000) */
+  drop(code = 1000): void {
+    this.closed = true
+    this.events.onClose(code, "")
+  }
+  json(): Array<Record<string, unknown>> {
+    return this.sent.filter((t) => t.startsWith("{")).map((t) => JSON.parse(t) as Record<string, unknown>)
+  }
+}
+
+export class FakeVenue {
+  readonly sockets: Array<FakeSocket> = []
+  refuseNext = 0
+  readonly opener: SocketOpener = (req, events) =>
+    Effect.acquireRelease(
+      Effect.suspend(() => {
+        if (this.refuseNext > 0) {
+          this.refuseNext--
+          return Effect.fail(new ConnectionError({ label: "fake", url: req.url, kind: "connect", reason: "HTTP 429 on upgrade" }))
+        }
+        const s = new FakeSocket(req, events)
+        this.sockets.push(s)
+        return Effect.succeed(s)
+      }),
+      (s) => Effect.sync(() => {
+        s.closed = true
+      })
+    )
+  get last(): FakeSocket {
+    const s = this.sockets[this.sockets.length - 1]
+    if (s === undefined) throw new Error("no socket opened yet")
+    return s
+  }
+  get open(): Array<FakeSocket> {
+    return this.sockets.filter((s) => !s.closed)
+  }
+}
+
+export class MemoryWriter {
+  readonly snapshots: Array<SnapshotRow> = []
+  readonly trades: Array<TradeRow> = []
+  readonly layer = Layer.succeed(SnapshotWriter, {
+    writeSnapshots: (rows) => Effect.sync(() => void this.snapshots.push(...rows)),
+    writeTrades: (rows) => Effect.sync(() => void this.trades.push(...rows)),
+    flushNow: Effect.void,
+    stats: Effect.dieMessage("MemoryWriter has no stats")
+  })
+  rowsFor(outcomeId: string): Array<SnapshotRow> {
+    return this.snapshots.filter((r) => r.outcome_id === outcomeId)
+  }
+  lastRow(outcomeId: string): SnapshotRow | undefined {
+    const rows = this.rowsFor(outcomeId)
+    return rows[rows.length - 1]
+  }
+}
+
+export const testConfig = (over: Record<string, unknown> = {}): AppConfig =>
+  Schema.decodeUnknownSync(AppConfig)({
+    data_dir: "/nonexistent",
+    collector: {
+      socket_silence_ms: 60_000,
+      first_book_timeout_ms: 30_000,
+      asset_silence_ms: 900_000,
+      reconnect_base_ms: 250,
+      reconnect_max_ms: 30_000,
+      ...(over["collector"] as object | undefined)
+    },
+    venues: {
+      polymarket: { ws_url: "ws://fake/ws/market", ...(over["polymarket"] as object | undefined) },
+      kalshi: { ws_url: "ws://fake/trade-api/ws/v2", api_key: "key-1", ...(over["kalshi"] as object | undefined) }
+    }
+  })
+
+export const testKalshiKey = (() => {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  return privateKey
+})()
+
+export const pmBook = (market: string, asset: string, bids: Array<[number, number]>, asks: Array<[number, number]>, ts = 1) => ({
+  event_type: "book",
+  asset_id: asset,
+  market,
+  bids: bids.map(([p, s]) => ({ price: String(p), size: String(s) })),
+  asks: asks.map(([p, s]) => ({ price: String(p), size: String(s) })),
+  timestamp: String(ts),
+  hash: "0x0"
+})
+
+export const pmPriceChange = (market: string, asset: string, side: "BUY" | "SELL", price: number, size: number) => ({
+  event_type: "price_change",
+  market,
+  timestamp: "2",
+  price_changes: [{ asset_id: asset, price: String(price), size: String(size), side, hash: "0x1", best_bid: "0", best_ask: "0" }]
+})
