@@ -1,0 +1,115 @@
+import { Effect, Either, Schema } from "effect"
+import type { MarketRecord } from "../../domain/Market.js"
+import { fetchJson, type FetchJsonOptions, VenueHttpError } from "../http.js"
+import { type Discovery, DiscoveryTally, isoToMs, isRecord, toNumberOrNull } from "../Venue.js"
+
+/**
+ * Kalshi discovery: `GET /markets?status=open&limit=1000&cursor=C` until the cursor comes
+ * back empty (PROTOCOLS.md, Kalshi REST v2; 1000 is the documented maximum `limit`).
+ * Market data is public: no credentials. `status=open` returns markets whose status reads
+ * "active"; anything else that slips through is dropped by the filters.
+ */
+export const KALSHI_MARKETS_PAGE_LIMIT = 1000
+
+const NumberLike = Schema.Union(Schema.String, Schema.Number)
+
+/** Fields we use (OpenAPI 3.30 names, plus the older integer-cent ones). */
+const KalshiMarket = Schema.Struct({
+  ticker: Schema.String.pipe(Schema.minLength(1)),
+  event_ticker: Schema.optional(Schema.NullOr(Schema.String)),
+  title: Schema.optional(Schema.NullOr(Schema.String)),
+  yes_sub_title: Schema.optional(Schema.NullOr(Schema.String)),
+  close_time: Schema.optional(Schema.NullOr(Schema.String)),
+  status: Schema.String,
+  volume_fp: Schema.optional(Schema.NullOr(NumberLike)),
+  volume: Schema.optional(Schema.NullOr(NumberLike)),
+  liquidity_dollars: Schema.optional(Schema.NullOr(NumberLike)),
+  /** older responses: cents */
+  liquidity: Schema.optional(Schema.NullOr(NumberLike)),
+  /** older responses: tick in cents */
+  tick_size: Schema.optional(Schema.NullOr(NumberLike)),
+  price_ranges: Schema.optional(Schema.NullOr(Schema.Array(Schema.Unknown))),
+  category: Schema.optional(Schema.NullOr(Schema.String))
+})
+type KalshiMarket = typeof KalshiMarket.Type
+
+const decodeMarket = Schema.decodeUnknownEither(KalshiMarket)
+
+/** Smallest `step` of `price_ranges` (dollar strings), else legacy `tick_size` cents, else 1 cent. */
+const tickSize = (m: KalshiMarket): number => {
+  let best: number | null = null
+  for (const range of m.price_ranges ?? []) {
+    const step = isRecord(range) ? toNumberOrNull(range["step"]) : null
+    if (step !== null && step > 0 && (best === null || step < best)) best = step
+  }
+  if (best !== null) return best
+  const cents = toNumberOrNull(m.tick_size)
+  return cents !== null && cents > 0 ? cents / 100 : 0.01
+}
+
+const liquidity = (m: KalshiMarket): number | null => {
+  const dollars = toNumberOrNull(m.liquidity_dollars)
+  if (dollars !== null) return dollars
+  const cents = toNumberOrNull(m.liquidity)
+  return cents === null ? null : cents / 100
+}
+
+export const kalshiRecord = (raw: unknown): MarketRecord | null => {
+  const decoded = decodeMarket(raw)
+  if (Either.isLeft(decoded)) return null
+  const m = decoded.right
+  return {
+    market_id: m.ticker,
+    title: m.title ?? m.yes_sub_title ?? m.ticker,
+    outcome_ids: ["yes", "no"],
+    outcomes: ["Yes", "No"],
+    close_ts: isoToMs(m.close_time),
+    status: m.status,
+    tags: m.category === null || m.category === undefined || m.category === "" ? [] : [m.category],
+    token_ids: [],
+    event_id: m.event_ticker ?? null,
+    slug: null,
+    // prefer the fixed-point string (current) over the integer field (older)
+    volume: toNumberOrNull(m.volume_fp) ?? toNumberOrNull(m.volume),
+    liquidity: liquidity(m),
+    tick_size: tickSize(m)
+  }
+}
+
+export interface KalshiDiscoveryOptions {
+  readonly restUrl: string
+  readonly http: FetchJsonOptions
+  readonly pageLimit?: number
+}
+
+export const discoverKalshi = (opts: KalshiDiscoveryOptions): Effect.Effect<Discovery, VenueHttpError> =>
+  Effect.gen(function* () {
+    const limit = opts.pageLimit ?? KALSHI_MARKETS_PAGE_LIMIT
+    const base = opts.restUrl.replace(/\/+$/, "")
+    const tally = new DiscoveryTally()
+    const seenCursors = new Set<string>()
+    let cursor = ""
+    for (;;) {
+      const url = `${base}/markets?status=open&limit=${limit}${cursor === "" ? "" : `&cursor=${encodeURIComponent(cursor)}`}`
+      const body = yield* fetchJson(url, opts.http)
+      const markets = isRecord(body) && Array.isArray(body["markets"]) ? body["markets"] : null
+      if (markets === null) {
+        return yield* Effect.fail(
+          new VenueHttpError({ url, host: new URL(url).host, status: 200, attempts: 1, message: `GET ${url}: expected { markets: [...], cursor }` })
+        )
+      }
+      tally.pages++
+      for (const raw of markets) {
+        const record = kalshiRecord(raw)
+        if (record === null) tally.bad(raw)
+        else tally.add(record)
+      }
+      const next = isRecord(body) && typeof body["cursor"] === "string" ? body["cursor"] : ""
+      if (next === "" || markets.length === 0) break
+      // a server that hands back a cursor it already gave would otherwise be paged forever
+      if (seenCursors.has(next)) break
+      seenCursors.add(next)
+      cursor = next
+    }
+    return tally.result()
+  })
