@@ -32,6 +32,8 @@ interface Group {
   readonly tickers: Set<string>
   bookSid: number | null
   tradeSid: number | null
+  /** tickers removed before this group's `subscribed` replies came: deleted once a sid is known */
+  removedEarly: Array<string>
 }
 
 export interface KalshiCredentials {
@@ -90,7 +92,7 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
 
   private subscribeGroup(tickers: ReadonlyArray<string>, nowMs: number): void {
     if (this.send === null || tickers.length === 0) return
-    const group: Group = { tickers: new Set(tickers), bookSid: null, tradeSid: null }
+    const group: Group = { tickers: new Set(tickers), bookSid: null, tradeSid: null, removedEarly: [] }
     for (const t of tickers) {
       const a = this.assets.get(t)
       if (a === undefined) continue
@@ -140,6 +142,7 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
       for (const sid of this.groupSids(g)) {
         this.command("update_subscription", { sids: [sid], market_tickers: list, action: "delete_markets" })
       }
+      if (g.bookSid === null || g.tradeSid === null) g.removedEarly.push(...list)
     }
   }
 
@@ -230,9 +233,16 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
       else if (r.channel === "trade") g.tradeSid = r.sid
       else return
       this.bySid.set(r.sid, g)
-      if (g.bookSid !== null && g.tradeSid !== null) this.pending.delete(r.id)
-      // every ticker left while the reply was in flight: release the sid now
-      if (g.tickers.size === 0) this.dropGroup(g)
+      if (g.tickers.size === 0) {
+        // every ticker left while the reply was in flight: release the sid now
+        this.dropGroup(g)
+      } else if (g.removedEarly.length > 0) {
+        this.command("update_subscription", { sids: [r.sid], market_tickers: g.removedEarly, action: "delete_markets" })
+      }
+      if (g.bookSid !== null && g.tradeSid !== null) {
+        this.pending.delete(r.id)
+        g.removedEarly = []
+      }
     } else if (r.type === "error") {
       this.ctx.metrics.venueErrors++
       if (r.id !== null) this.pending.delete(r.id)

@@ -1,0 +1,157 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, TestClock } from "effect"
+import { makeVenueMetrics } from "../../src/collector/Metrics.js"
+import { makeVenueCollector } from "../../src/collector/VenueCollector.js"
+import { FakeVenue, MemoryWriter, testConfig, testKalshiKey } from "./ConnectionHarness.js"
+
+const tick = (ms: number) =>
+  Effect.gen(function*() {
+    yield* TestClock.adjust(ms)
+    for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+  })
+
+const T = "KX-T"
+const spec = (key: string, tier: "hot" | "warm" = "hot") => ({ key, marketId: key, outcomeIds: ["yes", "no"], tier })
+const snapshot = (sid: number, seq: number, ticker: string, yes: Array<[string, string]>, no: Array<[string, string]>) =>
+  ({ type: "orderbook_snapshot", sid, seq, msg: { market_ticker: ticker, market_id: "", yes_dollars_fp: yes, no_dollars_fp: no } })
+const delta = (sid: number, seq: number, ticker: string, price: string, d: string, side: "yes" | "no") =>
+  ({ type: "orderbook_delta", sid, seq, msg: { market_ticker: ticker, price_dollars: price, delta_fp: d, side, ts_ms: 1780099428263 } })
+
+const kalshi = (over: Record<string, unknown> = {}) =>
+  Effect.gen(function*() {
+    const cfg = testConfig(over)
+    const venue = new FakeVenue()
+    const writer = new MemoryWriter()
+    const metrics = makeVenueMetrics("kalshi")
+    const vc = yield* makeVenueCollector({
+      venue: "kalshi",
+      venueConfig: cfg.venues.kalshi,
+      collector: cfg.collector,
+      topK: cfg.storage.top_k,
+      metrics,
+      credentials: { keyId: "key-1", privateKey: testKalshiKey },
+      opener: venue.opener
+    }).pipe(Effect.provide(writer.layer))
+    return { venue, writer, metrics, vc }
+  })
+
+describe("Kalshi connection (TestClock, in-memory venue)", () => {
+  it.scoped("signs the handshake and subscribes orderbook_delta + trade", () =>
+    Effect.gen(function*() {
+      const { venue, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T), spec("KX-U")])
+      yield* tick(0)
+      const s = venue.last
+      expect(s.req.headers["KALSHI-ACCESS-KEY"]).toBe("key-1")
+      expect(s.req.headers["KALSHI-ACCESS-TIMESTAMP"]).toBe("0")
+      expect(s.req.headers["KALSHI-ACCESS-SIGNATURE"]?.length).toBeGreaterThan(100)
+      expect(s.json()).toEqual([
+        { id: 1, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T, "KX-U"] } }
+      ])
+    }))
+
+  it.scoped("a seq gap gives stale rows, resubscribes the sid's markets, and the fresh snapshot resyncs", () =>
+    Effect.gen(function*() {
+      const { venue, writer, metrics, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T)])
+      yield* tick(0)
+      const s = venue.last
+      s.push(
+        { id: 1, type: "subscribed", msg: { channel: "orderbook_delta", sid: 1 } },
+        { id: 1, type: "subscribed", msg: { channel: "trade", sid: 2 } },
+        snapshot(1, 1, T, [["0.4700", "100.00"], ["0.4600", "50.00"]], [["0.5000", "200.00"]]),
+        delta(1, 2, T, "0.4700", "-40.00", "yes")
+      )
+      yield* tick(2000)
+      const ok = writer.lastRow("yes")!
+      expect(ok.status).toBe("ok")
+      expect(ok.best_bid_px).toBe(0.47)
+      expect(ok.best_bid_sz).toBe(60)
+      expect(ok.best_ask_px).toBeCloseTo(0.5, 12)
+      expect(ok.seq).toBe(2)
+
+      s.push(delta(1, 4, T, "0.4600", "5.00", "yes")) // seq 3 lost
+      yield* tick(2000)
+      const stale = writer.lastRow("yes")!
+      expect(stale.status).toBe("stale")
+      expect(stale.err).toMatch(/seq gap/)
+      expect(writer.lastRow("no")!.status).toBe("stale")
+      expect(metrics.seqGaps).toBe(1)
+      expect(metrics.bookResyncs).toBe(1)
+      expect(s.json().slice(1)).toEqual([
+        { id: 2, cmd: "unsubscribe", params: { sids: [1, 2] } },
+        { id: 3, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } }
+      ])
+      // late frames on the released sid are ignored; the new sid's snapshot resyncs
+      s.push(
+        delta(1, 5, T, "0.4600", "5.00", "yes"),
+        { id: 3, type: "subscribed", msg: { channel: "orderbook_delta", sid: 3 } },
+        { id: 3, type: "subscribed", msg: { channel: "trade", sid: 4 } },
+        snapshot(3, 1, T, [["0.4800", "10.00"]], [["0.5000", "20.00"]])
+      )
+      yield* tick(2000)
+      const back = writer.lastRow("yes")!
+      expect(back.status).toBe("ok")
+      expect(back.bid_px).toEqual([0.48])
+      expect(metrics.seqGaps).toBe(1)
+    }))
+
+  it.scoped("ok replies consume a seq (no false gap); unsubscribe uses delete_markets, then unsubscribe", () =>
+    Effect.gen(function*() {
+      const { venue, writer, metrics, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T), spec("KX-U")])
+      yield* tick(0)
+      const s = venue.last
+      s.push(
+        { id: 1, type: "subscribed", msg: { channel: "orderbook_delta", sid: 7 } },
+        { id: 1, type: "subscribed", msg: { channel: "trade", sid: 8 } },
+        snapshot(7, 1, T, [["0.40", "1.00"]], [["0.55", "1.00"]]),
+        snapshot(7, 2, "KX-U", [["0.10", "1.00"]], [])
+      )
+      yield* tick(0)
+      yield* vc.control.unsubscribe(["KX-U"])
+      expect(s.json().slice(1)).toEqual([
+        { id: 2, cmd: "update_subscription", params: { sids: [7], market_tickers: ["KX-U"], action: "delete_markets" } },
+        { id: 3, cmd: "update_subscription", params: { sids: [8], market_tickers: ["KX-U"], action: "delete_markets" } }
+      ])
+      s.push({ id: 2, type: "ok", sid: 7, seq: 3 }, delta(7, 4, T, "0.40", "2.00", "yes"))
+      yield* tick(2000)
+      expect(metrics.seqGaps).toBe(0)
+      expect(writer.lastRow("yes")!.best_bid_sz).toBe(3)
+      yield* vc.control.unsubscribe([T])
+      expect(s.json().at(-1)).toEqual({ id: 4, cmd: "unsubscribe", params: { sids: [7, 8] } })
+      expect(vc.books.size).toBe(0)
+    }))
+
+  it.scoped("a ticker removed before the subscribed reply is deleted once the sids are known", () =>
+    Effect.gen(function*() {
+      const { venue, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T), spec("KX-U")])
+      yield* tick(0)
+      const s = venue.last
+      yield* vc.control.unsubscribe(["KX-U"])
+      expect(s.json().length).toBe(1)
+      s.push(
+        { id: 1, type: "subscribed", msg: { channel: "orderbook_delta", sid: 7 } },
+        { id: 1, type: "subscribed", msg: { channel: "trade", sid: 8 } }
+      )
+      yield* tick(0)
+      expect(s.json().slice(1)).toEqual([
+        { id: 2, cmd: "update_subscription", params: { sids: [7], market_tickers: ["KX-U"], action: "delete_markets" } },
+        { id: 3, cmd: "update_subscription", params: { sids: [8], market_tickers: ["KX-U"], action: "delete_markets" } }
+      ])
+    }))
+
+  it.scoped("venue errors are counted; a market without a snapshot is retried by the first-book watchdog", () =>
+    Effect.gen(function*() {
+      const { venue, metrics, vc } = yield* kalshi({ collector: { first_book_timeout_ms: 10_000 } })
+      yield* vc.control.subscribe([spec(T)])
+      yield* tick(0)
+      const s = venue.last
+      s.push({ id: 1, type: "error", msg: { code: 6, msg: "Already subscribed" } })
+      yield* tick(12_500)
+      expect(metrics.venueErrors).toBe(1)
+      expect(s.json().at(-1)).toEqual({ id: 2, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } })
+      expect(metrics.assetResubscribes).toBe(1)
+    }))
+})
