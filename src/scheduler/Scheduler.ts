@@ -97,7 +97,7 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never> =>
     const rotate = (nowMs: number) =>
       Effect.gen(function*() {
         rotation++
-        if (!opts.rotationEnabled && target !== null && groups.length > 0) return
+        const frozen = !opts.rotationEnabled && target !== null && groups.length > 0
         view = yield* inputs.refresh(nowMs)
         const ranking = rankMarkets({
           venue,
@@ -107,6 +107,16 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never> =>
           minHoursUntilClose: minHours
         })
         eligible = new Set(ranking.ranked.map((m) => m.marketId))
+        if (frozen && target !== null) {
+          // rotation disabled keeps the first target, minus markets that closed since
+          const t: Target = target
+          const hot = t.hot.filter((m) => eligible.has(m.marketId))
+          const warm = t.warm.filter((w) => eligible.has(w.market.marketId))
+          const subs = (n: number, m: { readonly keys: ReadonlyArray<unknown> }) => n + m.keys.length
+          target = { ...t, hot, warm, hotSubs: hot.reduce(subs, 0), warmSubs: warm.map((w) => w.market).reduce(subs, 0) }
+          groups = targetGroups(target)
+          return
+        }
         if (target !== null) {
           noteSubscribed(yield* control.current)
           const advanced = advanceCursor(

@@ -15,6 +15,8 @@ beforeEach(() => {
 })
 afterEach(() => removeDir(dataDir))
 
+const sorted = (xs: Iterable<string>) => [...xs].sort()
+
 const keysOf = (venue: VenueId, ids: ReadonlyArray<string>, markets: ReadonlyArray<MarketRecord>): Array<string> => {
   const byId = new Map(markets.map((m) => [m.market_id, m]))
   return ids.flatMap((id) => (venue === "kalshi" ? [id] : [...byId.get(id)!.token_ids])).sort()
@@ -122,5 +124,23 @@ describe("Scheduler rotation (TestClock, fake control)", () => {
       expect(h.fake.keysOfTier("warm").sort()).toEqual(firstWarm)
       expect(h.fake.changes.length).toBe(200)
       expect(maxChangesPerRollingMinute(h.fake.changes.map((c) => c.atMs))).toBeLessThanOrEqual(20)
+    }))
+
+  it.effect("rotation disabled keeps the first target, except markets that closed since", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      let markets = liquidityUniverse("kalshi", 100)
+      const h = yield* startScheduler({ venue: "kalshi", inputs: memoryInputs(() => markets), rotationEnabled: false, maxSubs: 20, hotCount: 5 })
+      yield* h.nextReport
+      const first = sorted(h.fake.live.keys())
+      const closing = first.find((k) => h.fake.live.get(k)!.tier === "warm")!
+      markets = markets.map((m) => (m.market_id === closing ? { ...m, status: "closed" } : m))
+      for (let r = 0; r < 3; r++) {
+        yield* TestClock.adjust("60 seconds")
+        const report = yield* h.nextReport
+        expect([report.hotSubs, report.warmSubs]).toEqual([5, 14])
+      }
+      yield* h.stop
+      expect(sorted(h.fake.live.keys())).toEqual(first.filter((k) => k !== closing))
     }))
 })
