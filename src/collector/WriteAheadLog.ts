@@ -75,7 +75,37 @@ export async function listWalSegments(dataDir: string): Promise<WalSegmentFile[]
   return found
 }
 
-/** Appends `text` to the segment and fsyncs it, so the rows survive a kill -9 or power loss. */
+/** Rows per write: ~2-4 ms of JSON.stringify for 20-level rows, then the event loop gets a turn
+ *  while the write is in flight (a 50k-row append must not stall the sockets). */
+export const WAL_CHUNK_ROWS = 1000
+
+/**
+ * Appends the rows to the segment chunk by chunk, then fsyncs, so they survive a kill -9 or a
+ * power loss. `progress.rows` counts rows whose lines were completely written; after a failure
+ * the file may end in a partial line, so the caller continues in a NEW segment file (a partial
+ * line followed by more text would swallow the next row).
+ */
+export async function appendRowsDurably(
+  filePath: string, dataset: WalDataset, rows: ReadonlyArray<SnapshotRow | TradeRow>, progress: { rows: number }
+): Promise<void> {
+  await fsp.mkdir(path.dirname(filePath), { recursive: true })
+  const handle = await fsp.open(filePath, "a")
+  try {
+    for (let from = 0; from < rows.length; from += WAL_CHUNK_ROWS) {
+      const to = Math.min(rows.length, from + WAL_CHUNK_ROWS)
+      const text = dataset === "orderbook_snapshots"
+        ? encodeSnapshotWalLines(rows as ReadonlyArray<SnapshotRow>, from, to)
+        : encodeTradeWalLines(rows as ReadonlyArray<TradeRow>, from, to)
+      await handle.write(text, null, "utf8")
+      progress.rows = to
+    }
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Appends `text` and fsyncs (tests use it to lay out segments). */
 export async function appendDurably(filePath: string, text: string): Promise<void> {
   await fsp.mkdir(path.dirname(filePath), { recursive: true })
   const handle = await fsp.open(filePath, "a")

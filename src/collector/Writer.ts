@@ -37,7 +37,7 @@ import type { VenueId } from "../domain/Venue.js"
 import { cleanTempFiles } from "../storage/atomic.js"
 import { bucketStart } from "../storage/paths.js"
 import {
-  appendDurably, encodeSnapshotWalLines, encodeTradeWalLines, listWalSegments, walSegmentPath,
+  appendRowsDurably, listWalSegments, walSegmentPath,
   type WalDataset
 } from "./WriteAheadLog.js"
 import { WriterWorkerClient } from "./writerWorkerClient.js"
@@ -104,7 +104,8 @@ interface Segment {
   readonly venue: VenueId
   readonly dataset: WalDataset
   readonly bucketStartMs: number
-  readonly walPath: string
+  /** write-ahead files of this segment; a new one after a failed append */
+  readonly walPaths: string[]
   /** accepted, not yet appended (each holds one permit of the memory bound) */
   pending: AnyRow[]
   /** Clock ms when the oldest pending row was accepted */
@@ -121,11 +122,6 @@ interface FlushRequest {
 
 type EncodeMessage = { readonly segment: Segment } | { readonly barrier: Deferred.Deferred<void> }
 
-/** Text chunk size for write-ahead encoding: ~2 ms of JSON.stringify per chunk on this machine,
- *  then the event loop gets a turn (a 50k-row append must not stall the sockets). */
-const WAL_CHUNK_ROWS = 1000
-
-const yieldToEventLoop = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 export const SnapshotWriterLive = (opts: SnapshotWriterOptions): Layer.Layer<SnapshotWriter, WriteError> =>
   Layer.scoped(SnapshotWriter, makeWriter(opts))
@@ -198,7 +194,7 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
 
   const newSegment = (venue: VenueId, dataset: WalDataset, bucketStartMs: number): Segment => ({
     venue, dataset, bucketStartMs,
-    walPath: walSegmentPath(dataDir, venue, dataset, bucketStartMs, `${runId}-${segmentCounter++}`),
+    walPaths: [walSegmentPath(dataDir, venue, dataset, bucketStartMs, `${runId}-${segmentCounter++}`)],
     pending: [], pendingSinceMs: 0, walRows: 0, partHint: 0
   })
 
@@ -265,34 +261,29 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
     if (batch.length === 0) return
     seg.pending = []
     const started = performance.now()
-    let text = ""
-    for (let from = 0; from < batch.length; from += WAL_CHUNK_ROWS) {
-      const to = Math.min(batch.length, from + WAL_CHUNK_ROWS)
-      text += seg.dataset === "orderbook_snapshots"
-        ? encodeSnapshotWalLines(batch as ReadonlyArray<SnapshotRow>, from, to)
-        : encodeTradeWalLines(batch as ReadonlyArray<TradeRow>, from, to)
-      if (to < batch.length) yield* yieldToEventLoop
+    const walPath = seg.walPaths[seg.walPaths.length - 1]!
+    const progress = { rows: 0 }
+    const failure = yield* Effect.tryPromise({
+      try: () => appendRowsDurably(walPath, seg.dataset, batch, progress),
+      catch: (e) => new WriteError({ path: walPath, op: "append", message: e instanceof Error ? e.message : String(e) })
+    }).pipe(Effect.flip, Effect.option)
+    const done = progress.rows
+    seg.walRows += done
+    rowsInMemory -= done
+    rowsInWal += done
+    if (failure._tag === "Some") {
+      // Rows not completely written stay in memory; the next append goes to a new file because
+      // this one may end in a partial line.
+      stats.writeErrors++
+      seg.pending = batch.slice(done).concat(seg.pending)
+      seg.walPaths.push(walSegmentPath(dataDir, seg.venue, seg.dataset, seg.bucketStartMs, `${runId}-${segmentCounter++}`))
+      yield* Effect.logError(`writer: cannot append ${batch.length - done} rows to ${failure.value.path}: ${failure.value.message} (kept in memory, retried next flush)`)
+    } else {
+      stats.walAppends++
+      stats.lastFlushAtMs = yield* Clock.currentTimeMillis
+      stats.lastFlushLatencyMs = performance.now() - started
     }
-    const appended = yield* Effect.tryPromise({
-      try: () => appendDurably(seg.walPath, text),
-      catch: (e) => new WriteError({ path: seg.walPath, op: "append", message: String(e) })
-    }).pipe(
-      Effect.as(true),
-      Effect.catchAll((err) => Effect.gen(function*() {
-        stats.writeErrors++
-        seg.pending = batch.concat(seg.pending)
-        yield* Effect.logError(`writer: cannot append ${batch.length} rows to ${err.path}: ${err.message} (kept in memory, retried next flush)`)
-        return false
-      }))
-    )
-    if (!appended) return
-    seg.walRows += batch.length
-    rowsInMemory -= batch.length
-    rowsInWal += batch.length
-    stats.walAppends++
-    stats.lastFlushAtMs = yield* Clock.currentTimeMillis
-    stats.lastFlushLatencyMs = performance.now() - started
-    yield* memoryPermits.release(batch.length)
+    if (done > 0) yield* memoryPermits.release(done)
   })
 
   const flushCycle = (sealAll: boolean) => Effect.gen(function*() {
@@ -328,7 +319,7 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
   const encodeSegment = (seg: Segment) => Effect.gen(function*() {
     const started = performance.now()
     const job: EncodeJob = {
-      dataDir, venue: seg.venue, dataset: seg.dataset, bucketStartMs: seg.bucketStartMs, walPaths: [seg.walPath], partHint: seg.partHint
+      dataDir, venue: seg.venue, dataset: seg.dataset, bucketStartMs: seg.bucketStartMs, walPaths: seg.walPaths, partHint: seg.partHint
     }
     const result = yield* runJob(job)
     rowsInWal -= seg.walRows

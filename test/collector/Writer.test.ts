@@ -1,40 +1,15 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { it } from "@effect/vitest"
-import { Context, Duration, Effect, Fiber, Layer, TestClock } from "effect"
+import { Duration, Effect, Fiber, Option, TestClock } from "effect"
 import { describe, expect } from "vitest"
-import { SnapshotWriter, SnapshotWriterLive, type SnapshotWriterOptions, type WriterStats } from "../../src/collector/Writer.js"
 import { encodeSnapshotRows, readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { readTradeFile } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath } from "../../src/storage/paths.js"
-import { duckdb, parquetFiles, snapshotRow, tmpDataDir, tradeRow, walFiles } from "./WriterTestRows.js"
+import { duckdb, eventually, options, parquetFiles, realSleep, snapshotRow, startWriter, tmpDataDir, tradeRow, walFiles } from "./WriterTestRows.js"
 
 const T0 = Date.UTC(2026, 0, 15, 10, 0, 30) // bucket 10:00-10:05 with bucket_minutes = 5
 const BUCKET_10_00 = Date.UTC(2026, 0, 15, 10, 0, 0)
-
-const options = (dataDir: string, over: Partial<SnapshotWriterOptions["storage"]> & { queueRows?: number } = {}): SnapshotWriterOptions => ({
-  dataDir,
-  storage: { flush_rows: over.flush_rows ?? 50_000, flush_seconds: over.flush_seconds ?? 5, bucket_minutes: over.bucket_minutes ?? 5 },
-  queueRows: over.queueRows ?? 10_000,
-  closeGraceMs: 10_000
-})
-
-/** The writer as a scoped resource of the test. */
-const startWriter = (opts: SnapshotWriterOptions) =>
-  Layer.build(SnapshotWriterLive(opts)).pipe(Effect.map((ctx) => Context.get(ctx, SnapshotWriter)))
-
-/** Real-time wait (the writer does real file I/O and a worker thread; TestClock only drives its timers). */
-const realSleep = (ms: number) => Effect.promise(() => new Promise<void>((r) => setTimeout(r, ms)))
-
-const eventually = (writer: Context.Tag.Service<SnapshotWriter>, pred: (s: WriterStats) => boolean, what: string) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 600; i++) {
-      const s = yield* writer.stats
-      if (pred(s)) return s
-      yield* realSleep(25)
-    }
-    return yield* Effect.dieMessage(`timed out waiting for: ${what}; stats ${JSON.stringify(yield* writer.stats)}`)
-  })
 
 const walLines = (dataDir: string): number =>
   walFiles(dataDir).reduce((n, f) => n + fs.readFileSync(path.join(dataDir, ".wal", f), "utf8").split("\n").filter((l) => l.length > 0).length, 0)
@@ -195,5 +170,46 @@ describe("SnapshotWriter", () => {
       expect(parquetFiles(dataDir).map((f) => path.basename(f))).toEqual([
         "snapshots_2026-01-15T10-00.parquet", "snapshots_2026-01-15T10-05.parquet"
       ])
+    }))
+})
+
+describe("SnapshotWriter backpressure", () => {
+  it.scoped("a batch larger than the memory bound is taken in bound-sized steps, each waiting for an append", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("bp-steps")
+      yield* TestClock.setTime(T0)
+      const writer = yield* startWriter(options(dataDir, { queueRows: 100 }))
+      // 250 rows with room for 100: waits twice, each wait starts an early append (no tick needed)
+      yield* writer.writeSnapshots(Array.from({ length: 250 }, (_, i) => snapshotRow(T0 + i, i)))
+      const s = yield* writer.stats
+      expect(s.backpressureWaits).toBe(2)
+      expect(s.rowsAccepted).toBe(250)
+      expect(s.rowsInMemory).toBeLessThanOrEqual(100)
+      yield* writer.flushNow
+      const duck = yield* Effect.promise(() => duckdb(`select count(distinct seq)::INTEGER from read_parquet('${dataDir}/orderbook_snapshots/*/*/*/*.parquet')`))
+      expect(duck).toEqual([[250]])
+    }))
+
+  it.scoped("writeSnapshots waits while the bound is full and appends fail, and resumes when the disk recovers", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("bp-block")
+      yield* TestClock.setTime(T0)
+      const writer = yield* startWriter(options(dataDir, { queueRows: 100 }))
+      // A plain file where the write-ahead directory must go makes every append fail (ENOTDIR/EEXIST).
+      fs.writeFileSync(path.join(dataDir, ".wal"), "in the way")
+      yield* writer.writeSnapshots(Array.from({ length: 100 }, (_, i) => snapshotRow(T0 + i, i)))
+      const blocked = yield* Effect.fork(writer.writeSnapshots(Array.from({ length: 50 }, (_, i) => snapshotRow(T0 + 100 + i, 100 + i))))
+      yield* eventually(writer, (s) => s.writeErrors >= 1, "a failed append")
+      yield* realSleep(200)
+      expect(Option.isNone(yield* Fiber.poll(blocked))).toBe(true)
+      expect(yield* writer.stats).toMatchObject({ rowsAccepted: 100, rowsInMemory: 100, backpressureWaits: 1, walAppends: 0 })
+
+      fs.rmSync(path.join(dataDir, ".wal"))
+      yield* TestClock.adjust(Duration.seconds(5)) // the next tick retries
+      yield* Fiber.join(blocked)
+      yield* writer.flushNow
+      expect(yield* writer.stats).toMatchObject({ rowsAccepted: 150, rowsWritten: 150, rowsBuffered: 0 })
+      const duck = yield* Effect.promise(() => duckdb(`select count(*)::INTEGER, count(distinct seq)::INTEGER from read_parquet('${dataDir}/orderbook_snapshots/*/*/*/*.parquet')`))
+      expect(duck).toEqual([[150, 150]])
     }))
 })

@@ -2,6 +2,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
+import { Context, Effect, Layer } from "effect"
+import { SnapshotWriter, SnapshotWriterLive, type SnapshotWriterOptions, type WriterStats } from "../../src/collector/Writer.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { TradeRow } from "../../src/domain/TradeRow.js"
 import type { VenueId } from "../../src/domain/Venue.js"
@@ -83,3 +85,28 @@ export async function duckdb(sql: string): Promise<Array<Array<unknown>>> {
 }
 
 export const tmpDataDir = (name: string): string => fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), `writer-${name}-`))
+
+export const options = (dataDir: string, over: Partial<SnapshotWriterOptions["storage"]> & { queueRows?: number } = {}): SnapshotWriterOptions => ({
+  dataDir,
+  storage: { flush_rows: over.flush_rows ?? 50_000, flush_seconds: over.flush_seconds ?? 5, bucket_minutes: over.bucket_minutes ?? 5 },
+  queueRows: over.queueRows ?? 10_000,
+  closeGraceMs: 10_000
+})
+
+/** The writer as a scoped resource of the test. */
+export const startWriter = (opts: SnapshotWriterOptions) =>
+  Layer.build(SnapshotWriterLive(opts)).pipe(Effect.map((ctx) => Context.get(ctx, SnapshotWriter)))
+
+/** Real-time wait (the writer does real file I/O and a worker thread; TestClock only drives its timers). */
+export const realSleep = (ms: number) => Effect.promise(() => new Promise<void>((r) => setTimeout(r, ms)))
+
+export const eventually = (writer: Context.Tag.Service<SnapshotWriter>, pred: (s: WriterStats) => boolean, what: string) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 600; i++) {
+      const s = yield* writer.stats
+      if (pred(s)) return s
+      yield* realSleep(25)
+    }
+    return yield* Effect.dieMessage(`timed out waiting for: ${what}; stats ${JSON.stringify(yield* writer.stats)}`)
+  })
+
