@@ -47,14 +47,11 @@ const fill = (side: Side, levels: ReadonlyArray<readonly [number, number]>) => {
 }
 
 export class ReferenceBooks {
-  private readonly outcomeBooks = new Map<string, RefOutcomeBook>()
+  /** market -> outcome -> book */
+  private readonly outcomeBooks = new Map<string, Map<string, RefOutcomeBook>>()
   private readonly binaryBooks = new Map<string, RefBinaryBook>()
 
   constructor(readonly venue: VenueId, readonly topK: number) {}
-
-  private static id(market: string, outcome: string) {
-    return JSON.stringify([market, outcome])
-  }
 
   replaceBook(
     market: string,
@@ -63,18 +60,19 @@ export class ReferenceBooks {
     asks: ReadonlyArray<readonly [number, number]>,
     sourceTs: number | null
   ): void {
-    const id = ReferenceBooks.id(market, outcome)
-    const book = this.outcomeBooks.get(id) ?? { bids: new Map(), asks: new Map(), seq: 0, sourceTs: null, stale: null }
+    const books = this.outcomeBooks.get(market) ?? new Map<string, RefOutcomeBook>()
+    const book = books.get(outcome) ?? { bids: new Map(), asks: new Map(), seq: 0, sourceTs: null, stale: null }
     fill(book.bids, bids)
     fill(book.asks, asks)
     book.seq += 1
     book.sourceTs = sourceTs
     book.stale = null
-    this.outcomeBooks.set(id, book)
+    books.set(outcome, book)
+    this.outcomeBooks.set(market, books)
   }
 
   setLevel(market: string, outcome: string, side: "bid" | "ask", price: number, size: number, sourceTs: number | null): void {
-    const book = this.outcomeBooks.get(ReferenceBooks.id(market, outcome))
+    const book = this.outcomeBooks.get(market)?.get(outcome)
     if (!book) return
     const m = side === "bid" ? book.bids : book.asks
     if (size > 0) m.set(key(price), size)
@@ -110,16 +108,16 @@ export class ReferenceBooks {
     if (sourceTs !== null) book.sourceTs = sourceTs
   }
 
-  hasMarket(market: string): boolean {
-    if (this.binaryBooks.has(market)) return true
-    for (const id of this.outcomeBooks.keys()) if (JSON.parse(id)[0] === market) return true
-    return false
+  /** Outcomes held for a market, in no particular order (Kalshi: yes, no). */
+  outcomesOf(market: string): string[] {
+    if (this.binaryBooks.has(market)) return ["yes", "no"]
+    return [...(this.outcomeBooks.get(market)?.keys() ?? [])]
   }
 
   markStale(market: string, reason: string): void {
     const b = this.binaryBooks.get(market)
     if (b) b.stale = reason
-    for (const [id, book] of this.outcomeBooks) if (JSON.parse(id)[0] === market) book.stale = reason
+    for (const book of this.outcomeBooks.get(market)?.values() ?? []) book.stale = reason
   }
 
   reset(market: string, reason: string): void {
@@ -129,24 +127,22 @@ export class ReferenceBooks {
       b.no.clear()
       b.stale = reason
     }
-    for (const [id, book] of this.outcomeBooks) {
-      if (JSON.parse(id)[0] === market) {
-        book.bids.clear()
-        book.asks.clear()
-        book.stale = reason
-      }
+    for (const book of this.outcomeBooks.get(market)?.values() ?? []) {
+      book.bids.clear()
+      book.asks.clear()
+      book.stale = reason
     }
   }
 
   drop(market: string): void {
     this.binaryBooks.delete(market)
-    for (const id of [...this.outcomeBooks.keys()]) if (JSON.parse(id)[0] === market) this.outcomeBooks.delete(id)
+    this.outcomeBooks.delete(market)
   }
 
   /** Every (market, outcome) pair this model holds, Kalshi as yes + no. */
   books(): Array<[string, string]> {
     const out: Array<[string, string]> = []
-    for (const id of this.outcomeBooks.keys()) out.push(JSON.parse(id) as [string, string])
+    for (const [m, books] of this.outcomeBooks) for (const o of books.keys()) out.push([m, o])
     for (const m of this.binaryBooks.keys()) out.push([m, "yes"], [m, "no"])
     return out
   }
@@ -158,7 +154,7 @@ export class ReferenceBooks {
     let sourceTs: number | null = null
     let stale: string | null = "no snapshot yet"
     const binary = this.binaryBooks.get(market)
-    const book = this.outcomeBooks.get(ReferenceBooks.id(market, outcome))
+    const book = this.outcomeBooks.get(market)?.get(outcome)
     if (binary && (outcome === "yes" || outcome === "no")) {
       const own = outcome === "yes" ? binary.yes : binary.no
       const other = outcome === "yes" ? binary.no : binary.yes
