@@ -10,6 +10,8 @@ import { type Discovery, DiscoveryTally, isoToMs, isRecord, toNumberOrNull } fro
  * "active"; anything else that slips through is dropped by the filters.
  */
 export const KALSHI_MARKETS_PAGE_LIMIT = 1000
+/** `/events` allows at most 200 per page (Kalshi API reference, GetEvents `limit`). */
+export const KALSHI_EVENTS_PAGE_LIMIT = 200
 
 const NumberLike = Schema.Union(Schema.String, Schema.Number)
 
@@ -19,6 +21,7 @@ const KalshiMarket = Schema.Struct({
   event_ticker: Schema.optional(Schema.NullOr(Schema.String)),
   title: Schema.optional(Schema.NullOr(Schema.String)),
   yes_sub_title: Schema.optional(Schema.NullOr(Schema.String)),
+  no_sub_title: Schema.optional(Schema.NullOr(Schema.String)),
   close_time: Schema.optional(Schema.NullOr(Schema.String)),
   status: Schema.String,
   volume_fp: Schema.optional(Schema.NullOr(NumberLike)),
@@ -54,6 +57,8 @@ const liquidity = (m: KalshiMarket): number | null => {
   return cents === null ? null : cents / 100
 }
 
+const nonEmpty = (s: string | null | undefined): string | null => (s === null || s === undefined || s === "" ? null : s)
+
 export const kalshiRecord = (raw: unknown): MarketRecord | null => {
   const decoded = decodeMarket(raw)
   if (Either.isLeft(decoded)) return null
@@ -62,10 +67,12 @@ export const kalshiRecord = (raw: unknown): MarketRecord | null => {
     market_id: m.ticker,
     title: m.title ?? m.yes_sub_title ?? m.ticker,
     outcome_ids: ["yes", "no"],
-    outcomes: ["Yes", "No"],
+    // the venue's own outcome labels when it gives them (e.g. "Above 100k"), else Yes/No
+    outcomes: [nonEmpty(m.yes_sub_title) ?? "Yes", nonEmpty(m.no_sub_title) ?? "No"],
     close_ts: isoToMs(m.close_time),
     status: m.status,
-    tags: m.category === null || m.category === undefined || m.category === "" ? [] : [m.category],
+    // markets carry no category in the current API; discoverKalshi fills it from /events
+    tags: nonEmpty(m.category) === null ? [] : [m.category as string],
     token_ids: [],
     event_id: m.event_ticker ?? null,
     slug: null,
@@ -111,5 +118,46 @@ export const discoverKalshi = (opts: KalshiDiscoveryOptions): Effect.Effect<Disc
       seenCursors.add(next)
       cursor = next
     }
+    // Categories live on events, not markets: one cheap extra pass (events/page 200) to tag
+    // markets. Optional: if it fails the universe is still written, untagged.
+    const categories = yield* Effect.either(eventCategories(base, opts))
+    if (categories._tag === "Left") {
+      yield* Effect.logWarning(`kalshi: event categories unavailable, markets left untagged: ${categories.left.message}`)
+    } else {
+      tally.pages += categories.right.pages
+      const byEvent = categories.right.byEvent
+      for (let i = 0; i < tally.markets.length; i++) {
+        const m = tally.markets[i]!
+        const category = m.event_id === null ? undefined : byEvent.get(m.event_id)
+        if (m.tags.length === 0 && category !== undefined && category !== "") tally.markets[i] = { ...m, tags: [category] }
+      }
+    }
     return tally.result()
+  })
+
+const eventCategories = (
+  base: string,
+  opts: KalshiDiscoveryOptions
+): Effect.Effect<{ byEvent: Map<string, string>; pages: number }, VenueHttpError> =>
+  Effect.gen(function* () {
+    const byEvent = new Map<string, string>()
+    const seenCursors = new Set<string>()
+    let pages = 0
+    let cursor = ""
+    for (;;) {
+      const url = `${base}/events?status=open&limit=${KALSHI_EVENTS_PAGE_LIMIT}${cursor === "" ? "" : `&cursor=${encodeURIComponent(cursor)}`}`
+      const body = yield* fetchJson(url, opts.http)
+      const events = isRecord(body) && Array.isArray(body["events"]) ? body["events"] : []
+      pages++
+      for (const e of events) {
+        if (isRecord(e) && typeof e["event_ticker"] === "string" && typeof e["category"] === "string") {
+          byEvent.set(e["event_ticker"], e["category"])
+        }
+      }
+      const next = isRecord(body) && typeof body["cursor"] === "string" ? body["cursor"] : ""
+      if (next === "" || events.length === 0 || seenCursors.has(next)) break
+      seenCursors.add(next)
+      cursor = next
+    }
+    return { byEvent, pages }
   })
