@@ -164,7 +164,8 @@ export const writeSyntheticDay = (opts: SyntheticDayOptions): SyntheticDayResult
     const rows: Array<SnapshotRow> = []
     const trades: Array<TradeRow> = []
     // interleave keys in time order, the way the collector's snapshotter emits them
-    const firstTick = Math.ceil((bucket - dayStart) / opts.intervalMs)
+    // a key's row at tick k lands at k*interval + offset (offset < interval): start one tick early
+    const firstTick = Math.max(0, Math.floor((bucket - dayStart) / opts.intervalMs) - 1)
     for (let tick = firstTick; ; tick++) {
       const base = dayStart + tick * opts.intervalMs
       if (base >= bucket + bucketMs) break

@@ -1,0 +1,105 @@
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { DuckDBInstance } from "@duckdb/node-api"
+import { beforeAll, describe, expect, it } from "vitest"
+import { writeUniverse } from "../../src/storage/universe.js"
+import { writeSyntheticDay } from "../support/syntheticDay.js"
+
+const DATE = "2026-01-14"
+let dir = ""
+let config = ""
+
+const run = (bin: string, args: Array<string>) => {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, KALSHI_API_KEY_ID: "", KALSHI_PRIVATE_KEY: "", KALSHI_PRIVATE_KEY_PATH: "" },
+    timeout: 90_000
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+const surveillance = (args: Array<string>) => run("bin/surveillance.js", args)
+
+async function duckdb(sql: string): Promise<Array<Array<unknown>>> {
+  const instance = await DuckDBInstance.create(":memory:")
+  const conn = await instance.connect()
+  try {
+    return (await conn.runAndReadAll(sql)).getRows() as Array<Array<unknown>>
+  } finally {
+    conn.closeSync()
+    instance.closeSync()
+  }
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "miner-cli-"))
+  const dataDir = path.join(dir, "data")
+  writeSyntheticDay({ dataDir, venue: "polymarket", date: DATE, markets: 3, intervalMs: 5000, levels: 10, hours: 1, tradeRate: 0.3, seed: 9 })
+  await writeUniverse(dataDir, "polymarket", DATE, [0, 1, 2].map((m) => ({
+    market_id: `0xsyn${m.toString(16).padStart(6, "0")}`, title: `Will synthetic market ${m} resolve yes?`,
+    outcome_ids: [`${m}1`, `${m}2`], outcomes: ["Yes", "No"], close_ts: null, status: "active", tags: [],
+    token_ids: [`${m}1`, `${m}2`], event_id: null, slug: null, volume: null, liquidity: null, tick_size: 0.01
+  })))
+  config = path.join(dir, "surveillance.toml")
+  fs.writeFileSync(config, `data_dir = "${dataDir}"\n[venues.polymarket]\nsnapshot_interval_ms_warm = 5000\n`)
+})
+
+describe("surveillance mine (spawned)", () => {
+  it("seed form `surveillance_miner CONFIG VENUE DATE` writes stats.parquet and prints the summary with titles", async () => {
+    const r = run("bin/surveillance_miner.js", [config, "polymarket", DATE])
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("polymarket 2026-01-14: 3 markets, 6 outcomes")
+    expect(r.stdout).toContain("top 6 by depth")
+    expect(r.stdout).toContain("Will synthetic market")
+    expect(r.stdout).toMatch(/\[(Yes|No)\]/)
+    const statsFile = path.join(dir, "data/stats/venue=polymarket/date=2026-01-14/stats.parquet")
+    const rows = await duckdb(`select count(*)::INTEGER, sum(snapshot_count)::INTEGER, min(score) >= 0 from read_parquet('${statsFile}')`)
+    expect(rows[0]![0]).toBe(6)
+    expect(rows[0]![1]).toBe(6 * 720)
+    expect(rows[0]![2]).toBe(true)
+  })
+
+  it("mm-viability parses with --config on the parent and writes the report; the JSON is ranked by pnl_per_hour_30s", async () => {
+    const r = surveillance(["mine", "--config", config, "mm-viability", "polymarket", DATE, "--fee", "0.001", "--horizons", "1s,5s", "--min-trades", "5", "--json"])
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    const doc = JSON.parse(r.stdout) as { horizons: Array<string>; rows: Array<Record<string, number | null>>; report_path: string }
+    expect(doc.horizons).toEqual(["1s", "5s", "30s"])
+    expect(doc.rows.length).toBe(6)
+    const pnl = doc.rows.map((row) => row.pnl_per_hour_30s ?? Number.NEGATIVE_INFINITY)
+    expect([...pnl].sort((a, b) => b - a)).toEqual(pnl)
+    const file = path.join(dir, "data/reports/mm_viability/venue=polymarket/date=2026-01-14/mm_viability.parquet")
+    expect(doc.report_path).toBe(file)
+    const check = await duckdb(
+      `select count(*)::INTEGER, max(abs(eff_half_spread_check))::DOUBLE from (select realized_5s + impact_5s - eff_half_spread as eff_half_spread_check from read_parquet('${file}') where n_5s = n_trades)`
+    )
+    expect(check[0]![0]).toBeGreaterThan(0)
+    expect(Number(check[0]![1])).toBeLessThan(1e-12)
+  })
+
+  it("mm-viability also parses with --config after the subcommand and options after positionals; prints a ranked table", () => {
+    const r = surveillance(["mine", "mm-viability", "--config", config, "polymarket", DATE, "--top", "3"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("mm-viability: 6 outcomes with trades")
+    expect(r.stdout.split("\n").filter((l) => /^\s+\d+\s+-?\d/.test(l)).length).toBe(3)
+  })
+
+  it("`mine VENUE all --json` prints one JSON document; a venue without data exits 1 with one line; a bad date exits 2", () => {
+    const all = surveillance(["mine", "polymarket", "all", "--config", config, "--json", "--top", "2"])
+    expect(all.code).toBe(0)
+    const doc = JSON.parse(all.stdout) as { days: Array<{ date: string; top_depth: Array<{ title: string }> }> }
+    expect(doc.days.map((d) => d.date)).toEqual([DATE])
+    expect(doc.days[0]!.top_depth[0]!.title).toContain("Will synthetic market")
+
+    const none = surveillance(["mine", "kalshi", DATE, "--config", config])
+    expect(none.code).toBe(1)
+    expect(none.stderr.trimEnd().split("\n")).toEqual([
+      `surveillance: no snapshot or trade files for kalshi 2026-01-14 (looked under ${path.join(dir, "data")}/orderbook_snapshots/venue=kalshi/date=2026-01-14 and the trades folder)`
+    ])
+
+    const bad = surveillance(["mine", "polymarket", "2026-13-01", "--config", config])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.trimEnd()).toBe(`surveillance: DATE "2026-13-01" is not a date: expected YYYY-MM-DD`)
+  })
+})
