@@ -4,6 +4,7 @@ import { configCommand } from "./config.js"
 import { mineCommand } from "./mine.js"
 import { runCli, UsageError } from "./run.js"
 import { scanCommand } from "./scan.js"
+import { simulateCommand } from "./simulate.js"
 import { statusCommand } from "./status.js"
 
 /*
@@ -15,6 +16,7 @@ const subcommands = [
   configCommand,
   mineCommand,
   scanCommand,
+  simulateCommand,
   statusCommand
 ] as const
 

@@ -72,12 +72,15 @@ export class ReplayConnection extends SimSocket {
       if (this.subscribed.size === 0) return this.ws.close(1008, "invalid subscription payload")
       return this.sendNow("PONG")
     }
-    let msg: { assets_ids?: unknown; operation?: unknown } | null = null
-    try {
-      msg = JSON.parse(text) as typeof msg
-    } catch {
-      msg = null
-    }
+    type SubscribeMessage = { assets_ids?: unknown; operation?: unknown }
+    const msg = ((): SubscribeMessage | null => {
+      try {
+        const v: unknown = JSON.parse(text)
+        return typeof v === "object" && v !== null ? (v as SubscribeMessage) : null
+      } catch {
+        return null
+      }
+    })()
     if (msg === null || !Array.isArray(msg.assets_ids)) {
       if (this.subscribed.size === 0) this.ws.close(1008, "invalid subscription payload")
       return
