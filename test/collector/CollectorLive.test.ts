@@ -1,0 +1,140 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { makeVenueMetrics, type VenueMetrics } from "../../src/collector/Metrics.js"
+import type { SubscriptionSpec } from "../../src/collector/SubscriptionControl.js"
+import { makeVenueCollector, type VenueCollector } from "../../src/collector/VenueCollector.js"
+import { AppConfig } from "../../src/config/schema.js"
+import type { VenueId } from "../../src/domain/Venue.js"
+import { startSimulator, type SimulatorHandle } from "../../src/simulator/Simulator.js"
+import { parseKalshiPrivateKey } from "../../src/venues/kalshi/auth.js"
+import { MemoryWriter } from "./ConnectionHarness.js"
+
+/**
+ * Real sockets against the in-process simulator (it.live, real clock, short configured
+ * timeouts). Assertions wait for conditions with generous deadlines instead of timing them.
+ */
+const waitFor = (what: string, cond: () => boolean, timeoutMs = 15_000) =>
+  Effect.gen(function*() {
+    const start = Date.now()
+    while (!cond()) {
+      if (Date.now() - start > timeoutMs) return yield* Effect.dieMessage(`timed out waiting for ${what}`)
+      yield* Effect.sleep(25)
+    }
+  })
+
+interface Rig {
+  readonly sim: SimulatorHandle
+  readonly writer: MemoryWriter
+  readonly metrics: VenueMetrics
+  readonly vc: VenueCollector
+  readonly specs: ReadonlyArray<SubscriptionSpec>
+}
+
+const rig = (venue: VenueId, opts: { collector?: object; venueCfg?: object; markets?: number; tickMs?: number } = {}) =>
+  Effect.gen(function*() {
+    const sim = yield* startSimulator({ seed: 7, polymarketMarkets: 6, kalshiMarkets: 4, tickMs: opts.tickMs ?? 20 })
+    const cfg = Schema.decodeUnknownSync(AppConfig)(sim.configFor({
+      collector: { reconnect_base_ms: 50, reconnect_max_ms: 400, ...opts.collector },
+      venues: { [venue]: { snapshot_interval_ms_hot: 100, snapshot_interval_ms_warm: 300, ...opts.venueCfg } }
+    } as never))
+    const writer = new MemoryWriter()
+    const metrics = makeVenueMetrics(venue)
+    const vc = yield* makeVenueCollector({
+      venue,
+      venueConfig: cfg.venues[venue],
+      collector: cfg.collector,
+      topK: 10,
+      metrics,
+      ...(venue === "kalshi"
+        ? { credentials: { keyId: cfg.venues.kalshi.api_key, privateKey: parseKalshiPrivateKey(cfg.venues.kalshi.api_secret) } }
+        : {})
+    }).pipe(Effect.provide(writer.layer))
+    const markets = sim.truth.liveMarkets(venue).slice(0, opts.markets ?? 2)
+    const specs: Array<SubscriptionSpec> = markets.flatMap((m) =>
+      venue === "polymarket"
+        ? m.token_ids.map((t) => ({ key: t, marketId: m.market_id, outcomeIds: [t], tier: "hot" as const }))
+        : [{ key: m.market_id, marketId: m.market_id, outcomeIds: ["yes", "no"], tier: "hot" as const }]
+    )
+    yield* vc.control.subscribe(specs)
+    return { sim, writer, metrics, vc, specs } satisfies Rig
+  })
+
+const okRowsAfter = (r: Rig, index: number) => r.writer.snapshots.slice(index).filter((row) => row.status === "ok").length
+
+describe("collector against the simulator (live sockets)", () => {
+  it.scopedLive("polymarket: reconnects after clean and abrupt drops, resubscribes, rows resume", () =>
+    Effect.gen(function*() {
+      const r = yield* rig("polymarket")
+      yield* waitFor("first ok rows", () => okRowsAfter(r, 0) >= r.specs.length)
+      for (const mode of ["close", "terminate"] as const) {
+        const before = r.metrics.reconnects
+        expect(r.sim.faults.drop({ venue: "polymarket", mode })).toBe(1)
+        yield* waitFor(`reconnect after ${mode}`, () => r.metrics.reconnects > before && r.metrics.connectionsUp === 1)
+        const mark = r.writer.snapshots.length
+        yield* waitFor(`ok rows after ${mode}`, () => okRowsAfter(r, mark) >= r.specs.length * 2)
+      }
+      expect(r.sim.connections().filter((c) => c.venue === "polymarket").length).toBe(1)
+    }), 40_000)
+
+  it.scopedLive("polymarket: a socket silent while answering pings is reconnected", () =>
+    Effect.gen(function*() {
+      const r = yield* rig("polymarket", { collector: { socket_silence_ms: 800 } })
+      yield* waitFor("first ok rows", () => okRowsAfter(r, 0) >= r.specs.length)
+      r.sim.faults.setStream({ silent: true }, { venue: "polymarket" })
+      yield* waitFor("silence detected", () => r.metrics.socketSilenceTimeouts >= 1)
+      r.sim.faults.clear()
+      const mark = r.writer.snapshots.length
+      yield* waitFor("ok rows after the silent socket was replaced", () => okRowsAfter(r, mark) >= r.specs.length * 2)
+    }), 40_000)
+
+  it.scopedLive("polymarket: malformed frames are counted, crossed books written crossed, no reconnect", () =>
+    Effect.gen(function*() {
+      // slow market ticks: the simulator heals the crossed level on its next tick
+      const r = yield* rig("polymarket", { tickMs: 600 })
+      yield* waitFor("first ok rows", () => okRowsAfter(r, 0) >= r.specs.length)
+      r.sim.faults.malformed({ venue: "polymarket" })
+      yield* waitFor("malformed counted", () => r.metrics.malformed >= 1)
+      expect(r.sim.faults.crossedBook({ venue: "polymarket", asset: r.specs[0]!.key })).toBe(1)
+      yield* waitFor("crossed row", () => r.writer.snapshots.some((row) => row.status === "crossed"))
+      expect(r.metrics.reconnects).toBe(0)
+      expect(r.metrics.connectionsUp).toBe(1)
+    }), 40_000)
+
+  it.scopedLive("polymarket: one silent asset is resubscribed while the socket stays up", () =>
+    Effect.gen(function*() {
+      const r = yield* rig("polymarket", { collector: { asset_silence_ms: 700, first_book_timeout_ms: 700 } })
+      yield* waitFor("first ok rows", () => okRowsAfter(r, 0) >= r.specs.length)
+      const baseline = r.metrics.assetResubscribes
+      r.sim.faults.setStream({ silentAssets: [r.specs[0]!.key] }, { venue: "polymarket" })
+      yield* waitFor("silent asset resubscribed", () => r.metrics.assetResubscribes > baseline)
+      expect(r.metrics.socketSilenceTimeouts).toBe(0)
+      expect(r.metrics.reconnects).toBe(0)
+      // the other assets kept flowing: their rows stay ok
+      const mark = r.writer.snapshots.length
+      yield* waitFor("ok rows of the other assets", () =>
+        r.writer.snapshots.slice(mark).filter((row) => row.outcome_id === r.specs[1]!.key && row.status === "ok").length >= 2)
+    }), 40_000)
+
+  it.scopedLive("polymarket: several connections when subscriptions exceed max_assets_per_connection", () =>
+    Effect.gen(function*() {
+      const r = yield* rig("polymarket", { venueCfg: { max_assets_per_connection: 2 }, markets: 3 })
+      yield* waitFor("three sockets", () => r.metrics.connectionsUp === 3)
+      expect(r.sim.connections().filter((c) => c.venue === "polymarket").length).toBe(3)
+      yield* waitFor("ok rows for every token", () => r.specs.every((s) => r.writer.rowsFor(s.key).some((row) => row.status === "ok")))
+    }), 40_000)
+
+  it.scopedLive("kalshi: signed handshake, then a seq gap gives stale rows and a resync", () =>
+    Effect.gen(function*() {
+      const r = yield* rig("kalshi")
+      yield* waitFor("first ok rows", () => okRowsAfter(r, 0) >= r.specs.length * 2)
+      // delay data frames so the stale window between gap and fresh snapshot spans snapshot rounds
+      r.sim.faults.setStream({ slowMs: 400 }, { venue: "kalshi" })
+      expect(r.sim.faults.skipSeq({ venue: "kalshi", by: 2 })).toBe(1)
+      yield* waitFor("gap detected", () => r.metrics.seqGaps >= 1 && r.metrics.bookResyncs >= 1)
+      yield* waitFor("stale seq-gap row", () => r.writer.snapshots.some((row) => row.status === "stale" && /seq gap/.test(row.err ?? "")))
+      r.sim.faults.clear()
+      const mark = r.writer.snapshots.length
+      yield* waitFor("ok rows after the resync", () => okRowsAfter(r, mark) >= r.specs.length * 4)
+      expect(r.metrics.reconnects).toBe(0)
+    }), 40_000)
+})
