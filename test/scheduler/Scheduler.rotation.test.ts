@@ -4,7 +4,7 @@ import type { MarketRecord } from "../../src/domain/Market.js"
 import type { VenueId } from "../../src/domain/Venue.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { liquidityUniverse, topByLiquidity } from "./fixtures.js"
-import { maxChangesPerRollingMinute, memoryInputs, removeDir, startScheduler, tempDataDir, type Harness } from "./support.js"
+import { captureLogs, maxChangesPerRollingMinute, memoryInputs, removeDir, startScheduler, tempDataDir, type Harness } from "./support.js"
 
 const NOW = Date.parse("2026-11-25T06:00:00Z")
 const TODAY = "2026-11-25"
@@ -143,4 +143,23 @@ describe("Scheduler rotation (TestClock, fake control)", () => {
       yield* h.stop
       expect(sorted(h.fake.live.keys())).toEqual(first.filter((k) => k !== closing))
     }))
+
+  it.effect("logs one line per rotation with target sizes, applied and pending changes, cursor and pass coverage", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const markets = liquidityUniverse("kalshi", 100)
+      const h = yield* startScheduler({ venue: "kalshi", inputs: memoryInputs(() => markets), rotationEnabled: true, maxSubs: 20, hotCount: 5 })
+      for (let r = 0; r < 3; r++) {
+        yield* h.nextReport
+        if (r < 2) yield* TestClock.adjust("60 seconds")
+      }
+      yield* h.stop
+      const lines = logs.lines.filter((l) => /rotation \d+:/.test(l))
+      expect(lines.length).toBe(3)
+      expect(lines[0]).toContain("rotation 1: target 20/20 subs (hot 5, warm 15); adds 20 applied, 0 pending; removes 0 applied, 0 pending; cursor 0/95; pass 1 covered 20.0% of 100 markets")
+      expect(lines[1]).toContain("rotation 2: target 20/20 subs (hot 5, warm 15); adds 15 applied, 0 pending; removes 15 applied, 0 pending; cursor 15/95; pass 1 covered 35.0% of 100 markets")
+      expect(lines[1]).toContain("scores from universe hints")
+    }).pipe(Effect.provide(logs.layer))
+  })
 })
