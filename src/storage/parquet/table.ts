@@ -15,8 +15,9 @@
  * import Effect or other heavy modules).
  */
 import * as fs from "node:fs/promises"
-import { parquetMetadata, parquetRead, parquetReadObjects, type SchemaElement } from "hyparquet"
-import { parquetWriteBuffer } from "hyparquet-writer"
+import { parquetMetadata, parquetRead, parquetReadObjects, type ColumnChunk, type RowGroup, type SchemaElement } from "hyparquet"
+import { ByteWriter, ParquetWriter } from "hyparquet-writer"
+import { writeColumn } from "hyparquet-writer/src/column.js"
 
 export type ColumnKind = "INT64" | "INT32" | "DOUBLE" | "STRING" | "BOOLEAN" | "LIST_DOUBLE"
 
@@ -71,61 +72,191 @@ const toBigInt = (value: unknown, column: string, row: number): bigint => {
   return BigInt(Math.trunc(value))
 }
 
-/** Transposes rows into hyparquet-writer column sources; converts INT64 numbers to bigint. */
-function columnData(spec: TableSpec, rows: ReadonlyArray<Readonly<Record<string, unknown>>>) {
+type ColumnValues = unknown[] | Float64Array | BigInt64Array
+
+/** Transposes rows into one array per column; converts INT64 numbers to bigint. */
+function transpose(spec: TableSpec, rows: ReadonlyArray<Readonly<Record<string, unknown>>>): ColumnValues[] {
   const n = rows.length
-  return spec.map((col) => {
-    let data: unknown[] | Float64Array | BigInt64Array
+  return spec.map((col): ColumnValues => {
     if (col.kind === "INT64" && col.nullable !== true) {
       const out = new BigInt64Array(n)
       for (let i = 0; i < n; i++) out[i] = toBigInt(rows[i]![col.name], col.name, i)
-      data = out
-    } else if (col.kind === "INT64") {
+      return out
+    }
+    if (col.kind === "INT64") {
       const out = new Array<bigint | null>(n)
       for (let i = 0; i < n; i++) {
         const v = rows[i]![col.name]
         out[i] = v === null || v === undefined ? null : toBigInt(v, col.name, i)
       }
-      data = out
-    } else if (col.kind === "DOUBLE" && col.nullable !== true) {
+      return out
+    }
+    if (col.kind === "DOUBLE" && col.nullable !== true) {
       const out = new Float64Array(n)
       for (let i = 0; i < n; i++) {
         const v = rows[i]![col.name]
         if (typeof v !== "number") throw new ParquetCodecError(`column ${col.name} row ${i}: expected a number, got ${typeof v}`)
         out[i] = v
       }
-      data = out
-    } else {
-      const out = new Array<unknown>(n)
-      for (let i = 0; i < n; i++) {
-        const v = rows[i]![col.name]
-        if ((v === null || v === undefined) && col.nullable !== true && col.kind !== "LIST_DOUBLE") {
+      return out
+    }
+    const out = new Array<unknown>(n)
+    for (let i = 0; i < n; i++) {
+      const v = rows[i]![col.name]
+      if (v === null || v === undefined) {
+        if (col.nullable !== true && col.kind !== "LIST_DOUBLE") {
           throw new ParquetCodecError(`column ${col.name} row ${i}: null in a non-nullable column`)
         }
-        out[i] = v === undefined ? null : v
+        out[i] = null
+      } else {
+        if (col.kind === "LIST_DOUBLE" && !Array.isArray(v)) {
+          throw new ParquetCodecError(`column ${col.name} row ${i}: expected an array of numbers`)
+        }
+        out[i] = v
       }
-      data = out
     }
-    return col.dictionary === true
-      ? { name: col.name, data, encoding: "RLE_DICTIONARY" as const }
-      : { name: col.name, data }
+    return out
   })
+}
+
+interface PageData {
+  values: ArrayLike<unknown>
+  definitionLevels: number[]
+  repetitionLevels: number[]
+  maxDefinitionLevel: number
+}
+
+/**
+ * Dremel levels of rows [start, end) of a LIST<DOUBLE> column (OPTIONAL list -> REPEATED
+ * list -> REQUIRED element: max definition 2, max repetition 1): an element gets def 2 (rep 0
+ * for a row's first, 1 after); an empty list one slot with def 1; a null list def 0. These are
+ * the levels hyparquet-writer's generic encodeNestedValues computes, in a flat loop: its
+ * recursive walk (and its garbage) was the largest single cost of encoding our ladders.
+ */
+function listPageData(name: string, column: ReadonlyArray<unknown>, start: number, end: number): PageData {
+  let total = 0
+  for (let i = start; i < end; i++) {
+    const list = column[i] as ReadonlyArray<number> | null
+    total += list === null || list.length === 0 ? 1 : list.length
+  }
+  const values = new Array<number | undefined>(total)
+  const definitionLevels = new Array<number>(total)
+  const repetitionLevels = new Array<number>(total)
+  let k = 0
+  for (let i = start; i < end; i++) {
+    const list = column[i] as ReadonlyArray<number> | null
+    if (list === null || list.length === 0) {
+      values[k] = undefined
+      definitionLevels[k] = list === null ? 0 : 1
+      repetitionLevels[k] = 0
+      k++
+      continue
+    }
+    for (let j = 0; j < list.length; j++) {
+      const v = list[j]
+      if (typeof v !== "number") throw new ParquetCodecError(`column ${name} row ${i}: element ${j} is not a number`)
+      values[k] = v
+      definitionLevels[k] = 2
+      repetitionLevels[k] = j === 0 ? 0 : 1
+      k++
+    }
+  }
+  return { values, definitionLevels, repetitionLevels, maxDefinitionLevel: 2 }
+}
+
+function flatPageData(column: ColumnValues, start: number, end: number, nullable: boolean): PageData {
+  const values = column.slice(start, end)
+  if (!nullable) return { values, definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 }
+  const definitionLevels = new Array<number>(values.length)
+  for (let i = 0; i < values.length; i++) definitionLevels[i] = values[i] === null || values[i] === undefined ? 0 : 1
+  return { values, definitionLevels, repetitionLevels: [], maxDefinitionLevel: 1 }
 }
 
 export interface EncodeOptions {
   readonly rowGroupSize?: number
 }
 
-/** Encodes rows (objects keyed by column name) into one Parquet file image. */
+/** hyparquet-writer's default target page size */
+const PAGE_SIZE = 1_048_576
+
+/** The fields of ParquetWriter 0.17.0 that `encodeTable` drives (plain JS fields, untyped in its .d.ts). */
+interface InternalParquetWriter {
+  compressors: Record<string, (input: Uint8Array) => Uint8Array>
+  pendingIndexes: unknown[]
+  num_rows: bigint
+  row_groups: RowGroup[]
+  finish(): void
+}
+
+/**
+ * Encodes rows (objects keyed by column name) into one Parquet file image.
+ *
+ * Uses hyparquet-writer's ParquetWriter (header, footer, metadata, page indexes) and its
+ * writeColumn (dictionary, statistics, pages, Snappy), but drives the row groups itself so list
+ * columns get their levels from `listPageData` instead of the generic recursive walk. This
+ * mirrors ParquetWriter.write of the pinned 0.17.0; the round-trip tests and the DuckDB interop
+ * test are what prove the files right should that version change.
+ */
 export function encodeTable(spec: TableSpec, rows: ReadonlyArray<Readonly<Record<string, unknown>>>, opts: EncodeOptions = {}): Uint8Array {
-  const buffer = parquetWriteBuffer({
-    columnData: columnData(spec, rows) as never,
-    schema: schemaFor(spec),
-    codec: "SNAPPY",
-    rowGroupSize: opts.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE,
-    createdBy: "surveillance (hyparquet-writer 0.17.0)"
-  })
-  return new Uint8Array(buffer)
+  const schema = schemaFor(spec)
+  const columns = transpose(spec, rows)
+  const writer = new ByteWriter()
+  const pq = new ParquetWriter({ writer, schema, codec: "SNAPPY", createdBy: "surveillance (hyparquet-writer 0.17.0)" }) as unknown as InternalParquetWriter
+  const root = schema[0]!
+  // schema path (root .. leaf) of each column, in column order; a list is 3 elements deep
+  const paths: SchemaElement[][] = []
+  for (let i = 1; i < schema.length; ) {
+    const top = schema[i]!
+    if (top.num_children === 1) {
+      paths.push([root, top, schema[i + 1]!, schema[i + 2]!])
+      i += 3
+    } else {
+      paths.push([root, top])
+      i += 1
+    }
+  }
+  const groupRows = Math.max(1, opts.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE)
+  for (let start = 0; start < rows.length; start += groupRows) {
+    const end = Math.min(rows.length, start + groupRows)
+    const groupStartOffset = writer.offset
+    const chunks: ColumnChunk[] = []
+    for (let c = 0; c < spec.length; c++) {
+      const col = spec[c]!
+      const schemaPath = paths[c]!
+      const pageData = col.kind === "LIST_DOUBLE"
+        ? listPageData(col.name, columns[c] as unknown[], start, end)
+        : flatPageData(columns[c]!, start, end, col.nullable === true)
+      const written = writeColumn({
+        writer,
+        column: {
+          columnName: schemaPath.slice(1).map((e) => e.name).join("."),
+          element: schemaPath[schemaPath.length - 1]!,
+          schemaPath,
+          codec: "SNAPPY",
+          compressors: pq.compressors,
+          stats: true,
+          pageSize: PAGE_SIZE,
+          columnIndex: false,
+          offsetIndex: true,
+          ...(col.dictionary === true ? { encoding: "RLE_DICTIONARY" as const } : {})
+        },
+        pageData: pageData as never
+      })
+      chunks.push(written.chunk)
+      pq.pendingIndexes.push(written)
+    }
+    let totalByteSize = 0n
+    for (const chunk of chunks) totalByteSize += chunk.meta_data?.total_uncompressed_size ?? 0n
+    pq.num_rows += BigInt(end - start)
+    pq.row_groups.push({
+      columns: chunks,
+      total_byte_size: totalByteSize,
+      num_rows: BigInt(end - start),
+      total_compressed_size: BigInt(writer.offset - groupStartOffset)
+    })
+  }
+  pq.finish()
+  return writer.getBytes()
 }
 
 /** A whole local file as hyparquet's AsyncBuffer (ArrayBuffer satisfies it); our files are MBs. */
