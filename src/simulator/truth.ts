@@ -45,13 +45,15 @@ export interface SimulatorTruth {
   watchedBooks(): number
 }
 
-const levels = (book: BinaryBook, side: typeof BID | typeof ASK, mirror: boolean): Array<readonly [number, number]> =>
-  book.sortedLevels(side, side === BID ? (mirror ? "asc" : "desc") : (mirror ? "desc" : "asc"))
-    .map(([p, s]) => [(mirror ? 1000 - p : p) / 1000, s / 100] as const)
+/** one side of a token's book, best first; `mirror` maps YES prices to NO prices (1 - p) */
+const levels = (book: BinaryBook, side: typeof BID | typeof ASK, mirror: boolean, bestFirst: "desc" | "asc"): Array<readonly [number, number]> => {
+  const out = book.sortedLevels(side, "asc").map(([p, s]) => [(mirror ? 1000 - p : p) / 1000, s / 100] as const)
+  return out.sort(bestFirst === "desc" ? (a, b) => b[0] - a[0] : (a, b) => a[0] - b[0])
+}
 
 const view = (book: BinaryBook, no: boolean): TruthBook => no
-  ? { bids: levels(book, ASK, true), asks: levels(book, BID, true), tickSize: book.tick / 1000 }
-  : { bids: levels(book, BID, false), asks: levels(book, ASK, false), tickSize: book.tick / 1000 }
+  ? { bids: levels(book, ASK, true, "desc"), asks: levels(book, BID, true, "asc"), tickSize: book.tick / 1000 }
+  : { bids: levels(book, BID, false, "desc"), asks: levels(book, ASK, false, "asc"), tickSize: book.tick / 1000 }
 
 export const makeTruth = (engine: MarketEngine): SimulatorTruth => ({
   liveMarkets: (venue) => {
