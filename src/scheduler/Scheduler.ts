@@ -125,7 +125,7 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never> =>
             (id) => subscribedThisPeriod.has(id) || !eligible.has(id)
           )
           cursor = advanced.cursor
-          if (advanced.newPass) covered = new Set(advanced.passed)
+          if (advanced.newPass) covered = new Set(advanced.passedInNewPass)
         }
         target = computeTarget(ranking.ranked, { hotCount: vc.hot_count, maxSubs: vc.max_subs }, cursor)
         if (target.cursor.pass !== cursor.pass) covered = new Set()

@@ -139,10 +139,17 @@ export const advanceCursor = (
   cursor: RotationCursor,
   window: ReadonlyArray<WindowItem>,
   isDone: (marketId: string) => boolean
-): { readonly cursor: RotationCursor; readonly passed: ReadonlyArray<string>; readonly newPass: boolean } => {
+): {
+  readonly cursor: RotationCursor
+  readonly passed: ReadonlyArray<string>
+  readonly newPass: boolean
+  /** the passed markets that belong to the new pass (after the wrap) */
+  readonly passedInNewPass: ReadonlyArray<string>
+} => {
   let { after, pass } = cursor
   let newPass = false
   const passed: Array<string> = []
+  const passedInNewPass: Array<string> = []
   for (const item of window) {
     const id = item.market.marketId
     if (!isDone(id)) break
@@ -152,6 +159,7 @@ export const advanceCursor = (
     }
     after = id
     passed.push(id)
+    if (item.nextPass) passedInNewPass.push(id)
   }
-  return { cursor: { after, pass }, passed, newPass }
+  return { cursor: { after, pass }, passed, newPass, passedInNewPass }
 }

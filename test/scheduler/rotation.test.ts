@@ -42,7 +42,7 @@ describe("rotation", () => {
     const partial = advanceCursor({ after: "c", pass: 1 }, w, (id) => id === "d" || id === "a")
     expect(partial).toMatchObject({ cursor: { after: "d", pass: 1 }, passed: ["d"], newPass: false })
     const full = advanceCursor({ after: "c", pass: 1 }, w, () => true)
-    expect(full).toMatchObject({ cursor: { after: "b", pass: 2 }, passed: ["d", "e", "a", "b"], newPass: true })
+    expect(full).toMatchObject({ cursor: { after: "b", pass: 2 }, passed: ["d", "e", "a", "b"], newPass: true, passedInNewPass: ["a", "b"] })
   })
 
   it("one full pass over 4960 warm markets takes ceil(4960/160) windows", () => {
