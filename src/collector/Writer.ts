@@ -19,8 +19,8 @@
  *   published with the storage no-overwrite write at the next free part; then the segment is
  *   deleted. Encoding runs in a worker thread (writerWorker.ts) that reads the segment itself.
  * - Start-up: stale temp files are removed, then every leftover segment is written to Parquet
- *   (one file per venue/dataset/bucket, next free part) and deleted; a truncated last line is
- *   ignored. This runs before the layer is ready, so a crash's rows are in files before new
+ *   (one file per segment, at the next free part of its bucket) and deleted; a truncated last
+ *   line is ignored. This runs before the layer is ready, so a crash's rows are in files before new
  *   rows arrive.
  * - Shutdown (scope release, e.g. SIGINT/SIGTERM): everything in memory is appended to the
  *   write-ahead files, every open bucket is written to Parquet, segments are removed; bounded
@@ -164,20 +164,17 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
     try: () => listWalSegments(dataDir),
     catch: (e) => new WriteError({ path: dataDir, op: "list write-ahead files", message: `cannot list write-ahead files under ${dataDir}/.wal: ${String(e)}` })
   })
-  const groups = new Map<string, EncodeJob>()
-  for (const seg of leftovers) {
-    const key = `${seg.venue}|${seg.dataset}|${seg.bucketStartMs}`
-    const job = groups.get(key)
-    groups.set(key, job === undefined
-      ? { dataDir, venue: seg.venue, dataset: seg.dataset, bucketStartMs: seg.bucketStartMs, walPaths: [seg.path], partHint: 0 }
-      : { ...job, walPaths: [...job.walPaths, seg.path] })
-  }
-  for (const job of groups.values()) {
+  // One file per leftover segment: a segment holds at most flush_rows rows, so the worker's
+  // memory stays bounded however long the backlog is.
+  const jobs: EncodeJob[] = leftovers.map((seg) => ({
+    dataDir, venue: seg.venue, dataset: seg.dataset, bucketStartMs: seg.bucketStartMs, walPaths: [seg.path], partHint: 0
+  }))
+  for (const job of jobs) {
     const result = yield* runJob(job)
     stats.rowsRecovered += result.rows
     stats.badWalLines += result.badLines
     if (result.path !== null) stats.filesRecovered++
-    yield* Effect.logInfo(`writer: recovered ${result.rows} rows from ${job.walPaths.length} write-ahead file(s) into ${result.path ?? "(nothing: empty)"}` +
+    yield* Effect.logInfo(`writer: recovered ${result.rows} rows from ${job.walPaths[0]} into ${result.path ?? "(nothing: no complete row)"}` +
       (result.truncatedTails > 0 ? ` (${result.truncatedTails} truncated last line(s) ignored)` : ""))
   }
 

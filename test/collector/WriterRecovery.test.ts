@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
+import * as readline from "node:readline"
 import * as path from "node:path"
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -7,7 +9,7 @@ import { appendDurably, encodeSnapshotWalLines, encodeTradeWalLines, walSegmentP
 import { encodeSnapshotRows, readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { readTradeFile } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath, tradeFilePath } from "../../src/storage/paths.js"
-import { listTree, options, parquetFiles, snapshotRow, startWriter, tmpDataDir, tradeRow, walFiles } from "./WriterTestRows.js"
+import { duckdb, listTree, options, parquetFiles, snapshotRow, startWriter, tmpDataDir, tradeRow, walFiles } from "./WriterTestRows.js"
 
 const B10_00 = Date.UTC(2026, 0, 15, 10, 0, 0)
 const B10_05 = Date.UTC(2026, 0, 15, 10, 5, 0)
@@ -37,17 +39,21 @@ describe("SnapshotWriter start-up recovery", () => {
 
       const writer = yield* startWriter(options(dataDir))
       const s = yield* writer.stats
-      expect(s).toMatchObject({ rowsRecovered: 29 + 7, filesRecovered: 2, badWalLines: 0, rowsAccepted: 0 })
+      expect(s).toMatchObject({ rowsRecovered: 29 + 7, filesRecovered: 3, badWalLines: 0, rowsAccepted: 0 })
       expect(walFiles(dataDir)).toEqual([])
       expect(listTree(dataDir).filter((f) => f.endsWith(".tmp"))).toEqual([])
       expect(parquetFiles(dataDir)).toEqual([
         "orderbook_snapshots/venue=polymarket/date=2026-01-15/hour=10/snapshots_2026-01-15T10-00-1.parquet",
+        "orderbook_snapshots/venue=polymarket/date=2026-01-15/hour=10/snapshots_2026-01-15T10-00-2.parquet",
         "orderbook_snapshots/venue=polymarket/date=2026-01-15/hour=10/snapshots_2026-01-15T10-00.parquet",
         "trades/venue=kalshi/date=2026-01-15/hour=10/trades_2026-01-15T10-05.parquet"
       ])
       expect(new Uint8Array(fs.readFileSync(part0))).toEqual(part0Bytes)
-      const recovered = yield* Effect.promise(() => readSnapshotFile(snapshotFilePath(dataDir, "polymarket", B10_00, 1)))
-      expect(recovered).toEqual(snaps.slice(0, 29))
+      // one file per segment, in segment-name order
+      const recovered1 = yield* Effect.promise(() => readSnapshotFile(snapshotFilePath(dataDir, "polymarket", B10_00, 1)))
+      const recovered2 = yield* Effect.promise(() => readSnapshotFile(snapshotFilePath(dataDir, "polymarket", B10_00, 2)))
+      expect(recovered1).toEqual(snaps.slice(0, 20))
+      expect(recovered2).toEqual(snaps.slice(20, 29))
       const recoveredTrades = yield* Effect.promise(() => readTradeFile(tradeFilePath(dataDir, "kalshi", B10_05, 0)))
       expect(recoveredTrades).toEqual(trades)
     }))
@@ -62,4 +68,102 @@ describe("SnapshotWriter start-up recovery", () => {
       expect(walFiles(dataDir)).toEqual([])
       expect(parquetFiles(dataDir)).toEqual([])
     }))
+})
+
+// ---------------------------------------------------------------------------------------------
+// Crash and signal tests against a real child process (test/support/writerChild.ts).
+
+const CHILD = path.resolve(__dirname, "../support/writerChild.ts")
+const FLUSH_SECONDS = 1
+
+interface Child {
+  readonly proc: ChildProcess
+  /** (rows accepted so far, epoch ms) after every batch */
+  readonly progress: Array<{ readonly accepted: number; readonly atMs: number }>
+  readonly ready: Promise<{ readonly rowsRecovered: number; readonly filesRecovered: number }>
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly atMs: number }>
+  stderr: string
+}
+
+function spawnWriterChild(dataDir: string, flushRows: number, seqStart: number): Child {
+  const proc = spawn(process.execPath, ["--import", "tsx", CHILD, dataDir, String(FLUSH_SECONDS), String(flushRows), String(seqStart)], {
+    cwd: path.resolve(__dirname, "../.."), stdio: ["ignore", "pipe", "pipe"]
+  })
+  const progress: Array<{ accepted: number; atMs: number }> = []
+  let readyResolve: (r: { rowsRecovered: number; filesRecovered: number }) => void = () => {}
+  const ready = new Promise<{ rowsRecovered: number; filesRecovered: number }>((r) => { readyResolve = r })
+  const child: Child = {
+    proc, progress, ready, stderr: "",
+    exited: new Promise((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal, atMs: Date.now() })))
+  }
+  proc.stderr!.on("data", (d: Buffer) => { child.stderr += d.toString() })
+  readline.createInterface({ input: proc.stdout! }).on("line", (line) => {
+    const [kind, a, b] = line.split(" ")
+    if (kind === "ready") readyResolve({ rowsRecovered: Number(a), filesRecovered: Number(b) })
+    else if (kind === "accepted") progress.push({ accepted: Number(a), atMs: Number(b) })
+  })
+  return child
+}
+
+const waitForRows = async (child: Child, rows: number, timeoutMs: number): Promise<void> => {
+  const until = Date.now() + timeoutMs
+  while ((child.progress.at(-1)?.accepted ?? 0) < rows) {
+    if (Date.now() > until) throw new Error(`child accepted only ${child.progress.at(-1)?.accepted ?? 0} rows; stderr: ${child.stderr}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+const seqStats = async (dataDir: string, where: string) => {
+  const [row] = await duckdb(
+    `select count(*)::BIGINT, count(distinct seq)::BIGINT, coalesce(min(seq), -1)::BIGINT, coalesce(max(seq), -1)::BIGINT ` +
+    `from read_parquet('${dataDir}/orderbook_snapshots/venue=*/date=*/hour=*/*.parquet', hive_partitioning=true) where ${where}`)
+  const [rows, distinct, min, max] = (row as Array<bigint>).map(Number) as [number, number, number, number]
+  return { rows, distinct, min, max }
+}
+
+describe("SnapshotWriter in a process that is killed", () => {
+  it.live("kill -9 loses at most flush_seconds of rows and leaves no corrupt Parquet; the restart recovers the write-ahead rows; SIGTERM then drains every accepted row", () =>
+    Effect.promise(async () => {
+      const dataDir = tmpDataDir("crash")
+      // flush_rows 10000: a part is sealed mid-run (a kill may hit its encode), the rest is only in the write-ahead file.
+      const first = spawnWriterChild(dataDir, 10_000, 0)
+      await first.ready
+      await waitForRows(first, 25_000, 60_000)
+      first.proc.kill("SIGKILL")
+      const killed = await first.exited
+      expect(killed.signal).toBe("SIGKILL")
+      const acceptedBy = (t: number) => first.progress.filter((p) => p.atMs <= t).at(-1)?.accepted ?? 0
+
+      // No corrupt file: every visible .parquet is read completely by DuckDB (a failed read throws).
+      const visible = parquetFiles(dataDir)
+      if (visible.length > 0) await seqStats(dataDir, "true")
+
+      const second = spawnWriterChild(dataDir, 10_000, 1_000_000_000)
+      const recovery = await second.ready
+      expect(listTree(dataDir).filter((f) => f.endsWith(".tmp"))).toEqual([])
+      const firstRun = await seqStats(dataDir, "seq < 1000000000")
+      // what the first run wrote is a prefix 0..max with no hole (duplicates only if killed between publish and delete)
+      expect(firstRun.min).toBe(0)
+      expect(firstRun.distinct).toBe(firstRun.max + 1)
+      const lastAccepted = first.progress.at(-1)!.accepted
+      const mustHave = acceptedBy(killed.atMs - FLUSH_SECONDS * 1000 - 1000) // flush_seconds plus 1 s for the append itself under CI load
+      expect(firstRun.distinct).toBeGreaterThanOrEqual(mustHave)
+      expect(firstRun.distinct).toBeLessThanOrEqual(lastAccepted)
+      expect(recovery.rowsRecovered).toBeGreaterThan(0)
+      const keptUntil = first.progress.find((p) => p.accepted >= firstRun.distinct)?.atMs ?? killed.atMs
+      console.log(`kill -9: accepted ${lastAccepted}, in files after recovery ${firstRun.distinct} (lost ${lastAccepted - firstRun.distinct} rows = the last ${killed.atMs - keptUntil} ms), ` +
+        `recovered from write-ahead ${recovery.rowsRecovered} rows into ${recovery.filesRecovered} file(s), files visible at kill ${visible.length}`)
+
+      await waitForRows(second, 5_000, 60_000)
+      const termAt = Date.now()
+      second.proc.kill("SIGTERM")
+      const termed = await second.exited
+      expect({ code: termed.code, stderr: second.stderr }).toEqual({ code: 0, stderr: "" })
+      expect(termed.atMs - termAt).toBeLessThan(10_000)
+      const secondRun = await seqStats(dataDir, "seq >= 1000000000")
+      const accepted2 = second.progress.at(-1)!.accepted
+      expect(secondRun).toEqual({ rows: accepted2, distinct: accepted2, min: 1_000_000_000, max: 1_000_000_000 + accepted2 - 1 })
+      expect(walFiles(dataDir)).toEqual([])
+      console.log(`SIGTERM: accepted ${accepted2}, in files ${secondRun.rows}, exit after ${termed.atMs - termAt} ms`)
+    }), 120_000)
 })

@@ -1,0 +1,66 @@
+/**
+ * A process that runs the SnapshotWriter and feeds it 20-level rows until signalled; used by
+ * the crash tests (SIGKILL, SIGTERM). Run with `node --import tsx`.
+ *
+ * argv: dataDir flushSeconds flushRows seqStart
+ * stdout: `ready <rowsRecovered> <filesRecovered>` once the writer is up (start-up recovery
+ * done), then `accepted <rowsAcceptedSoFar> <epochMs>` after every accepted batch. Pipes are
+ * synchronous on Linux, so a printed count was accepted before the line left the process.
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Context, Duration, Effect, Layer } from "effect"
+import { SnapshotWriter, SnapshotWriterLive } from "../../src/collector/Writer.js"
+import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
+
+const [dataDir, flushSecondsArg, flushRowsArg, seqStartArg] = process.argv.slice(2)
+if (dataDir === undefined || seqStartArg === undefined) {
+  process.stderr.write("usage: writerChild.ts dataDir flushSeconds flushRows seqStart\n")
+  process.exit(2)
+}
+const BATCH = 200
+const LEVELS = 20
+
+const row = (ts: number, seq: number): SnapshotRow => {
+  const bid_px: number[] = [], bid_sz: number[] = [], ask_px: number[] = [], ask_sz: number[] = []
+  for (let l = 0; l < LEVELS; l++) {
+    bid_px.push(Math.round(45 - l) / 100)
+    bid_sz.push(100 + ((seq + l) % 500))
+    ask_px.push(Math.round(55 + l) / 100)
+    ask_sz.push(50 + ((seq * 3 + l) % 400))
+  }
+  return {
+    ts_recv: ts, venue: "polymarket", market_id: `m${seq % 40}`, outcome_id: "yes", seq,
+    best_bid_px: bid_px[0]!, best_bid_sz: bid_sz[0]!, best_ask_px: ask_px[0]!, best_ask_sz: ask_sz[0]!,
+    mid: 0.5, spread: 0.1, bid_px, bid_sz, ask_px, ask_sz, status: "ok", err: null, source_ts: ts - 7
+  }
+}
+
+const program = Effect.scoped(Effect.gen(function*() {
+  const ctx = yield* Layer.build(SnapshotWriterLive({
+    dataDir,
+    storage: { flush_seconds: Number(flushSecondsArg), flush_rows: Number(flushRowsArg), bucket_minutes: 5 },
+    queueRows: 200_000
+  }))
+  const writer = Context.get(ctx, SnapshotWriter)
+  const s = yield* writer.stats
+  process.stdout.write(`ready ${s.rowsRecovered} ${s.filesRecovered}\n`)
+  let seq = Number(seqStartArg)
+  let accepted = 0
+  while (true) {
+    const now = Date.now()
+    const batch: SnapshotRow[] = []
+    for (let i = 0; i < BATCH; i++) batch.push(row(now, seq + i))
+    // accept + report as one step, so the report equals what the writer accepted
+    yield* writer.writeSnapshots(batch).pipe(
+      Effect.zipRight(Effect.sync(() => {
+        seq += BATCH
+        accepted += BATCH
+        process.stdout.write(`accepted ${accepted} ${Date.now()}\n`)
+      })),
+      Effect.uninterruptible
+    )
+    yield* Effect.sleep(Duration.millis(20))
+  }
+}))
+
+NodeRuntime.runMain(program)
