@@ -1,5 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import { readFileSync } from "node:fs"
+import { collectCommand } from "./collect.js"
 import { configCommand } from "./config.js"
 import { mineCommand } from "./mine.js"
 import { runCli, UsageError } from "./run.js"
@@ -13,6 +14,7 @@ import { statusCommand } from "./status.js"
  * the handler: everything imported here is loaded for `surveillance --help` (< 1.5 s budget).
  */
 const subcommands = [
+  collectCommand,
   configCommand,
   mineCommand,
   scanCommand,

@@ -202,6 +202,12 @@ export const makeVenueCollector = (
 
     // Snapshot loop: sleep on the Clock until the earliest due book (or a schedule change),
     // build rows for the due books only, hand them to the writer in batches.
+    // Uninterruptible so `snapshotRows` equals what the writer accepted even when shutdown
+    // lands mid-call (the writer drains concurrently, so a backpressure wait still ends).
+    const handOver = (batch: ReadonlyArray<SnapshotRow>) =>
+      Effect.uninterruptible(Effect.tap(writer.writeSnapshots(batch), () => {
+        metrics.snapshotRows += batch.length
+      }))
     const snapshotLoop = Effect.gen(function*() {
       const due: Array<string> = []
       let rows: Array<SnapshotRow> = []
@@ -218,15 +224,13 @@ export const makeVenueCollector = (
           if (rows.length >= batchRows) {
             const batch = rows
             rows = []
-            yield* writer.writeSnapshots(batch)
-            metrics.snapshotRows += batch.length
+            yield* handOver(batch)
           }
         }
         if (rows.length > 0) {
           const batch = rows
           rows = []
-          yield* writer.writeSnapshots(batch)
-          metrics.snapshotRows += batch.length
+          yield* handOver(batch)
         }
         metrics.books = books.size
         const next = schedule.nextDueAt()

@@ -1,0 +1,95 @@
+import { access, constants, mkdir, rm, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { Data, Effect, Schema } from "effect"
+import { ConfigError } from "../config/ConfigError.js"
+import { AppConfig } from "../config/schema.js"
+import type { VenueId } from "../domain/Venue.js"
+import { utcDate } from "../storage/paths.js"
+import { readNewestUniverse } from "../storage/universe.js"
+import { collectorSummary, runCollector, selectVenues } from "./Collector.js"
+import { CollectorMetrics } from "./Metrics.js"
+import { SnapshotWriterLive } from "./Writer.js"
+
+/**
+ * `surveillance collect` behind the CLI: mock mode, start-up checks, the writer layer around
+ * the collector, and the shutdown summary (logged after the writer drained, so "rows
+ * produced" can be checked against the files).
+ */
+export class DataDirError extends Data.TaggedError("DataDirError")<{ readonly message: string }> {}
+
+/** Fatal at start: the data directory must exist or be creatable, and be writable. */
+export const ensureWritableDataDir = (dir: string): Effect.Effect<void, DataDirError> =>
+  Effect.tryPromise({
+    try: async () => {
+      await mkdir(dir, { recursive: true })
+      await access(dir, constants.W_OK)
+      const probe = join(dir, `.collect-probe.${process.pid}.tmp`)
+      await writeFile(probe, "")
+      await rm(probe, { force: true })
+    },
+    catch: (e) =>
+      new DataDirError({
+        message: `data_dir ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? String(e)}); fix its permissions or set data_dir in the config`
+      })
+  })
+
+/** [mock] enabled: start the simulator in this scope and point the real adapters at it. */
+const withMockVenues = (cfg: AppConfig, venues: ReadonlyArray<VenueId>) =>
+  Effect.gen(function*() {
+    if (!cfg.mock.enabled) return cfg
+    const { startSimulator } = yield* Effect.promise(() => import("../simulator/Simulator.js"))
+    const sim = yield* startSimulator({
+      seed: cfg.mock.seed,
+      polymarketMarkets: cfg.mock.markets_per_venue,
+      kalshiMarkets: cfg.mock.markets_per_venue
+    })
+    const pointed = yield* Schema.decodeUnknown(AppConfig)(sim.configFor(Schema.encodeSync(AppConfig)(cfg))).pipe(
+      Effect.mapError((e) => new ConfigError({ file: "(mock)", keyPath: "", message: `mock config: ${e.message}` }))
+    )
+    yield* Effect.logInfo(`mock mode: simulator on 127.0.0.1:${sim.port}`)
+    // no universe yet: the real scanner scans the in-process simulator once (same code path)
+    const missing: Array<VenueId> = []
+    for (const v of venues) {
+      const u = yield* Effect.promise(() => readNewestUniverse(pointed.data_dir, v, utcDate(Date.now())))
+      if (u === null) missing.push(v)
+    }
+    if (missing.length > 0) {
+      const { runScan } = yield* Effect.promise(() => import("../scanner/Scanner.js"))
+      yield* Effect.logInfo(`mock mode: no universe for ${missing.join(", ")}; scanning the simulator`)
+      yield* runScan(pointed, missing)
+    }
+    return pointed
+  })
+
+export interface CollectCommandOptions {
+  readonly configFile: string
+  readonly venues: ReadonlyArray<VenueId>
+  readonly durationMs?: number
+}
+
+export const runCollectCommand = (cfg: AppConfig, opts: CollectCommandOptions) =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const venues = yield* selectVenues(cfg, opts.venues, opts.configFile)
+      yield* ensureWritableDataDir(cfg.data_dir)
+      const effective = yield* withMockVenues(cfg, venues)
+      const metrics = new CollectorMetrics()
+      const writerLayer = SnapshotWriterLive({
+        dataDir: effective.data_dir,
+        storage: effective.storage,
+        queueRows: effective.collector.writer_queue_rows
+      })
+      yield* runCollector(effective, {
+        venues,
+        configFile: opts.configFile,
+        metrics,
+        ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {})
+      }).pipe(
+        Effect.provide(writerLayer),
+        // after the writer layer is released (drained): what this run produced
+        Effect.ensuring(Effect.suspend(() =>
+          Effect.forEach(collectorSummary(metrics), (line) => Effect.logInfo(`shutdown: ${line}`), { discard: true })
+        ))
+      )
+    })
+  )
