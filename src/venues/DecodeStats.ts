@@ -15,6 +15,8 @@ export interface DecodeStats {
   malformed: number
   /** first 200 characters of the most recent malformed frame */
   lastMalformed: string | null
+  /** what was wrong with it, e.g. "polymarket book: missing asset_id" */
+  lastMalformedReason: string | null
 }
 
 export const makeDecodeStats = (): DecodeStats => ({
@@ -23,14 +25,16 @@ export const makeDecodeStats = (): DecodeStats => ({
   unknown: 0,
   ignored: 0,
   malformed: 0,
-  lastMalformed: null
+  lastMalformed: null,
+  lastMalformedReason: null
 })
 
 export const MALFORMED_SAMPLE_CHARS = 200
 
-export const recordMalformed = (stats: DecodeStats, text: string): void => {
+export const recordMalformed = (stats: DecodeStats, text: string, reason: string): void => {
   stats.malformed++
   stats.lastMalformed = text.length > MALFORMED_SAMPLE_CHARS ? text.slice(0, MALFORMED_SAMPLE_CHARS) : text
+  stats.lastMalformedReason = reason
 }
 
 /**

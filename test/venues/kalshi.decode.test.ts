@@ -111,7 +111,12 @@ describe("Kalshi decoder", () => {
       JSON.stringify({ type: "orderbook_delta", sid: 1, seq: 3, msg: { market_ticker: "T", price_dollars: "0.2", delta_fp: "1", side: "yes" } })
     )
     expect(stats.malformed).toBe(7)
+    expect(stats.lastMalformedReason).toBe("kalshi orderbook_snapshot: missing market_ticker")
     expect(out.map((e) => e.kind)).toEqual(["binary_delta"])
+    const reasonOf = (o: unknown) => decode(JSON.stringify(o)).stats.lastMalformedReason
+    expect(reasonOf({ type: "orderbook_delta", sid: 1, seq: 2, msg: { market_ticker: "T", price_dollars: "1.2", delta_fp: "1", side: "yes" } }))
+      .toBe("kalshi orderbook_delta: price missing or outside 0..1")
+    expect(reasonOf({ type: "orderbook_delta", sid: 1, msg: {} })).toBe("kalshi orderbook_delta: missing msg/sid/seq")
   })
 
   it("ignores ticker frames but still hands over a seq they carry", () => {

@@ -152,8 +152,19 @@ describe("Polymarket decoder", () => {
     expect(stats.malformed).toBe(9)
     expect(stats.lastMalformed).toBe("[null,7]")
     expect(out).toEqual([{ kind: "level_set", marketId: "0xm", outcomeId: "t", side: "bid", price: 0.5, size: 1, sourceTs: null }])
+    expect(stats.lastMalformedReason).toBe("polymarket: array element is not an object")
     const one = decode(long)
     expect(one.stats.lastMalformed).toBe(long.slice(0, 200))
+    expect(one.stats.lastMalformedReason).toBe("polymarket: frame is not JSON")
+    const reasonOf = (o: unknown) => decode(JSON.stringify(o)).stats.lastMalformedReason
+    expect(reasonOf({ event_type: "book", market: "0xm", bids: [], asks: [] })).toBe("polymarket book: missing asset_id")
+    // a token id as a JSON number has lost digits (77-digit ids): refused, not rounded into a wrong book
+    expect(reasonOf({ event_type: "book", market: "0xm", asset_id: 41236383224347298420125708292657012871464205363068451527890025588992975750774, bids: [], asks: [] }))
+      .toBe("polymarket book: missing asset_id")
+    expect(reasonOf({ event_type: "book", market: "0xm", asset_id: "t", bids: [], asks: [{ price: "2", size: "1" }] }))
+      .toBe("polymarket book t: bad asks level (price outside 0..1 or bad size)")
+    expect(reasonOf({ market: "0xm", price_changes: [{ asset_id: "t", price: "0.5", size: "1", side: "HOLD" }] }))
+      .toBe("polymarket price_change t: side is not BUY/SELL")
   })
 
   it("ignores PONG and custom-feature events without counting them as malformed", () => {

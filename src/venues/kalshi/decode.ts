@@ -47,17 +47,17 @@ export const decodeKalshiFrame = (
   try {
     parsed = JSON.parse(text)
   } catch {
-    recordMalformed(stats, text)
+    recordMalformed(stats, text, "kalshi: frame is not JSON")
     return
   }
   try {
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      recordMalformed(stats, text)
+      recordMalformed(stats, text, "kalshi: frame is not an object")
       return
     }
     decodeObject(parsed as Obj, text, out, replies, stats)
   } catch {
-    recordMalformed(stats, text)
+    recordMalformed(stats, text, "kalshi: decoder fault")
   }
 }
 
@@ -141,7 +141,7 @@ const decodeObject = (o: Obj, text: string, out: BookEvent[], replies: KalshiRep
       const yesBids = msg === null ? null : readSide(msg, "yes")
       const noBids = msg === null ? null : readSide(msg, "no")
       if (typeof market !== "string" || market.length === 0 || sid === null || seq === null || yesBids === null || noBids === null) {
-        recordMalformed(stats, text)
+        recordMalformed(stats, text, `kalshi orderbook_snapshot: ${typeof market !== "string" || market.length === 0 ? "missing market_ticker" : sid === null || seq === null ? "missing sid/seq" : "bad level (price outside 0..1 or bad size)"}`)
         return
       }
       out.push({ kind: "binary_snapshot", marketId: market, yesBids, noBids, sid, seq, sourceTs: sourceTsOf(msg!) })
@@ -150,7 +150,7 @@ const decodeObject = (o: Obj, text: string, out: BookEvent[], replies: KalshiRep
     }
     case "orderbook_delta": {
       if (msg === null || sid === null || seq === null) {
-        recordMalformed(stats, text)
+        recordMalformed(stats, text, "kalshi orderbook_delta: missing msg/sid/seq")
         return
       }
       const market = msg["market_ticker"]
@@ -158,7 +158,7 @@ const decodeObject = (o: Obj, text: string, out: BookEvent[], replies: KalshiRep
       const price = priceOf(msg, ["price_dollars", "price_dollars_fp"], "price")
       const delta = numberOf(msg, ["delta_fp", "delta_dollars_fp", "delta"])
       if (typeof market !== "string" || market.length === 0 || (side !== "yes" && side !== "no") || Number.isNaN(price) || !Number.isFinite(delta)) {
-        recordMalformed(stats, text)
+        recordMalformed(stats, text, `kalshi orderbook_delta: ${typeof market !== "string" || market.length === 0 ? "missing market_ticker" : side !== "yes" && side !== "no" ? "side is not yes/no" : Number.isNaN(price) ? "price missing or outside 0..1" : "bad delta"}`)
         return
       }
       out.push({ kind: "binary_delta", marketId: market, outcome: side, price, delta, sid, seq, sourceTs: sourceTsOf(msg) })
@@ -167,7 +167,7 @@ const decodeObject = (o: Obj, text: string, out: BookEvent[], replies: KalshiRep
     }
     case "trade": {
       if (msg === null) {
-        recordMalformed(stats, text)
+        recordMalformed(stats, text, "kalshi trade: missing msg")
         return
       }
       const market = msg["market_ticker"]
@@ -176,7 +176,7 @@ const decodeObject = (o: Obj, text: string, out: BookEvent[], replies: KalshiRep
       const price = priceOf(msg, ["yes_price_dollars"], "yes_price")
       const size = numberOf(msg, ["count_fp", "count"])
       if (typeof market !== "string" || market.length === 0 || (taker !== "yes" && taker !== "no") || Number.isNaN(price) || !(size >= 0)) {
-        recordMalformed(stats, text)
+        recordMalformed(stats, text, `kalshi trade: ${typeof market !== "string" || market.length === 0 ? "missing market_ticker" : taker !== "yes" && taker !== "no" ? "taker_side is not yes/no" : Number.isNaN(price) ? "price missing or outside 0..1" : "bad count"}`)
         return
       }
       const tradeId = msg["trade_id"]
@@ -198,7 +198,7 @@ const decodeObject = (o: Obj, text: string, out: BookEvent[], replies: KalshiRep
       const subSid = msg === null ? null : intOf(msg["sid"])
       const channel = msg === null ? null : msg["channel"]
       if (subSid === null) {
-        recordMalformed(stats, text)
+        recordMalformed(stats, text, "kalshi subscribed: missing msg.sid")
         return
       }
       replies.push({ type: "subscribed", id: intOf(o["id"]), channel: typeof channel === "string" ? channel : "", sid: subSid })
@@ -218,7 +218,7 @@ const decodeObject = (o: Obj, text: string, out: BookEvent[], replies: KalshiRep
     }
     case "unsubscribed": {
       if (sid === null) {
-        recordMalformed(stats, text)
+        recordMalformed(stats, text, "kalshi unsubscribed: missing sid")
         return
       }
       const id = intOf(o["id"])

@@ -33,7 +33,7 @@ export const decodePolymarketFrame = (text: string, out: BookEvent[], stats: Dec
   try {
     parsed = JSON.parse(text)
   } catch {
-    recordMalformed(stats, text)
+    recordMalformed(stats, text, "polymarket: frame is not JSON")
     return
   }
   try {
@@ -44,12 +44,12 @@ export const decodePolymarketFrame = (text: string, out: BookEvent[], stats: Dec
     }
   } catch {
     // defensive: the code above is written not to throw on any JSON value
-    recordMalformed(stats, text)
+    recordMalformed(stats, text, "polymarket: decoder fault")
   }
 }
 
-const idOf = (v: unknown): string | null =>
-  typeof v === "string" && v.length > 0 ? v : typeof v === "number" && Number.isFinite(v) ? String(v) : null
+/** Ids are strings only: a 77-digit token id sent as a JSON number has already lost its digits. */
+const idOf = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null)
 
 const timestampOf = (v: unknown): number | null => {
   const n = venueNumber(v)
@@ -63,7 +63,7 @@ const isPrice = (p: number): boolean => p >= 0 && p <= 1
 
 const decodeObject = (value: unknown, text: string, out: BookEvent[], stats: DecodeStats): void => {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    recordMalformed(stats, text)
+    recordMalformed(stats, text, "polymarket: array element is not an object")
     return
   }
   const o = value as Obj
@@ -118,13 +118,25 @@ const readLevels = (v: unknown): { prices: number[]; sizes: number[] } | null =>
   return { prices, sizes }
 }
 
+const bookProblem = (marketId: string | null, outcomeId: string | null, bids: unknown, asks: unknown): string =>
+  marketId === null ? "polymarket book: missing market"
+  : outcomeId === null ? "polymarket book: missing asset_id"
+  : `polymarket book ${outcomeId}: bad ${bids === null ? "bids" : "asks"} level (price outside 0..1 or bad size)`
+
+const levelProblem = (what: string, marketId: string | null, outcomeId: string | null, side: unknown, price: number, size: number): string =>
+  marketId === null ? `${what}: missing market`
+  : outcomeId === null ? `${what}: missing asset_id`
+  : side === null ? `${what} ${outcomeId}: side is not BUY/SELL`
+  : !isPrice(price) ? `${what} ${outcomeId}: price not in 0..1`
+  : `${what} ${outcomeId}: bad size ${size}`
+
 const decodeBook = (o: Obj, text: string, out: BookEvent[], stats: DecodeStats): void => {
   const marketId = idOf(o["market"])
   const outcomeId = idOf(o["asset_id"])
   const bids = readLevels(o["bids"])
   const asks = readLevels(o["asks"])
   if (marketId === null || outcomeId === null || bids === null || asks === null) {
-    recordMalformed(stats, text)
+    recordMalformed(stats, text, bookProblem(marketId, outcomeId, bids, asks))
     return
   }
   out.push({ kind: "snapshot", marketId, outcomeId, bids, asks, sourceTs: timestampOf(o["timestamp"]) })
@@ -138,14 +150,14 @@ const decodePriceChange = (o: Obj, text: string, out: BookEvent[], stats: Decode
   // current shape: one entry per (asset, price); legacy: the asset is on the frame
   const entries = Array.isArray(current) ? current : o["changes"]
   if (!Array.isArray(entries)) {
-    recordMalformed(stats, text)
+    recordMalformed(stats, text, "polymarket price_change: no price_changes/changes array")
     return
   }
   const frameAsset = Array.isArray(current) ? null : idOf(o["asset_id"])
   for (let i = 0; i < entries.length; i++) {
     const c = entries[i] as unknown
     if (c === null || typeof c !== "object") {
-      recordMalformed(stats, text)
+      recordMalformed(stats, text, "polymarket price_change: entry is not an object")
       continue
     }
     const e = c as Obj
@@ -155,7 +167,7 @@ const decodePriceChange = (o: Obj, text: string, out: BookEvent[], stats: Decode
     const price = venueNumber(e["price"])
     const size = venueNumber(e["size"])
     if (marketId === null || outcomeId === null || side === null || !isPrice(price) || !(size >= 0)) {
-      recordMalformed(stats, text)
+      recordMalformed(stats, text, levelProblem("polymarket price_change", marketId, outcomeId, side, price, size))
       continue
     }
     out.push({ kind: "level_set", marketId, outcomeId, side, price, size, sourceTs })
@@ -171,7 +183,7 @@ const decodeTrade = (o: Obj, text: string, out: BookEvent[], stats: DecodeStats)
   const s = o["side"]
   const side = s === "BUY" || s === "buy" ? "buy" : s === "SELL" || s === "sell" ? "sell" : null
   if (marketId === null || outcomeId === null || side === null || !isPrice(price) || !(size >= 0)) {
-    recordMalformed(stats, text)
+    recordMalformed(stats, text, levelProblem("polymarket last_trade_price", marketId, outcomeId, side, price, size))
     return
   }
   const tx = o["transaction_hash"]
@@ -193,7 +205,7 @@ const decodeTickSize = (o: Obj, text: string, out: BookEvent[], stats: DecodeSta
   const outcomeId = idOf(o["asset_id"])
   const tickSize = venueNumber(o["new_tick_size"])
   if (marketId === null || outcomeId === null || !(tickSize > 0 && tickSize < 1)) {
-    recordMalformed(stats, text)
+    recordMalformed(stats, text, "polymarket tick_size_change: missing market/asset_id or new_tick_size not in (0,1)")
     return
   }
   out.push({ kind: "tick_size", marketId, outcomeId, tickSize, sourceTs: timestampOf(o["timestamp"]) })
