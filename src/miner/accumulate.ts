@@ -139,21 +139,15 @@ export class MarketAccumulator {
   }
 
   /**
-   * Sizes of the first levels of both sides (bids best-first descending, asks ascending, as
-   * written by the collector). Only for non-stale rows, like `avg_depth`.
+   * Depth from the first levels of both sides (bids best-first descending, asks ascending, as
+   * written by the collector; see stats.ts for the sums). Only for non-stale rows, like `avg_depth`.
    */
-  addLevels(
-    status: string,
-    bidPx: ArrayLike<number>,
-    bidSz: ArrayLike<number>,
-    askPx: ArrayLike<number>,
-    askSz: ArrayLike<number>
-  ): void {
+  addLevelSums(status: string, depthTop3: number, depthTop10: number, notionalTop3: number): void {
     if (status === "stale") return
     this.depthListRows++
-    this.depthTop3Sum += sumFirst(bidSz, 3) + sumFirst(askSz, 3)
-    this.depthTop10Sum += sumFirst(bidSz, 10) + sumFirst(askSz, 10)
-    this.notionalTop3Sum += notionalFirst(bidPx, bidSz, 3) + notionalFirst(askPx, askSz, 3)
+    this.depthTop3Sum += depthTop3
+    this.depthTop10Sum += depthTop10
+    this.notionalTop3Sum += notionalTop3
   }
 
   /** One trade; rows with a non-finite or non-positive size or a non-finite price are ignored. */
@@ -169,26 +163,6 @@ export class MarketAccumulator {
 }
 
 const finiteOrZero = (x: number): number => (Number.isFinite(x) ? x : 0)
-
-const sumFirst = (sizes: ArrayLike<number>, n: number): number => {
-  const end = Math.min(n, sizes.length)
-  let sum = 0
-  for (let i = 0; i < end; i++) {
-    const s = sizes[i]!
-    if (Number.isFinite(s)) sum += s
-  }
-  return sum
-}
-
-const notionalFirst = (prices: ArrayLike<number>, sizes: ArrayLike<number>, n: number): number => {
-  const end = Math.min(n, sizes.length, prices.length)
-  let sum = 0
-  for (let i = 0; i < end; i++) {
-    const v = prices[i]! * sizes[i]!
-    if (Number.isFinite(v)) sum += v
-  }
-  return sum
-}
 
 /**
  * Quantile with linear interpolation between closest ranks (DuckDB `quantile_cont`, which is

@@ -7,15 +7,14 @@
 import { Data, Effect } from "effect"
 import type { StatsRow } from "../domain/StatsRow.js"
 import type { VenueId } from "../domain/Venue.js"
-import { readColumns } from "../storage/parquet/table.js"
 import { datasetDayDir } from "../storage/paths.js"
 import { isTwoSided } from "./accumulate.js"
 import { type DayInput, listDayInputs } from "./files.js"
+import { type InputBatch, readInput } from "./readInput.js"
 import type { MmViabilityEngine } from "./mmViability.js"
 import {
   type ColumnBatch,
   numberColumn,
-  SNAPSHOT_LEVEL_COLUMNS,
   SNAPSHOT_SCALAR_COLUMNS,
   StatsAccumulator,
   stringColumn,
@@ -73,15 +72,9 @@ const feedMmTrades = (engine: MmViabilityEngine, batch: ColumnBatch): void => {
   for (let i = 0; i < ts.length; i++) engine.addTrade(marketIds[i]!, outcomeIds[i]!, ts[i]!, price[i]!, side[i]!)
 }
 
-const readInput = (input: DayInput, withLevels: boolean): Effect.Effect<ColumnBatch, Error> =>
+const readFile = (input: DayInput, withLevels: boolean): Effect.Effect<InputBatch, Error> =>
   Effect.tryPromise({
-    try: () =>
-      readColumns(
-        input.path,
-        input.kind === "trades"
-          ? TRADE_COLUMNS_USED
-          : withLevels ? [...SNAPSHOT_SCALAR_COLUMNS, ...SNAPSHOT_LEVEL_COLUMNS] : SNAPSHOT_SCALAR_COLUMNS
-      ),
+    try: () => readInput(input, withLevels),
     catch: (e) => (e instanceof Error ? e : new Error(String(e)))
   })
 
@@ -96,20 +89,22 @@ export const mineDay = (opts: MineDayOptions): Effect.Effect<MineDayResult, Noth
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!
       opts.mmEngine?.advance(input.bucketStartMs)
-      const batch = yield* readInput(input, opts.withLevels).pipe(Effect.either)
+      const batch = yield* readFile(input, opts.withLevels).pipe(Effect.either)
       const consumed = batch._tag === "Left"
         ? batch
         : yield* Effect.try({
           // a file with a missing column fails here, before any row reaches an accumulator
           try: () => {
             if (input.kind === "trades") {
-              for (const c of TRADE_COLUMNS_USED) if (batch.right[c] === undefined) throw new Error(`column ${c} is missing`)
-              tradeRows += stats.ingestTrades(batch.right)
-              if (opts.mmEngine !== undefined) feedMmTrades(opts.mmEngine, batch.right)
+              const columns = batch.right.columns
+              for (const c of TRADE_COLUMNS_USED) if (columns[c] === undefined) throw new Error(`column ${c} is missing`)
+              tradeRows += stats.ingestTrades(columns)
+              if (opts.mmEngine !== undefined) feedMmTrades(opts.mmEngine, columns)
             } else {
-              for (const c of SNAPSHOT_SCALAR_COLUMNS) if (batch.right[c] === undefined) throw new Error(`column ${c} is missing`)
-              snapshotRows += stats.ingestSnapshots(batch.right)
-              if (opts.mmEngine !== undefined) feedMmSnapshots(opts.mmEngine, batch.right)
+              const columns = batch.right.columns
+              for (const c of SNAPSHOT_SCALAR_COLUMNS) if (columns[c] === undefined) throw new Error(`column ${c} is missing`)
+              snapshotRows += stats.ingestSnapshots(columns, batch.right.levels)
+              if (opts.mmEngine !== undefined) feedMmSnapshots(opts.mmEngine, columns)
             }
           },
           catch: (e) => (e instanceof Error ? e : new Error(String(e)))

@@ -5,6 +5,7 @@
 import type { StatsRow } from "../domain/StatsRow.js"
 import type { VenueId } from "../domain/Venue.js"
 import { type AccumulatorParams, histogramQuantile, MarketAccumulator } from "./accumulate.js"
+import type { ListPrefix } from "./listPrefix.js"
 import { marketScore } from "./score.js"
 
 /** the scalar snapshot columns every statistic needs (hyparquet reads these at millions of rows/s) */
@@ -34,7 +35,63 @@ export const stringColumn = (col: ArrayLike<unknown> | undefined, name: string):
   return col as ArrayLike<string>
 }
 
-const EMPTY: ReadonlyArray<number> = []
+/** level prefixes read per file: first 3 prices and first 10 sizes of each side */
+export const PRICE_PREFIX = 3
+export const SIZE_PREFIX = 10
+
+export interface LevelPrefixes {
+  readonly bidPx: ListPrefix
+  readonly bidSz: ListPrefix
+  readonly askPx: ListPrefix
+  readonly askSz: ListPrefix
+}
+
+/** per-row arrays (hyparquet's row reader, tests) -> the flat prefix form */
+export const prefixFromRows = (lists: ArrayLike<ArrayLike<number> | null | undefined>, k: number): ListPrefix => {
+  const rows = lists.length
+  const values = new Float64Array(rows * k).fill(Number.NaN)
+  for (let r = 0; r < rows; r++) {
+    const list = lists[r]
+    if (list == null) continue
+    const end = Math.min(k, list.length)
+    for (let i = 0; i < end; i++) values[r * k + i] = list[i]!
+  }
+  return { values, k, rows }
+}
+
+export const levelPrefixesFromBatch = (batch: ColumnBatch): LevelPrefixes | undefined => {
+  const lists = batch as Readonly<Record<string, ArrayLike<ArrayLike<number> | null> | undefined>>
+  if (lists.bid_px === undefined || lists.bid_sz === undefined || lists.ask_px === undefined || lists.ask_sz === undefined) {
+    return undefined
+  }
+  return {
+    bidPx: prefixFromRows(lists.bid_px, PRICE_PREFIX),
+    bidSz: prefixFromRows(lists.bid_sz, SIZE_PREFIX),
+    askPx: prefixFromRows(lists.ask_px, PRICE_PREFIX),
+    askSz: prefixFromRows(lists.ask_sz, SIZE_PREFIX)
+  }
+}
+
+/** sum of the first n finite values of row r */
+const prefixSum = (p: ListPrefix, r: number, n: number): number => {
+  let sum = 0
+  const base = r * p.k
+  for (let i = 0; i < n; i++) {
+    const x = p.values[base + i]!
+    if (Number.isFinite(x)) sum += x
+  }
+  return sum
+}
+
+/** sum of px*sz over the first n levels of row r (both prefixes hold at least n per row) */
+const notionalSum = (px: ListPrefix, sz: ListPrefix, r: number, n: number): number => {
+  let sum = 0
+  for (let i = 0; i < n; i++) {
+    const x = px.values[r * px.k + i]! * sz.values[r * sz.k + i]!
+    if (Number.isFinite(x)) sum += x
+  }
+  return sum
+}
 
 export class StatsAccumulator {
   private readonly byMarket = new Map<string, Map<string, MarketAccumulator>>()
@@ -61,8 +118,11 @@ export class StatsAccumulator {
     for (const outcomes of this.byMarket.values()) yield* outcomes.values()
   }
 
-  /** One snapshot file's columns; level lists are used when present. Returns rows consumed. */
-  ingestSnapshots(batch: ColumnBatch): number {
+  /**
+   * One snapshot file's columns. Depth from the ladders comes from `levels` when given, else
+   * from per-row list columns in the batch when present. Returns rows consumed.
+   */
+  ingestSnapshots(batch: ColumnBatch, levelPrefixes?: LevelPrefixes): number {
     const ts = numberColumn(batch.ts_recv, "ts_recv")
     const marketIds = stringColumn(batch.market_id, "market_id")
     const outcomeIds = stringColumn(batch.outcome_id, "outcome_id")
@@ -72,12 +132,11 @@ export class StatsAccumulator {
     const mid = numberColumn(batch.mid, "mid")
     const bidSz0 = numberColumn(batch.best_bid_sz, "best_bid_sz")
     const askSz0 = numberColumn(batch.best_ask_sz, "best_ask_sz")
-    const bidPx = batch.bid_px as ArrayLike<ArrayLike<number> | null> | undefined
-    const bidSz = batch.bid_sz as ArrayLike<ArrayLike<number> | null> | undefined
-    const askPx = batch.ask_px as ArrayLike<ArrayLike<number> | null> | undefined
-    const askSz = batch.ask_sz as ArrayLike<ArrayLike<number> | null> | undefined
-    const withLevels = bidPx !== undefined && bidSz !== undefined && askPx !== undefined && askSz !== undefined
+    const levels = levelPrefixes ?? levelPrefixesFromBatch(batch)
     const n = ts.length
+    if (levels !== undefined && (levels.bidPx.rows !== n || levels.askSz.rows !== n)) {
+      throw new Error(`ladder columns have ${levels.bidPx.rows} rows, scalar columns ${n}`)
+    }
     let lastMarket = ""
     let lastOutcome = ""
     let acc: MarketAccumulator | undefined
@@ -92,8 +151,14 @@ export class StatsAccumulator {
       }
       const st = status[i]!
       acc.addSnapshot(this.params, ts[i]!, st, seq[i]!, spread[i]!, mid[i]!, bidSz0[i]!, askSz0[i]!)
-      if (withLevels) {
-        acc.addLevels(st, bidPx[i] ?? EMPTY, bidSz[i] ?? EMPTY, askPx[i] ?? EMPTY, askSz[i] ?? EMPTY)
+      if (levels !== undefined) {
+        const { bidPx, bidSz, askPx, askSz } = levels
+        acc.addLevelSums(
+          st,
+          prefixSum(bidSz, i, 3) + prefixSum(askSz, i, 3),
+          prefixSum(bidSz, i, SIZE_PREFIX) + prefixSum(askSz, i, SIZE_PREFIX),
+          notionalSum(bidPx, bidSz, i, PRICE_PREFIX) + notionalSum(askPx, askSz, i, PRICE_PREFIX)
+        )
       }
     }
     return n

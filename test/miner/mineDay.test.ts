@@ -67,6 +67,9 @@ describe("mineDay", () => {
             avg(best_bid_sz + best_ask_sz) filter (where status <> 'stale') as avg_depth,
             avg(coalesce(list_sum(bid_sz[1:3]), 0) + coalesce(list_sum(ask_sz[1:3]), 0)) filter (where status <> 'stale') as avg_depth_top3,
             (count(*) filter (where ${twoSided}))::DOUBLE / count(*) as two_sided_frac,
+            avg(coalesce(list_sum(bid_sz[1:10]), 0) + coalesce(list_sum(ask_sz[1:10]), 0)) filter (where status <> 'stale') as avg_depth_top10,
+            avg(coalesce(list_sum(list_transform(list_zip(bid_px[1:3], bid_sz[1:3]), x -> x[1] * x[2])), 0)
+              + coalesce(list_sum(list_transform(list_zip(ask_px[1:3], ask_sz[1:3]), x -> x[1] * x[2])), 0)) filter (where status <> 'stale') as avg_notional_top3,
             sum(greatest(seq_inc, 0))::BIGINT as update_count
           from s group by market_id, outcome_id
         ),
@@ -76,11 +79,11 @@ describe("mineDay", () => {
           group by market_id, outcome_id
         )
         select q.market_id, q.outcome_id, q.avg_spread, q.median_spread, q.avg_depth, q.avg_depth_top3,
-               q.two_sided_frac, q.update_count, coalesce(t.trade_volume, 0)
+               q.two_sided_frac, q.update_count, coalesce(t.trade_volume, 0), q.avg_depth_top10, q.avg_notional_top3
         from q left join t using (market_id, outcome_id) order by q.market_id, q.outcome_id`))
       const ours = yield* Effect.promise(() => duckdb(`
         select market_id, outcome_id, avg_spread, median_spread, avg_depth, avg_depth_top3, two_sided_frac,
-               update_count, trade_volume
+               update_count, trade_volume, avg_depth_top10, avg_notional_top3
         from read_parquet('${statsFile}') order by market_id, outcome_id`))
       expect(ours.length).toBe(reference.length)
       for (let r = 0; r < reference.length; r++) {
