@@ -32,7 +32,7 @@ export const RESULT_MARKER = "BENCH_RESULT "
 
 export function result(r: Omit<FigureResult, "ratio"> & { ratio?: number | null }): FigureResult {
   const ratio = r.ratio !== undefined ? r.ratio : r.ours !== null && r.reference !== null && r.reference !== 0 ? r.ours / r.reference : null
-  return { ...r, ratio }
+  return { ...r, ratio: ratio === null ? null : Number(ratio.toPrecision(4)) }
 }
 
 /** Wall time of `f` in ms. */
@@ -47,6 +47,55 @@ export async function bestOf(reps: number, f: () => unknown | Promise<unknown>):
   let best = Infinity
   for (let i = 0; i < reps; i++) best = Math.min(best, await timeMs(f))
   return best
+}
+
+/**
+ * CPU time (user + system, ms) and wall time of a synchronous or async `f`. On this shared
+ * machine wall time mostly measures the neighbours; CPU time of a single-threaded job is what
+ * it would take on an idle core (process-wide: GC helper threads count too).
+ */
+export async function cpuAndWallMs(f: () => unknown | Promise<unknown>): Promise<{ cpuMs: number; wallMs: number }> {
+  const c0 = process.cpuUsage()
+  const t0 = performance.now()
+  await f()
+  const wallMs = performance.now() - t0
+  const c = process.cpuUsage(c0)
+  return { cpuMs: (c.user + c.system) / 1000, wallMs }
+}
+
+/**
+ * A 1 ms ticker on the event loop, recording when each tick really ran. `p99Ms` is the delay a
+ * frame arriving at a uniformly random moment of the window would wait before the loop runs
+ * again (each gap g contributes delays 0..g, weighted by g), so one long stall is weighted by
+ * its length rather than counted as one sample.
+ */
+export function startTickProbe(): { stop: () => { p99Ms: number; maxGapMs: number; windowMs: number } } {
+  const ticks: number[] = [performance.now()]
+  const timer = setInterval(() => ticks.push(performance.now()), 1)
+  return {
+    stop: () => {
+      clearInterval(timer)
+      ticks.push(performance.now())
+      const gaps: number[] = []
+      for (let i = 1; i < ticks.length; i++) gaps.push(ticks[i]! - ticks[i - 1]!)
+      const windowMs = ticks[ticks.length - 1]! - ticks[0]!
+      // P(delay > d) = sum over gaps of max(0, g - d) / window; find d with P = 1%
+      const sorted = gaps.sort((a, b) => b - a)
+      let lo = 0
+      let hi = sorted[0] ?? 0
+      for (let it = 0; it < 50; it++) {
+        const d = (lo + hi) / 2
+        let tail = 0
+        for (const g of sorted) {
+          if (g <= d) break
+          tail += g - d
+        }
+        if (tail / windowMs > 0.01) lo = d
+        else hi = d
+      }
+      return { p99Ms: hi, maxGapMs: sorted[0] ?? 0, windowMs }
+    }
+  }
 }
 
 /** Event-loop delay while `f` runs: p99 and max in ms (perf_hooks histogram, 5 ms resolution... 1 ms here). */
