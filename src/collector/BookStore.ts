@@ -227,6 +227,20 @@ export class BookStore {
     else for (const b of m.books.values()) b.staleReason = reason
   }
 
+  /**
+   * One outcome book only (a Polymarket asset that went silent while its sibling flows).
+   * For a Kalshi market both rows share one book, so this marks the market.
+   */
+  markOutcomeStale(marketId: string, outcomeId: string, reason: string): void {
+    const m = this.markets.get(marketId)
+    if (m === undefined) return
+    if (m.kind === "binary") m.staleReason = reason
+    else {
+      const b = m.books.get(outcomeId)
+      if (b !== undefined) b.staleReason = reason
+    }
+  }
+
   markAllStale(reason: string): void {
     for (const id of this.markets.keys()) this.markStale(id, reason)
   }
@@ -259,6 +273,18 @@ export class BookStore {
   /** Free everything held for a market (unsubscribed). */
   drop(marketId: string): void {
     this.markets.delete(marketId)
+  }
+
+  /** Free one outcome book (a Polymarket token unsubscribed alone); the market goes with its last book. */
+  dropOutcome(marketId: string, outcomeId: string): void {
+    const m = this.markets.get(marketId)
+    if (m === undefined) return
+    if (m.kind === "binary") {
+      this.markets.delete(marketId)
+      return
+    }
+    m.books.delete(outcomeId)
+    if (m.books.size === 0) this.markets.delete(marketId)
   }
 
   /** Markets whose Kalshi book follows subscription `sid` (scan: used only on a seq gap). */

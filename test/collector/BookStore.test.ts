@@ -126,6 +126,19 @@ describe("BookStore (Polymarket outcome books)", () => {
     expect(s.snapshotRow("M", "A", 0)).toMatchObject({ status: "partial", bid_px: [0.45], ask_px: [], err: null })
   })
 
+  it("marks and drops a single outcome book, the market going with its last book", () => {
+    const s = new BookStore({ venue: "polymarket", topK: 10 })
+    s.apply(book("A", [[0.4, 1]], [[0.6, 1]]), 0)
+    s.apply(book("B", [[0.4, 1]], [[0.6, 1]]), 0)
+    s.markOutcomeStale("M", "A", "asset silent")
+    expect(s.snapshotRow("M", "A", 0)).toMatchObject({ status: "stale", err: "asset silent" })
+    expect(s.snapshotRow("M", "B", 0).status).toBe("ok")
+    s.dropOutcome("M", "A")
+    expect(s.bookCount).toBe(1)
+    s.dropOutcome("M", "B")
+    expect(s.size).toBe(0)
+  })
+
   it("frees a market on drop", () => {
     const s = new BookStore({ venue: "polymarket", topK: 10 })
     s.apply(book("A", [[0.4, 1]], [[0.6, 1]]), 0)
@@ -203,6 +216,13 @@ describe("Ladder", () => {
     expect([...l.keys.subarray(0, l.count)]).toEqual([100, 200, 300, 400, 600, 700, 800, 900])
     expect(l.sizes[l.find(300)]).toBe(30)
     expect(l.find(500)).toBeLessThan(0)
+  })
+
+  it("keeps the last size of a price repeated in one snapshot, a last size 0 meaning no level", () => {
+    const l = new Ladder()
+    expect(l.replace([0.5, 0.4, 0.5, 0.3, 0.3, 0.2], [1, 2, 3, 4, 0, 0], false)).toBe(0)
+    expect([...l.keys.subarray(0, l.count)]).toEqual([400_000, 500_000])
+    expect([...l.sizes.subarray(0, l.count)]).toEqual([2, 3])
   })
 
   it("rejects prices outside 0..1 on replace and gives deep buffers back on clear", () => {
