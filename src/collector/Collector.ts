@@ -73,7 +73,8 @@ const kalshiCredentials = (cfg: AppConfig, file: string): Effect.Effect<KalshiCr
     }
     const privateKey = yield* Effect.try({
       try: () => parseKalshiPrivateKey(pem),
-      catch: (e) => configError(file, "venues.kalshi.api_secret", e instanceof Error ? e.message : String(e))
+      catch: (e) =>
+        configError(file, "venues.kalshi.api_secret", (e instanceof Error ? e.message : String(e)).replace(/^venues\.kalshi: /, ""))
     })
     return { keyId, privateKey }
   })

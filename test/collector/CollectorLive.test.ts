@@ -115,6 +115,16 @@ describe("collector against the simulator (live sockets)", () => {
         r.writer.snapshots.slice(mark).filter((row) => row.outcome_id === r.specs[1]!.key && row.status === "ok").length >= 2)
     }), 40_000)
 
+  it.scopedLive("polymarket: a frame over max_frame_bytes closes the socket (ws maxPayload) and it reconnects", () =>
+    Effect.gen(function*() {
+      const r = yield* rig("polymarket", { collector: { max_frame_bytes: 64 * 1024 } })
+      yield* waitFor("first ok rows", () => okRowsAfter(r, 0) >= r.specs.length)
+      expect(r.sim.faults.oversized({ venue: "polymarket", bytes: 256 * 1024 })).toBe(1)
+      yield* waitFor("reconnect after the oversized frame", () => r.metrics.reconnects >= 1 && r.metrics.connectionsUp === 1)
+      const mark = r.writer.snapshots.length
+      yield* waitFor("ok rows after it", () => okRowsAfter(r, mark) >= r.specs.length)
+    }), 40_000)
+
   it.scopedLive("polymarket: several connections when subscriptions exceed max_assets_per_connection", () =>
     Effect.gen(function*() {
       const r = yield* rig("polymarket", { venueCfg: { max_assets_per_connection: 2 }, markets: 3 })
