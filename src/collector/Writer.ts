@@ -264,6 +264,7 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
       try: () => appendRowsDurably(walPath, seg.dataset, batch, progress),
       catch: (e) => new WriteError({ path: walPath, op: "append", message: e instanceof Error ? e.message : String(e) })
     }).pipe(Effect.flip, Effect.option)
+    const nowMs = yield* Clock.currentTimeMillis
     const done = progress.rows
     seg.walRows += done
     rowsInMemory -= done
@@ -277,7 +278,7 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
       yield* Effect.logError(`writer: cannot append ${batch.length - done} rows to ${failure.value.path}: ${failure.value.message} (kept in memory, retried next flush)`)
     } else {
       stats.walAppends++
-      stats.lastFlushAtMs = yield* Clock.currentTimeMillis
+      stats.lastFlushAtMs = nowMs
       stats.lastFlushLatencyMs = performance.now() - started
     }
     if (done > 0) yield* memoryPermits.release(done)
@@ -319,12 +320,14 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
       dataDir, venue: seg.venue, dataset: seg.dataset, bucketStartMs: seg.bucketStartMs, walPaths: seg.walPaths, partHint: seg.partHint
     }
     const result = yield* runJob(job)
+    const nowMs = yield* Clock.currentTimeMillis
+    // all counters in one synchronous step, so `stats` never shows half an update
+    stats.lastFlushAtMs = nowMs
+    stats.lastFlushLatencyMs = performance.now() - started
     rowsInWal -= seg.walRows
     stats.rowsWritten += result.rows
     stats.badWalLines += result.badLines
     if (result.path !== null) stats.filesWritten++
-    stats.lastFlushAtMs = yield* Clock.currentTimeMillis
-    stats.lastFlushLatencyMs = performance.now() - started
   })
 
   const encoder = Effect.gen(function*() {
