@@ -34,6 +34,9 @@ export class PmConnection extends SimSocket {
   private idleTimer: NodeJS.Timeout | null = null
   /** assets whose crossed-book injection must be healed with a true book on the next tick */
   private heal: string[] = []
+  /** `custom_feature_enabled: true` on the subscription adds best_bid_ask frames (PROTOCOLS.md) */
+  private customFeatures = false
+  private readonly lastTop = new Map<string, string>()
 
   constructor(id: string, ws: WebSocket, core: SimCore, private readonly opts: PmWsOptions) {
     super(id, ws, core)
@@ -76,6 +79,7 @@ export class PmConnection extends SimSocket {
     if (op === "unsubscribe") return this.unsubscribe(ids)
     if (op === "subscribe" || String(obj.type).toLowerCase() === "market" || !this.subscribedOnce) {
       this.subscribedOnce = true
+      if (obj.custom_feature_enabled === true) this.customFeatures = true
       if (this.subscribeTimer !== null) clearTimeout(this.subscribeTimer)
       this.subscribeTimer = null
       this.subscribe(ids, obj.initial_dump !== false)
@@ -179,9 +183,28 @@ export class PmConnection extends SimSocket {
       }
       // the venue follows trades with a full book (PROTOCOLS.md "book ... sent after trades")
       for (const o of outcomes) this.pending.push(this.bookFrame(m, o, book))
-      return
+    } else if (act.changes.length > 0) {
+      this.pushPriceChange(m, book, act.changes, outcomes, ts)
     }
-    if (act.changes.length > 0) this.pushPriceChange(m, book, act.changes, outcomes, ts)
+    if (this.customFeatures) this.pushBestBidAsk(m, book, outcomes, ts)
+  }
+
+  /** best_bid_ask (custom features only): when a token's top of book moved (fixture ws_market_best_bid_ask_msg.json) */
+  private pushBestBidAsk(m: PmMarket, book: BinaryBook, outcomes: ReadonlyArray<0 | 1>, ts: string): void {
+    const bb = book.bestBid(), ba = book.bestAsk()
+    for (const o of outcomes) {
+      const bid = o === 0 ? bb : ba > 1000 ? -1 : 1000 - ba
+      const ask = o === 0 ? ba : bb < 0 ? 1001 : 1000 - bb
+      const key = `${bid}|${ask}`
+      const id = m.tokenIds[o]
+      if (this.lastTop.get(id) === key) continue
+      this.lastTop.set(id, key)
+      this.pending.push(JSON.stringify({
+        event_type: "best_bid_ask", market: m.conditionId, asset_id: id,
+        best_bid: bid < 0 ? "0" : pmPrice(bid), best_ask: ask > 1000 ? "1" : pmPrice(ask),
+        spread: pmPrice(Math.max(0, (ask > 1000 ? 1000 : ask) - (bid < 0 ? 0 : bid))), timestamp: ts
+      }))
+    }
   }
 
   private pushPriceChange(m: PmMarket, book: BinaryBook, changes: ReadonlyArray<LevelChange>, outcomes: ReadonlyArray<0 | 1>, ts: string): void {
