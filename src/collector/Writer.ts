@@ -123,6 +123,9 @@ interface FlushRequest {
 type EncodeMessage = { readonly segment: Segment } | { readonly barrier: Deferred.Deferred<void> }
 
 
+/** A ts_recv that names a bucket and a date (JS Dates end at 8.64e15 ms). */
+const isBucketTime = (ts: number): boolean => Number.isFinite(ts) && ts >= 0 && ts <= 8.64e15
+
 export const SnapshotWriterLive = (opts: SnapshotWriterOptions): Layer.Layer<SnapshotWriter, WriteError> =>
   Layer.scoped(SnapshotWriter, makeWriter(opts))
 
@@ -231,9 +234,8 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
     // Rows whose ts_recv cannot name a bucket are dropped here (counted), never routed.
     let valid: ReadonlyArray<AnyRow> = rows
     for (let i = 0; i < rows.length; i++) {
-      const ts = rows[i]!.ts_recv
-      if (!(Number.isFinite(ts) && ts >= 0)) {
-        valid = rows.filter((r) => Number.isFinite(r.ts_recv) && r.ts_recv >= 0)
+      if (!isBucketTime(rows[i]!.ts_recv)) {
+        valid = rows.filter((r) => isBucketTime(r.ts_recv))
         stats.rowsRejected += rows.length - valid.length
         break
       }

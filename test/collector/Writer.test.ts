@@ -146,9 +146,9 @@ describe("SnapshotWriter", () => {
     Effect.gen(function*() {
       const dataDir = tmpDataDir("reject")
       const writer = yield* startWriter(options(dataDir))
-      yield* writer.writeSnapshots([snapshotRow(NaN, 1), snapshotRow(T0, 2), snapshotRow(-1, 3)])
+      yield* writer.writeSnapshots([snapshotRow(NaN, 1), snapshotRow(T0, 2), snapshotRow(-1, 3), snapshotRow(1e17, 4)])
       yield* writer.flushNow
-      expect(yield* writer.stats).toMatchObject({ rowsAccepted: 1, rowsRejected: 2, rowsWritten: 1 })
+      expect(yield* writer.stats).toMatchObject({ rowsAccepted: 1, rowsRejected: 3, rowsWritten: 1, writeErrors: 0 })
     }))
 
   it.scoped("shutdown (scope close) writes every buffered row to Parquet and removes the write-ahead files", () =>
