@@ -100,6 +100,11 @@ export class Ladder {
       this.clear()
       return 0
     }
+    // a book that was once deep gives memory back when a snapshot shows it is shallow again
+    if (this.keys.length > 64 && n * 4 < this.keys.length) {
+      this.keys = EMPTY_KEYS
+      this.sizes = EMPTY_SIZES
+    }
     this.ensureCapacity(n)
     const keys = this.keys
     const out = this.sizes

@@ -231,6 +231,10 @@ describe("Ladder", () => {
     expect(l.replace([...prices, 1.5, -0.1, NaN], [...prices.map(() => 1), 1, 1, 1], true)).toBe(3)
     expect(l.count).toBe(100)
     expect(l.keys[l.count - 1]).toBe(PRICE_SCALE) // ask at price 0 is the best ask
+    l.replace([0.5, 0.6], [1, 2], false)
+    expect(l.keys.length).toBe(8) // a shallow snapshot after a deep one shrinks the buffers
+    expect([...l.sizes.subarray(0, l.count)]).toEqual([1, 2])
+    l.replace(prices, prices.map(() => 1), true)
     l.clear()
     expect(l.count).toBe(0)
     expect(l.keys.length).toBe(0)
