@@ -8,13 +8,17 @@ import { utcDate } from "../storage/paths.js"
 import { readNewestUniverse } from "../storage/universe.js"
 import { collectorSummary, runCollector, selectVenues } from "./Collector.js"
 import { CollectorMetrics } from "./Metrics.js"
-import { SnapshotWriterLive } from "./Writer.js"
+import { serveMetrics } from "./MetricsServer.js"
+import { SnapshotWriter, SnapshotWriterLive } from "./Writer.js"
 
 /**
  * `surveillance collect` behind the CLI: mock mode, start-up checks, the writer layer around
  * the collector, and the shutdown summary (logged after the writer drained, so "rows
  * produced" can be checked against the files).
  */
+/** The metrics listener could not start (port taken, bad address): fatal, exit 1. */
+export class MetricsAddrError extends Data.TaggedError("MetricsAddrError")<{ readonly message: string }> {}
+
 export class DataDirError extends Data.TaggedError("DataDirError")<{ readonly message: string }> {}
 
 /** Fatal at start: the data directory must exist or be creatable, and be writable. */
@@ -79,12 +83,30 @@ export const runCollectCommand = (cfg: AppConfig, opts: CollectCommandOptions) =
         storage: effective.storage,
         queueRows: effective.collector.writer_queue_rows
       })
-      yield* runCollector(effective, {
-        venues,
-        configFile: opts.configFile,
-        metrics,
-        ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {})
-      }).pipe(
+      yield* Effect.scoped(Effect.gen(function*() {
+        const writer = yield* SnapshotWriter
+        // /metrics + /healthz + the 60 s compact log line (issue 8); metrics_addr "" = log line only
+        const server = yield* serveMetrics({
+          addr: effective.collector.metrics_addr,
+          venues,
+          metrics,
+          writerStats: writer.stats,
+          flushSeconds: effective.storage.flush_seconds,
+          // the same bound after which the collector itself gives up on a socket
+          staleAfterMs: effective.collector.socket_silence_ms
+        }).pipe(Effect.mapError((e) =>
+          new MetricsAddrError({
+            message: e.message.startsWith("collector.metrics_addr") ? e.message : `collector.metrics_addr: ${e.message}`
+          })
+        ))
+        if (server !== null) yield* Effect.logInfo(`metrics on http://${server.address}/metrics and /healthz`)
+        yield* runCollector(effective, {
+          venues,
+          configFile: opts.configFile,
+          metrics,
+          ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {})
+        })
+      })).pipe(
         Effect.provide(writerLayer),
         // after the writer layer is released (drained): what this run produced
         Effect.ensuring(Effect.suspend(() =>

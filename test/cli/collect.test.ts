@@ -38,7 +38,12 @@ interface Run {
 }
 
 /** Spawns the real CLI; `signalWhen` sends SIGTERM once the output matches, after `delayMs`. */
-const runCli = (args: ReadonlyArray<string>, cwd: string, signalWhen?: { pattern: RegExp; delayMs: number }): Promise<Run> =>
+const runCli = (
+  args: ReadonlyArray<string>,
+  cwd: string,
+  signalWhen?: { pattern: RegExp; delayMs: number },
+  onOutput?: (output: string) => void
+): Promise<Run> =>
   new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] })
     let output = ""
@@ -46,6 +51,7 @@ const runCli = (args: ReadonlyArray<string>, cwd: string, signalWhen?: { pattern
     let armed = signalWhen !== undefined
     const onData = (d: Buffer) => {
       output += d.toString()
+      onOutput?.(output)
       if (armed && signalWhen!.pattern.test(output)) {
         armed = false
         setTimeout(() => {
@@ -86,11 +92,11 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
   let sim: SimulatorHandle
   let dir: string
 
-  const writeConfig = async (name: string) => {
+  const writeConfig = async (name: string, metricsAddr = "") => {
     const cfg = Schema.decodeUnknownSync(AppConfig)(sim.configFor({
       data_dir: "data",
       storage: { top_k: TOP_K, flush_seconds: 1 },
-      collector: { metrics_addr: "" },
+      collector: { metrics_addr: metricsAddr },
       venues: {
         polymarket: { snapshot_interval_ms_hot: 200, snapshot_interval_ms_warm: 500, subscription_churn_limit_per_minute: 1000, hot_count: 6, max_subs: 12 },
         kalshi: { snapshot_interval_ms_hot: 200, snapshot_interval_ms_warm: 500, subscription_churn_limit_per_minute: 1000, hot_count: 3, max_subs: 8 }
@@ -113,6 +119,7 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
       await writeUniverse(join(dir, "data"), venue, today, markets)
     }
     await writeConfig("a.toml")
+    await writeConfig("m.toml", "127.0.0.1:0")
   })
 
   afterAll(async () => {
@@ -121,8 +128,17 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
   })
 
   it("collect --duration writes Parquet that DuckDB reads with the DESIGN section 6 schema; every produced row is in the files", async () => {
-    const run = await runCli(["collect", "--config", "a.toml", "--duration", "4s"], dir)
+    // the metrics endpoint (issue 8) serves the collector's counters while it runs
+    let metricsText: Promise<string> | null = null
+    const run = await runCli(["collect", "--config", "m.toml", "--duration", "4s"], dir, undefined, (out) => {
+      const m = /metrics on (http:\/\/[\d.:]+)\/metrics/.exec(out)
+      if (metricsText === null && m !== null) {
+        metricsText = new Promise((res) => setTimeout(res, 2500)).then(() => fetch(`${m[1]}/metrics`)).then((r) => r.text())
+      }
+    })
     expect(run.output).not.toMatch(/surveillance: /)
+    expect(metricsText).not.toBeNull()
+    expect(await metricsText!).toMatch(/venue="kalshi"/)
     expect(run.code).toBe(0)
     const produced = producedRows(run.output)
     expect(produced).toBeGreaterThan(50)
