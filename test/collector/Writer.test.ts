@@ -142,6 +142,31 @@ describe("SnapshotWriter", () => {
       expect(walFiles(dataDir)).toEqual([])
     }))
 
+  it.scoped("a failed Parquet write keeps the write-ahead file and is retried on the next tick", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("encode-fail")
+      yield* TestClock.setTime(T0)
+      const writer = yield* startWriter(options(dataDir))
+      // a plain file where the hour folder must go: the worker's publish fails (ENOTDIR/EEXIST)
+      const hourDir = path.join(dataDir, "orderbook_snapshots/venue=polymarket/date=2026-01-15/hour=10")
+      fs.mkdirSync(path.dirname(hourDir), { recursive: true })
+      fs.writeFileSync(hourDir, "in the way")
+      const rows = Array.from({ length: 40 }, (_, i) => snapshotRow(T0 + i, i))
+      yield* writer.writeSnapshots(rows)
+      yield* TestClock.adjust(Duration.seconds(280))
+      yield* eventually(writer, (s) => s.writeErrors >= 1, "a failed encode")
+      expect(yield* writer.stats).toMatchObject({ rowsWritten: 0, rowsBuffered: 40, filesWritten: 0 })
+      expect(walLines(dataDir)).toBe(40)
+
+      fs.rmSync(hourDir)
+      yield* TestClock.adjust(Duration.seconds(5))
+      yield* eventually(writer, (s) => s.filesWritten === 1, "the retried file")
+      expect(yield* writer.stats).toMatchObject({ rowsWritten: 40, rowsBuffered: 0 })
+      expect(walFiles(dataDir)).toEqual([])
+      const back = yield* Effect.promise(() => readSnapshotFile(snapshotFilePath(dataDir, "polymarket", BUCKET_10_00, 0)))
+      expect(back).toEqual(rows)
+    }))
+
   it.scoped("drops rows whose ts_recv cannot name a bucket, and counts them", () =>
     Effect.gen(function*() {
       const dataDir = tmpDataDir("reject")
