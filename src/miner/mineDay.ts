@@ -72,11 +72,14 @@ const feedMmTrades = (engine: MmViabilityEngine, batch: ColumnBatch): void => {
   for (let i = 0; i < ts.length; i++) engine.addTrade(marketIds[i]!, outcomeIds[i]!, ts[i]!, price[i]!, side[i]!)
 }
 
-const readFile = (input: DayInput, withLevels: boolean): Effect.Effect<InputBatch, Error> =>
-  Effect.tryPromise({
-    try: () => readInput(input, withLevels),
-    catch: (e) => (e instanceof Error ? e : new Error(String(e)))
-  })
+type ReadOutcome = { readonly ok: true; readonly batch: InputBatch } | { readonly ok: false; readonly error: Error }
+
+/** starts reading a file now (the next one is read while this one is ingested: IO overlaps CPU) */
+const startRead = (input: DayInput | undefined, withLevels: boolean): Promise<ReadOutcome> | null =>
+  input === undefined ? null : readInput(input, withLevels).then(
+    (batch) => ({ ok: true, batch }),
+    (e: unknown) => ({ ok: false, error: e instanceof Error ? e : new Error(String(e)) })
+  )
 
 export const mineDay = (opts: MineDayOptions): Effect.Effect<MineDayResult, NothingReadableError> =>
   Effect.gen(function*() {
@@ -86,24 +89,27 @@ export const mineDay = (opts: MineDayOptions): Effect.Effect<MineDayResult, Noth
     let filesRead = 0
     let snapshotRows = 0
     let tradeRows = 0
+    let reading = startRead(inputs[0], opts.withLevels)
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!
       opts.mmEngine?.advance(input.bucketStartMs)
-      const batch = yield* readFile(input, opts.withLevels).pipe(Effect.either)
-      const consumed = batch._tag === "Left"
-        ? batch
+      const current = reading!
+      const read = yield* Effect.promise(() => current)
+      reading = startRead(inputs[i + 1], opts.withLevels)
+      const consumed = !read.ok
+        ? { _tag: "Left" as const, left: read.error }
         : yield* Effect.try({
           // a file with a missing column fails here, before any row reaches an accumulator
           try: () => {
             if (input.kind === "trades") {
-              const columns = batch.right.columns
+              const columns = read.batch.columns
               for (const c of TRADE_COLUMNS_USED) if (columns[c] === undefined) throw new Error(`column ${c} is missing`)
               tradeRows += stats.ingestTrades(columns)
               if (opts.mmEngine !== undefined) feedMmTrades(opts.mmEngine, columns)
             } else {
-              const columns = batch.right.columns
+              const columns = read.batch.columns
               for (const c of SNAPSHOT_SCALAR_COLUMNS) if (columns[c] === undefined) throw new Error(`column ${c} is missing`)
-              snapshotRows += stats.ingestSnapshots(columns, batch.right.levels)
+              snapshotRows += stats.ingestSnapshots(columns, read.batch.levels)
               if (opts.mmEngine !== undefined) feedMmSnapshots(opts.mmEngine, columns)
             }
           },
