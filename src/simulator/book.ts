@@ -156,6 +156,14 @@ export class BinaryBook {
     const m = side === BID ? this.bids : this.asks
     const prev = m.get(price) ?? 0
     if (size === prev) return
+    if (prev === 0 && size > 0 && m.size >= MAX_LEVELS) {
+      // a full ladder: the deepest order is cancelled to make room (ladders stay 1-30 levels)
+      let worst = side === BID ? MAX_PRICE + 1 : -1
+      for (const p of m.keys()) if (side === BID ? p < worst : p > worst) worst = p
+      const worstSize = m.get(worst)!
+      m.delete(worst)
+      out?.changes.push({ side, price: worst, size: 0, prevSize: worstSize })
+    }
     if (size <= 0) m.delete(price)
     else m.set(price, size)
     out?.changes.push({ side, price, size: Math.max(0, size), prevSize: prev })
