@@ -123,3 +123,27 @@ describe("Polymarket Gamma discovery", () => {
     })
   )
 })
+
+describe("Polymarket keyset fallback", () => {
+  it.scopedLive("switches to /events/keyset when offset paging is refused with 422", () =>
+    Effect.gen(function* () {
+      const base = fixture("gamma_market.json") as Record<string, unknown>
+      const events = Array.from({ length: 5 }, (_, i) => ({
+        id: String(i),
+        markets: [{ ...base, conditionId: `0xk${i}`, question: `q${i}` }]
+      }))
+      const server = yield* withRestServer((url, _req, res) => {
+        if (url.pathname === "/events") return sendJson(res, 422, { type: "validation error", error: "offset is not supported" })
+        if (url.pathname !== "/events/keyset") return sendJson(res, 404, {})
+        const after = Number(url.searchParams.get("after_cursor") ?? "0")
+        const limit = Number(url.searchParams.get("limit"))
+        const next = after + limit
+        sendJson(res, 200, { events: events.slice(after, next), ...(next < events.length ? { next_cursor: String(next) } : {}) })
+      })
+      const d = yield* discoverPolymarket({ restUrl: server.base, http, pageLimit: 2 })
+      expect(d.markets.map((m) => m.market_id)).toEqual(["0xk0", "0xk1", "0xk2", "0xk3", "0xk4"])
+      expect(d.pages).toBe(3)
+      expect(server.requests.map((u) => u.pathname)).toEqual(["/events", "/events/keyset", "/events/keyset", "/events/keyset"])
+    })
+  )
+})

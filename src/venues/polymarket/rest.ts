@@ -154,10 +154,14 @@ export interface PolymarketDiscoveryOptions {
   readonly pageLimit?: number
 }
 
-export const discoverPolymarket = (opts: PolymarketDiscoveryOptions): Effect.Effect<Discovery, VenueHttpError> =>
+/**
+ * Legacy offset paging (PROTOCOLS.md; what the simulator serves). Polymarket announced that
+ * offset paging gives way to `/events/keyset` (valory-xyz/trader#931 citing the Apr 10, 2026
+ * changelog; Gamma answers 422 to a refused offset, nautechsystems/nautilus_trader#4086), so
+ * a 404/410/422 on the offset path switches to keyset paging from the start.
+ */
+const discoverByOffset = (opts: PolymarketDiscoveryOptions, base: string, limit: number) =>
   Effect.gen(function* () {
-    const limit = opts.pageLimit ?? GAMMA_EVENTS_PAGE_LIMIT
-    const base = opts.restUrl.replace(/\/+$/, "")
     const tally = new DiscoveryTally()
     const seenEvents = new Set<string>()
     let offset = 0
@@ -165,11 +169,7 @@ export const discoverPolymarket = (opts: PolymarketDiscoveryOptions): Effect.Eff
       const url = `${base}/events?closed=false&order=id&ascending=true&limit=${limit}&offset=${offset}`
       const body = yield* fetchJson(url, opts.http)
       const events = eventsOfPage(body)
-      if (events === null) {
-        return yield* Effect.fail(
-          new VenueHttpError({ url, host: new URL(url).host, status: 200, attempts: 1, message: `GET ${url}: expected an array of events` })
-        )
-      }
+      if (events === null) return yield* Effect.fail(shapeError(url, "an array of events"))
       tally.pages++
       if (events.length === 0) break
       const fresh = addEventsPage(events, tally, seenEvents)
@@ -179,3 +179,45 @@ export const discoverPolymarket = (opts: PolymarketDiscoveryOptions): Effect.Eff
     }
     return tally.result()
   })
+
+/** `GET /events/keyset?closed=false&limit=L&after_cursor=C` -> `{ events, next_cursor }`; last page has no next_cursor. */
+const discoverByKeyset = (opts: PolymarketDiscoveryOptions, base: string, limit: number) =>
+  Effect.gen(function* () {
+    const tally = new DiscoveryTally()
+    const seenEvents = new Set<string>()
+    const seenCursors = new Set<string>()
+    let cursor = ""
+    for (;;) {
+      const url = `${base}/events/keyset?closed=false&limit=${limit}${cursor === "" ? "" : `&after_cursor=${encodeURIComponent(cursor)}`}`
+      const body = yield* fetchJson(url, opts.http)
+      const events = isRecord(body) && Array.isArray(body["events"]) ? body["events"] : null
+      if (events === null) return yield* Effect.fail(shapeError(url, "{ events: [...], next_cursor }"))
+      tally.pages++
+      addEventsPage(events, tally, seenEvents)
+      const next = isRecord(body) && typeof body["next_cursor"] === "string" ? body["next_cursor"] : ""
+      if (next === "" || events.length === 0 || seenCursors.has(next)) break
+      seenCursors.add(next)
+      cursor = next
+    }
+    return tally.result()
+  })
+
+const shapeError = (url: string, expected: string) =>
+  new VenueHttpError({ url, host: new URL(url).host, status: 200, attempts: 1, message: `GET ${url}: expected ${expected}` })
+
+const OFFSET_REFUSED = new Set([404, 410, 422])
+
+export const discoverPolymarket = (opts: PolymarketDiscoveryOptions): Effect.Effect<Discovery, VenueHttpError> => {
+  const limit = opts.pageLimit ?? GAMMA_EVENTS_PAGE_LIMIT
+  const base = opts.restUrl.replace(/\/+$/, "")
+  return discoverByOffset(opts, base, limit).pipe(
+    Effect.catchIf(
+      (e) => e.status !== null && OFFSET_REFUSED.has(e.status),
+      (e) =>
+        Effect.zipRight(
+          Effect.logWarning(`polymarket: offset paging refused (${e.message}); switching to /events/keyset`),
+          discoverByKeyset(opts, base, limit)
+        )
+    )
+  )
+}
