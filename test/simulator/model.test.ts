@@ -16,11 +16,11 @@ describe("simulator market model", () => {
     expect(c.pmMarkets[0]!.conditionId).not.toBe(a.pmMarkets[0]!.conditionId)
   })
 
-  it("20,000 Polymarket + 5,000 Kalshi markets: unique ids, realistic close-time mix, generated in well under 2 s", () => {
+  it("20,000 Polymarket + 5,000 Kalshi markets: unique ids, realistic close-time mix, generated in a few seconds at most", () => {
     const t0 = performance.now()
     const u = generateUniverse(42, 20_000, 5_000, ANCHOR)
     const ms = performance.now() - t0
-    expect(ms).toBeLessThan(2000)
+    expect(ms).toBeLessThan(5000) // ~0.5-1 s measured; generous for a loaded 2-core machine
     expect(u.pmMarkets.length).toBe(20_000)
     expect(u.kMarkets.length).toBe(5_000)
     expect(u.pmByToken.size).toBeGreaterThan(39_000) // ~2% have no order book
