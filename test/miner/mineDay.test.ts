@@ -6,7 +6,12 @@ import { Effect } from "effect"
 import { beforeAll, describe, expect } from "vitest"
 import type { StatsRow } from "../../src/domain/StatsRow.js"
 import { mineDay } from "../../src/miner/mineDay.js"
+import { mmReportRows } from "../../src/miner/mmReport.js"
+import { MmViabilityEngine, parseHorizons } from "../../src/miner/mmViability.js"
+import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
 import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
+import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
+import { snapshotFilePath, tradeFilePath } from "../../src/storage/paths.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 
 const DATE = "2026-01-14"
@@ -151,5 +156,52 @@ describe("mineDay", () => {
       }
       expect(scalarOnly.stats.map(strip)).toEqual(withLists.stats.map(strip))
       expect(scalarOnly.stats.every((r) => Number.isNaN(r.avg_depth_top3))).toBe(true)
+    }))
+})
+
+describe("mineDay with the mm-viability engine", () => {
+  it.effect("a trade near a bucket end is evaluated with mids from the next bucket's file; a too-late mid excludes it", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "miner-mm-"))
+      const bucket = Date.UTC(2026, 0, 14, 10, 0, 0)
+      const next = bucket + 300_000
+      const row = (ts: number, mid: number, market = "m") => ({
+        ts_recv: ts, venue: "kalshi" as const, market_id: market, outcome_id: "yes", seq: 0,
+        best_bid_px: mid - 0.01, best_bid_sz: 10, best_ask_px: mid + 0.01, best_ask_sz: 10, mid, spread: 0.02,
+        bid_px: [mid - 0.01], bid_sz: [10], ask_px: [mid + 0.01], ask_sz: [10], status: "ok" as const, err: null, source_ts: null
+      })
+      const t = next - 5000 // trade 5 s before the bucket ends
+      const snapshots = snapshotFilePath(dir, "kalshi", bucket, 0)
+      fs.mkdirSync(path.dirname(snapshots), { recursive: true })
+      // market m: mid 0.40 before the trade, 0.43 from t+3s (next bucket, t+5s) on
+      // market late: mid 0.40 before, next mid only at t+1s+2W+1ms: beyond the 1 s horizon's tolerance
+      fs.writeFileSync(snapshots, encodeSnapshotRows([row(t - 2000, 0.4), row(t - 2000, 0.4, "late")]))
+      const nextSnapshots = snapshotFilePath(dir, "kalshi", next, 0)
+      fs.writeFileSync(nextSnapshots, encodeSnapshotRows([
+        row(t + 5000, 0.43), row(t + 1000 + 2 * WARM_MS + 1, 0.45, "late"), row(t + 40_000, 0.43), row(t + 40_000, 0.45, "late")
+      ]))
+      const trades = tradeFilePath(dir, "kalshi", bucket, 0)
+      fs.mkdirSync(path.dirname(trades), { recursive: true })
+      fs.writeFileSync(trades, encodeTradeRows(["m", "late"].map((market) => ({
+        ts_recv: t, source_ts: null, venue: "kalshi" as const, market_id: market, outcome_id: "yes",
+        price: 0.39, size: 10, side: "sell" as const, trade_id: null
+      }))))
+      const horizons = parseHorizons("1s,30s")
+      const engine = new MmViabilityEngine({ horizonsMs: horizons.map((h) => h.ms), midMaxAgeMs: 2 * WARM_MS, lookAheadToleranceMs: 2 * WARM_MS })
+      const { warn, warnings } = collectWarnings()
+      const mined = yield* mineDay({ dataDir: dir, venue: "kalshi", date: DATE, warmIntervalMs: WARM_MS, withLevels: false, mmEngine: engine, warn })
+      expect(warnings).toEqual([])
+      const rows = mmReportRows(engine, mined.stats, { horizons, fee: 0, minTrades: 1 })
+      const m = rows.find((r) => r.market_id === "m")!
+      // taker sold at 0.39: d = +1, eff = 0.40 - 0.39; at 1 s the first mid at or after t+1s is 0.43
+      expect(m.eff_half_spread).toBeCloseTo(0.01, 12)
+      expect(m.realized_1s).toBeCloseTo(0.43 - 0.39, 12)
+      expect(m.impact_1s).toBeCloseTo(0.4 - 0.43, 12)
+      expect(m.n_30s).toBe(1)
+      expect(m.realized_30s).toBeCloseTo(0.04, 12)
+      const late = rows.find((r) => r.market_id === "late")!
+      expect(late.n_trades).toBe(1)
+      expect(late.n_1s).toBe(0)
+      expect(late.n_30s).toBe(1)
     }))
 })
