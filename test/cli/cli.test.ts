@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -63,4 +63,27 @@ describe("surveillance CLI (spawned)", () => {
   it("an unknown subcommand exits 2", () => {
     expect(surveillance(["frobnicate"]).code).toBe(2)
   })
+})
+
+describe("seed aliases (spawned)", () => {
+  const runAsync = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] })
+      let stderr = ""
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+      child.on("close", (code) => resolve({ code, stderr }))
+    })
+
+  it("map the seed's positional CONFIG onto --config of scan, collect and mine", async () => {
+    const missing = join(dir, "missing.toml")
+    const results = await Promise.all([
+      runAsync(["bin/surveillance_scanner.js", missing]),
+      runAsync(["bin/surveillance_collect.js", missing]),
+      runAsync(["bin/surveillance_miner.js", missing, "kalshi", "2026-01-02"])
+    ])
+    for (const r of results) {
+      expect(r.code).toBe(2)
+      expect(r.stderr.trimEnd()).toBe(`surveillance: ${missing}: config file not found (pass --config FILE)`)
+    }
+  }, 60_000)
 })
