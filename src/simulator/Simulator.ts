@@ -276,7 +276,8 @@ const configFor = (urls: SimulatorHandle["urls"], key: KalshiKey, base: Partial<
     venues: {
       ...venues,
       polymarket: { ...venues.polymarket, rest_url: urls.gamma, clob_url: urls.clob, ws_url: urls.polymarketWs },
-      kalshi: { ...venues.kalshi, rest_url: urls.kalshiRest, ws_url: urls.kalshiWs, api_key: key.keyId, api_secret: key.privateKeyPem }
+      // api_secret carries the PEM; a private_key_path from the base would point at another key
+      kalshi: { ...venues.kalshi, rest_url: urls.kalshiRest, ws_url: urls.kalshiWs, api_key: key.keyId, api_secret: key.privateKeyPem, private_key_path: "" }
     }
   }
 }

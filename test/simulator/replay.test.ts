@@ -1,0 +1,75 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { parse } from "smol-toml"
+import { Schema } from "effect"
+import { AppConfig } from "../../src/config/schema.js"
+import { writeSimulatorConfig } from "../../src/simulator/configFile.js"
+import { generateReplayCorpus } from "../../src/simulator/replay.js"
+import { startSimulator } from "../../src/simulator/Simulator.js"
+import { TEST_KALSHI_KEY, waitFor, WireClient } from "./support.js"
+
+const wait = (f: () => Promise<void>) => Effect.promise(f)
+const BOOKS = "/work/shared/fixtures/polymarket/ssmd/polymarket_book.jsonl"
+
+describe("simulator replay mode and config file", () => {
+  it.scopedLive("replays a recorded JSONL file verbatim, in order, only the frames of subscribed assets", () =>
+    Effect.gen(function* () {
+      const lines = readFileSync(BOOKS, "utf8").split("\n").filter((l) => l.trim() !== "")
+      const assets = lines.map((l) => (JSON.parse(l) as { asset_id: string }).asset_id)
+      const sim = yield* startSimulator({ polymarketMarkets: 10, kalshiMarkets: 10, tickMs: 0, kalshiKey: TEST_KALSHI_KEY, replay: { polymarket: BOOKS } })
+      const wanted = [assets[1]!, assets[4]!, assets[7]!]
+      const c = new WireClient(sim.urls.polymarketWs)
+      yield* wait(() => c.opened)
+      c.send({ type: "market", assets_ids: wanted })
+      const expected = lines.filter((_, i) => wanted.includes(assets[i]!))
+      yield* wait(() => waitFor(() => c.frames.length >= expected.length, "replayed frames"))
+      expect(c.frames).toEqual(expected)
+      c.send("PING")
+      yield* wait(() => waitFor(() => c.frames.includes("PONG"), "PONG"))
+      c.close()
+    }))
+
+  it.scopedLive("a generated 2,000-asset corpus replays as fast as the client reads", () =>
+    Effect.gen(function* () {
+      const corpus = generateReplayCorpus({ seed: 1, assets: 2000, minFrames: 8_000 })
+      expect(corpus.length).toBeGreaterThanOrEqual(8_000)
+      const first = JSON.parse(corpus[0]!) as Array<{ event_type: string }>
+      expect(first.length).toBe(2000)
+      const again = generateReplayCorpus({ seed: 1, assets: 2000, minFrames: 50 })
+      expect(again.slice(0, 50)).toEqual(corpus.slice(0, 50))
+      const assets = first.map((b) => (b as unknown as { asset_id: string }).asset_id)
+      const sim = yield* startSimulator({ polymarketMarkets: 10, kalshiMarkets: 10, tickMs: 0, kalshiKey: TEST_KALSHI_KEY, replay: { polymarket: corpus } })
+      const c = new WireClient(sim.urls.polymarketWs)
+      yield* wait(() => c.opened)
+      const t0 = Date.now()
+      c.send({ type: "market", assets_ids: assets })
+      yield* wait(() => waitFor(() => c.frames.length >= corpus.length, "whole corpus", 60_000))
+      const secs = (Date.now() - t0) / 1000
+      expect(c.frames[c.frames.length - 1]).toBe(corpus[corpus.length - 1])
+      console.log(`replay: ${corpus.length} frames in ${secs.toFixed(2)} s (${Math.round(corpus.length / secs)} frames/s)`)
+      c.close()
+    }))
+
+  it.scopedLive("--write-config output decodes as a complete config pointing at the simulator, key file 0600", () =>
+    Effect.gen(function* () {
+      const sim = yield* startSimulator({ polymarketMarkets: 10, kalshiMarkets: 10, tickMs: 0, kalshiKey: TEST_KALSHI_KEY })
+      const dir = mkdtempSync(join(tmpdir(), "simcfg-"))
+      const out = yield* writeSimulatorConfig(sim, join(dir, "sim.toml"))
+      const cfg = Schema.decodeUnknownSync(AppConfig, { onExcessProperty: "error" })(parse(readFileSync(out.configPath, "utf8")))
+      expect(cfg.venues.polymarket.rest_url).toBe(sim.urls.gamma)
+      expect(cfg.venues.polymarket.clob_url).toBe(sim.urls.clob)
+      expect(cfg.venues.polymarket.ws_url).toBe(sim.urls.polymarketWs)
+      expect(cfg.venues.kalshi.rest_url).toBe(sim.urls.kalshiRest)
+      expect(cfg.venues.kalshi.ws_url).toBe(sim.urls.kalshiWs)
+      expect(cfg.venues.kalshi.api_key).toBe(sim.kalshiKey.keyId)
+      expect(cfg.venues.kalshi.api_secret).toBe("")
+      expect(cfg.venues.kalshi.private_key_path).toBe(out.keyPath)
+      expect(readFileSync(out.keyPath, "utf8")).toBe(sim.kalshiKey.privateKeyPem)
+      const { statSync } = yield* Effect.promise(() => import("node:fs"))
+      expect(statSync(out.keyPath).mode & 0o777).toBe(0o600)
+      expect(cfg.mock.enabled).toBe(false)
+    }))
+})
