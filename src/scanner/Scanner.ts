@@ -72,6 +72,16 @@ export const scanVenue = (cfg: AppConfig, venue: VenueId, opts: ScanOptions = {}
       return { _tag: "failed", venue, seconds: yield* elapsed, reason: discovered.left.message } as const
     }
     const d = discovered.right
+    if (d.markets.length + countSkipped(d) + d.malformed === 0) {
+      // No venue ever has zero open markets: an empty listing is an outage or an API change,
+      // and publishing it would leave the collector with nothing to record today.
+      return {
+        _tag: "failed",
+        venue,
+        seconds: yield* elapsed,
+        reason: `${v.rest_url} listed no open markets (${d.pages} page${d.pages === 1 ? "" : "s"})`
+      } as const
+    }
     if (d.firstMalformed !== null) {
       yield* Effect.logDebug(`${venue}: ${d.malformed} malformed records skipped; first: ${d.firstMalformed}`)
     }

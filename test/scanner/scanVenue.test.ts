@@ -1,0 +1,62 @@
+import { it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { existsSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect } from "vitest"
+import { AppConfig } from "../../src/config/schema.js"
+import { scanVenue, selectVenues, summaryLine } from "../../src/scanner/Scanner.js"
+import { universePath, utcDate } from "../../src/storage/paths.js"
+import { sendJson, withRestServer } from "../venues/rest_server.js"
+
+const configFor = (dataDir: string, kalshiUrl: string) =>
+  Schema.decodeUnknownSync(AppConfig)({
+    data_dir: dataDir,
+    venues: { polymarket: { enabled: false }, kalshi: { rest_url: kalshiUrl, min_hours_until_close: 0, max_retries: 0 } }
+  })
+
+describe("scanVenue", () => {
+  it.scopedLive("an empty listing is a failure and writes nothing", () =>
+    Effect.gen(function* () {
+      const server = yield* withRestServer((_url, _req, res) => sendJson(res, 200, { markets: [], cursor: "" }))
+      const dir = mkdtempSync(join(tmpdir(), "scanv-"))
+      const r = yield* scanVenue(configFor(dir, server.base), "kalshi")
+      expect(r._tag).toBe("failed")
+      expect(r._tag === "failed" && r.reason).toContain("listed no open markets")
+      expect(existsSync(universePath(dir, "kalshi", utcDate(Date.now())))).toBe(false)
+    })
+  )
+
+  it.scopedLive("writes the kept markets and reports counts in the summary line", () =>
+    Effect.gen(function* () {
+      const future = new Date(Date.now() + 48 * 3_600_000).toISOString()
+      const server = yield* withRestServer((url, _req, res) =>
+        url.pathname.endsWith("/markets")
+          ? sendJson(res, 200, {
+              markets: [
+                { ticker: "A", title: "Keep me", status: "active", close_time: future },
+                { ticker: "B", title: "Closed", status: "closed", close_time: future },
+                { title: "no ticker", status: "active" }
+              ],
+              cursor: ""
+            })
+          : sendJson(res, 200, { events: [], cursor: "" })
+      )
+      const dir = mkdtempSync(join(tmpdir(), "scanv-"))
+      const r = yield* scanVenue(configFor(dir, server.base), "kalshi")
+      if (r._tag !== "ok") throw new Error(r.reason)
+      expect(r.found).toBe(3)
+      expect(r.kept).toBe(1)
+      expect(r.file).toBe(universePath(dir, "kalshi", utcDate(Date.now())))
+      expect(summaryLine(r)).toMatch(
+        /^kalshi: found 3, kept 1; dropped closed 1, closing_soon 0, excluded_title 0, no_orderbook 0, no_token_ids 0, malformed 1; 2 pages in \d+\.\d s -> /
+      )
+    })
+  )
+
+  it("selects named venues, else the enabled ones", () => {
+    const cfg = configFor("d", "http://x")
+    expect(selectVenues(cfg, [])).toEqual(["kalshi"])
+    expect(selectVenues(cfg, ["polymarket", "polymarket"])).toEqual(["polymarket"])
+  })
+})
