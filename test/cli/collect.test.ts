@@ -130,10 +130,10 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
   it("collect --duration writes Parquet that DuckDB reads with the DESIGN section 6 schema; every produced row is in the files", async () => {
     // the metrics endpoint (issue 8) serves the collector's counters while it runs
     let metricsText: Promise<string> | null = null
-    const run = await runCli(["collect", "--config", "m.toml", "--duration", "4s"], dir, undefined, (out) => {
+    const run = await runCli(["collect", "--config", "m.toml", "--duration", "3s"], dir, undefined, (out) => {
       const m = /metrics on (http:\/\/[\d.:]+)\/metrics/.exec(out)
       if (metricsText === null && m !== null) {
-        metricsText = new Promise((res) => setTimeout(res, 2500)).then(() => fetch(`${m[1]}/metrics`)).then((r) => r.text())
+        metricsText = new Promise((res) => setTimeout(res, 1500)).then(() => fetch(`${m[1]}/metrics`)).then((r) => r.text())
       }
     })
     expect(run.output).not.toMatch(/surveillance: /)
@@ -168,7 +168,7 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
 
   it("SIGTERM during collection exits 0 within 10 s and loses no snapshotted row", async () => {
     await rm(join(dir, "data", "orderbook_snapshots"), { recursive: true, force: true })
-    const run = await runCli(["collect", "--config", "a.toml"], dir, { pattern: /scheduler kalshi: rotation 1/, delayMs: 2500 })
+    const run = await runCli(["collect", "--config", "a.toml"], dir, { pattern: /scheduler kalshi: rotation 1/, delayMs: 1500 })
     expect(run.code).toBe(0)
     expect(run.elapsedAfterSignalMs).not.toBeNull()
     expect(run.elapsedAfterSignalMs!).toBeLessThan(10_000)

@@ -20,7 +20,7 @@ describe("collect in [mock] mode", () => {
         storage: { flush_seconds: 1 },
         venues: { polymarket: venueCfg, kalshi: venueCfg }
       })
-      yield* runCollectCommand(cfg, { configFile: "(test)", venues: [], durationMs: 3000 })
+      yield* runCollectCommand(cfg, { configFile: "(test)", venues: [], durationMs: 2000 })
       const rows = yield* Effect.promise(async () => {
         const db = await DuckDBInstance.create(":memory:")
         const c = await db.connect()
