@@ -2,7 +2,12 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
-import { beforeAll, describe, expect, it } from "vitest"
+import * as Command from "@effect/cli/Command"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Effect } from "effect"
+import { beforeAll, describe, expect, it, vi } from "vitest"
+import { mineCommand } from "../../src/cli/mine.js"
+import { runCommandEffect } from "../../src/cli/run.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 
@@ -19,6 +24,28 @@ const run = (bin: string, args: Array<string>) => {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 const surveillance = (args: Array<string>) => run("bin/surveillance.js", args)
+
+/** the same command tree and exit-code mapping as bin/surveillance.js, in this process (no tsx start-up per case) */
+const cliApp = Command.run(Command.make("surveillance").pipe(Command.withSubcommands([mineCommand])), { name: "surveillance", version: "test" })
+const inProcess = async (args: Array<string>) => {
+  const stdout: Array<string> = []
+  const stderr: Array<string> = []
+  const log = vi.spyOn(console, "log").mockImplementation((...xs: Array<unknown>) => void stdout.push(xs.join(" ")))
+  const error = vi.spyOn(console, "error").mockImplementation((...xs: Array<unknown>) => void stderr.push(xs.join(" ")))
+  const write = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk).trimEnd())
+    return true
+  })
+  try {
+    const argv = ["node", "surveillance", ...args]
+    const code = await Effect.runPromise(runCommandEffect(cliApp(argv), argv).pipe(Effect.provide(NodeContext.layer)))
+    return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") }
+  } finally {
+    log.mockRestore()
+    error.mockRestore()
+    write.mockRestore()
+  }
+}
 
 async function duckdb(sql: string): Promise<Array<Array<unknown>>> {
   const instance = await DuckDBInstance.create(":memory:")
@@ -78,27 +105,27 @@ describe("surveillance mine (spawned)", () => {
     expect(Number(check[0]![1])).toBeLessThan(1e-12)
   })
 
-  it("mm-viability also parses with --config after the subcommand and options after positionals; prints a ranked table", () => {
-    const r = surveillance(["mine", "mm-viability", "--config", config, "polymarket", DATE, "--top", "3"])
+  it("mm-viability also parses with --config after the subcommand and options after positionals; prints a ranked table", async () => {
+    const r = await inProcess(["mine", "mm-viability", "--config", config, "polymarket", DATE, "--top", "3"])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("mm-viability: 6 outcomes with trades")
     expect(r.stdout.split("\n").filter((l) => /^\s+\d+\s+-?\d/.test(l)).length).toBe(3)
   })
 
-  it("`mine VENUE all --json` prints one JSON document; a venue without data exits 1 with one line; a bad date exits 2", () => {
-    const all = surveillance(["mine", "polymarket", "all", "--config", config, "--json", "--top", "2"])
+  it("`mine VENUE all --json` prints one JSON document; a venue without data exits 1 with one line; a bad date exits 2", async () => {
+    const all = await inProcess(["mine", "polymarket", "all", "--config", config, "--json", "--top", "2"])
     expect(all.code).toBe(0)
     const doc = JSON.parse(all.stdout) as { days: Array<{ date: string; top_depth: Array<{ title: string }> }> }
     expect(doc.days.map((d) => d.date)).toEqual([DATE])
     expect(doc.days[0]!.top_depth[0]!.title).toContain("Will synthetic market")
 
-    const none = surveillance(["mine", "kalshi", DATE, "--config", config])
+    const none = await inProcess(["mine", "kalshi", DATE, "--config", config])
     expect(none.code).toBe(1)
     expect(none.stderr.trimEnd().split("\n")).toEqual([
       `surveillance: no snapshot or trade files for kalshi 2026-01-14 (looked under ${path.join(dir, "data")}/orderbook_snapshots/venue=kalshi/date=2026-01-14 and the trades folder)`
     ])
 
-    const bad = surveillance(["mine", "polymarket", "2026-13-01", "--config", config])
+    const bad = await inProcess(["mine", "polymarket", "2026-13-01", "--config", config])
     expect(bad.code).toBe(2)
     expect(bad.stderr.trimEnd()).toBe(`surveillance: DATE "2026-13-01" is not a date: expected YYYY-MM-DD`)
   })
