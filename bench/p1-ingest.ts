@@ -1,0 +1,128 @@
+/**
+ * P1 ingest (issue 9): the simulator's Polymarket WebSocket replays a fixed corpus (2,000
+ * assets: book dump, then price_change bursts, trades, books) as fast as the client reads.
+ * - reference: bare `ws` clients that only JSON.parse each frame;
+ * - ours: the full collector path (startCollector: connections, decode, BookStore, HOT
+ *   snapshot scheduling every 2 s, rows to the real SnapshotWriter with its worker).
+ * The simulator runs in its own process (bench/simServer.ts). Both use 4 sockets of 500 assets (the venue's per-connection limit, PROTOCOLS.md) and the
+ * same market order, so each receives the same frames. Rate = frames / time to the last frame
+ * (the arrival of the last frame is found by polling the counters every 5 ms).
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Effect, Schema } from "effect"
+import WebSocket from "ws"
+import { startCollector } from "../src/collector/Collector.js"
+import { SnapshotWriterLive } from "../src/collector/Writer.js"
+import { AppConfig } from "../src/config/schema.js"
+import { mainIfDirect, result, round, type FigureResult } from "./harness.js"
+import { corpusPath, frameAssets, loadCorpus, specsFromCorpus } from "./ingestCorpus.js"
+import { startSimProcess } from "./simProcess.js"
+
+const ASSETS = 2000
+const FRAMES = 200_000
+const PER_CONNECTION = 500
+
+/** Frames a connection subscribed to `assets` receives (the replay's routing rule). */
+function expectedFrames(lines: ReadonlyArray<string>, assets: ReadonlySet<string>): number {
+  let n = 0
+  for (const l of lines) {
+    const a = frameAssets(l)
+    if (a.length === 0 || a.some((x) => assets.has(x))) n++
+  }
+  return n
+}
+
+/** Polls `count` every 5 ms until it reaches `target` or stops moving for `quietMs`; returns (count, ms from t0 to the last change). */
+async function waitForFrames(count: () => number, target: number, t0: number, quietMs = 3000, timeoutMs = 180_000): Promise<{ frames: number; ms: number }> {
+  let last = count()
+  let lastChange = performance.now()
+  while (last < target) {
+    await new Promise((r) => setTimeout(r, 5))
+    const now = performance.now()
+    const c = count()
+    if (c !== last) {
+      last = c
+      lastChange = now
+    } else if (now - lastChange > quietMs || now - t0 > timeoutMs) break
+  }
+  return { frames: last, ms: lastChange - t0 }
+}
+
+async function bareClients(url: string, chunks: ReadonlyArray<ReadonlyArray<string>>, target: number): Promise<{ frames: number; ms: number }> {
+  let frames = 0
+  let parsedBytes = 0
+  const sockets: WebSocket[] = []
+  const t0 = performance.now()
+  for (const chunk of chunks) {
+    const ws = new WebSocket(url)
+    sockets.push(ws)
+    ws.on("open", () => ws.send(JSON.stringify({ type: "market", assets_ids: chunk, initial_dump: true })))
+    ws.on("message", (data) => {
+      const text = String(data)
+      if (text === "PONG") return
+      const v = JSON.parse(text) as unknown
+      if (v !== null) frames++
+      parsedBytes += text.length
+    })
+  }
+  const r = await waitForFrames(() => frames, target, t0)
+  for (const ws of sockets) ws.terminate()
+  if (parsedBytes === 0) throw new Error("P1: the bare client received nothing")
+  return r
+}
+
+export async function run(): Promise<FigureResult[]> {
+  const lines = loadCorpus(ASSETS, FRAMES)
+  const specs = specsFromCorpus(lines)
+  const chunks: string[][] = []
+  for (let i = 0; i < specs.length; i += PER_CONNECTION) chunks.push(specs.slice(i, i + PER_CONNECTION).map((s) => s.key))
+  const target = chunks.reduce((n, c) => n + expectedFrames(lines, new Set(c)), 0)
+  const sim = await startSimProcess([corpusPath(ASSETS, FRAMES)])
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-p1-"))
+  try {
+    // reference first and last, ours in between: the better reference run counts (the machine is shared)
+    const ref1 = await bareClients(sim.urls.polymarketWs, chunks, target)
+
+    const cfg = Schema.decodeUnknownSync(AppConfig)({
+      data_dir: dataDir,
+      venues: {
+        polymarket: { ws_url: sim.urls.polymarketWs, rest_url: sim.urls.gamma, clob_url: sim.urls.clob, max_assets_per_connection: PER_CONNECTION, max_subs: ASSETS, hot_count: ASSETS },
+        kalshi: { enabled: false }
+      }
+    })
+    const ours = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+      const running = yield* startCollector(cfg, { venues: ["polymarket"], driver: "none" })
+      const metrics = running.metrics.forVenue("polymarket")
+      const control = running.controls.get("polymarket")!
+      const t0 = performance.now()
+      yield* control.subscribe(specs)
+      const r = yield* Effect.promise(() => waitForFrames(() => metrics.messagesReceived, target, t0))
+      return { ...r, snapshotRows: metrics.snapshotRows, shards: (yield* running.venues.get("polymarket")!.shards).length }
+    })).pipe(Effect.provide(SnapshotWriterLive({
+      dataDir, storage: { flush_rows: 50_000, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 200_000
+    }))))
+
+    const ref2 = await bareClients(sim.urls.polymarketWs, chunks, target)
+    const ref = ref1.ms <= ref2.ms ? ref1 : ref2
+    const refRate = ref.frames / (ref.ms / 1000)
+    const oursRate = ours.frames / (ours.ms / 1000)
+    const ratio = oursRate / refRate
+    const complete = ours.frames >= target && ref.frames >= target
+    return [result({
+      figure: "P1", name: `ingest: Polymarket replay, ${ASSETS} assets, ${target} frames over ${chunks.length} sockets`,
+      ours: Math.round(oursRate), reference: Math.round(refRate), referenceName: "bare ws clients + JSON.parse",
+      ratio: round(ratio), unit: "msg/s", higherIsBetter: true, target: "ratio >= 0.5 and >= 50,000 msg/s",
+      met: complete && ratio >= 0.5 && oursRate >= 50_000,
+      notes: `ours: ${ours.frames}/${target} frames in ${round(ours.ms / 1000, 2)} s on ${ours.shards} connections, ${ours.snapshotRows} snapshot rows written meanwhile; ` +
+        `reference: ${ref.frames}/${target} in ${round(ref.ms / 1000, 2)} s (best of 2: ${round(ref1.ms / 1000, 2)} s, ${round(ref2.ms / 1000, 2)} s)`,
+      extra: { ours_frames: ours.frames, reference_frames: ref.frames, target_frames: target }
+    })]
+  } finally {
+    await sim.stop()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+await mainIfDirect(import.meta.url, run)
