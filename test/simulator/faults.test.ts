@@ -145,7 +145,7 @@ describe("simulator fault knobs on the wire", () => {
     Effect.gen(function* () {
       const sim = yield* startSimulator(base)
       const c = yield* pmClient(sim, 5)
-      const asset = sim.truth.liveMarkets("polymarket")[0]!.token_ids[0]
+      const asset = sim.truth.liveMarkets("polymarket")[0]!.token_ids[0]!
       expect(sim.faults.crossedBook({ asset })).toBe(1)
       yield* wait(() => waitFor(() => c.frames.length >= 2, "crossed book"))
       const crossed = JSON.parse(c.frames[1]!) as { asset_id: string; bids: Array<{ price: string }>; asks: Array<{ price: string }> }
