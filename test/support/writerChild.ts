@@ -4,7 +4,8 @@
  *
  * argv: dataDir flushSeconds flushRows seqStart
  * stdout: `ready <rowsRecovered> <filesRecovered>` once the writer is up (start-up recovery
- * done), then `accepted <rowsAcceptedSoFar> <epochMs>` after every accepted batch. Pipes are
+ * done), then `accepted <rowsAcceptedSoFar> <epochMs> <rowsDurable>` after every accepted batch
+ * (durable: in a write-ahead or Parquet file, so a kill -9 cannot lose them). Pipes are
  * synchronous on Linux, so a printed count was accepted before the line left the process.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
@@ -52,11 +53,12 @@ const program = Effect.scoped(Effect.gen(function*() {
     for (let i = 0; i < BATCH; i++) batch.push(row(now, seq + i))
     // accept + report as one step, so the report equals what the writer accepted
     yield* writer.writeSnapshots(batch).pipe(
-      Effect.zipRight(Effect.sync(() => {
+      Effect.zipRight(Effect.flatMap(writer.stats, (st) => Effect.sync(() => {
         seq += BATCH
         accepted += BATCH
-        process.stdout.write(`accepted ${accepted} ${Date.now()}\n`)
-      })),
+        // durable = accepted rows already in a write-ahead file or a Parquet file
+        process.stdout.write(`accepted ${accepted} ${Date.now()} ${st.rowsAccepted - st.rowsInMemory}\n`)
+      }))),
       Effect.uninterruptible
     )
     yield* Effect.sleep(Duration.millis(20))
