@@ -130,6 +130,15 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
   }
   const replay: ReplayFeed | null = opts.replay === undefined ? null : await loadReplayFeed(opts.replay.polymarket)
 
+  let upgradeFailures: Array<{ venue: VenueId | null; status: number; remaining: number; retryAfterSec: number }> = []
+  /** the refusal for this upgrade, if a failUpgrade rule applies (consumes it) */
+  const upgradeFailure = (venue: VenueId) => {
+    const r = upgradeFailures.find((u) => u.remaining > 0 && (u.venue === null || u.venue === venue))
+    if (r === undefined) return null
+    r.remaining--
+    return r
+  }
+
   const targets = (t: FaultTarget | undefined): SimSocket[] =>
     Array.from(conns.values()).filter((c) => (t?.venue === undefined || c.venue === t.venue) && (t?.connId === undefined || c.id === t.connId))
 
@@ -157,15 +166,19 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
     crossedBook: (o) => targets(o).filter((c) => c.injectCrossed(o?.asset)).length,
     oversized: (o) => targets(o).filter((c) => c.injectOversized(o?.bytes ?? 17 * 1024 * 1024)).length,
     failRest: (r) => rest.addFail(r),
+    failUpgrade: (o) => {
+      upgradeFailures.push({ venue: o?.venue ?? null, status: o?.status ?? 429, remaining: o?.count ?? 1, retryAfterSec: o?.retryAfterSec ?? 1 })
+    },
     malformedRecords: (r) => rest.addMalformed(r ?? {}),
     restDown: (d) => { rest.down = d },
     clear: () => {
       rest.clear()
+      upgradeFailures = []
       venueStream.polymarket = DEFAULT_STREAM_FAULTS
       venueStream.kalshi = DEFAULT_STREAM_FAULTS
       for (const c of conns.values()) c.overrides = {}
     },
-    state: () => ({ venueStream: { ...venueStream }, ...rest.describe() })
+    state: () => ({ venueStream: { ...venueStream }, ...rest.describe(), upgradeFailures: upgradeFailures.map((u) => ({ ...u })) })
   }
 
   const step = (n = 1): void => {
@@ -211,6 +224,14 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
   }
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname
+    const venue: VenueId | null = path === "/ws/market" ? "polymarket" : path === KALSHI_WS_PATH ? "kalshi" : null
+    const refusal = venue === null ? null : upgradeFailure(venue)
+    if (refusal !== null) {
+      const retry = refusal.status === 429 ? `Retry-After: ${refusal.retryAfterSec}\r\n` : ""
+      const body = JSON.stringify({ error: refusal.status === 429 ? "Too Many Requests" : "upgrade refused" })
+      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.status === 429 ? "Too Many Requests" : "Error"}\r\n${retry}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      return
+    }
     if (path === "/ws/market") {
       wss.handleUpgrade(req, socket, head, (ws) => {
         const id = `pm-${++counters.polymarket}`

@@ -14,7 +14,7 @@ export interface ControlTarget {
   step(n: number): void
 }
 
-const ACTIONS = ["setStream", "drop", "malformed", "skipSeq", "crossedBook", "oversized", "failRest", "malformedRecords", "restDown", "clear"] as const
+const ACTIONS = ["setStream", "drop", "malformed", "skipSeq", "crossedBook", "oversized", "failRest", "failUpgrade", "malformedRecords", "restDown", "clear"] as const
 
 export const handleControl = async (req: IncomingMessage, res: ServerResponse, path: string, target: ControlTarget): Promise<void> => {
   if (req.method === "GET" && path === "/faults") return sendJson(res, 200, target.faults.state())
@@ -58,6 +58,9 @@ export const handleControl = async (req: IncomingMessage, res: ServerResponse, p
     case "failRest":
       if (typeof args.status !== "number") return sendJson(res, 400, { error: "failRest needs a numeric status" })
       f.failRest(args as { status: number })
+      break
+    case "failUpgrade":
+      f.failUpgrade(args as { venue?: "polymarket" | "kalshi" })
       break
     case "malformedRecords":
       f.malformedRecords(args)

@@ -43,6 +43,11 @@ import { Rng } from "./rng.js"
  *   oversized({bytes?, ...target})      one valid JSON data frame of at least `bytes` (default 17 MiB,
  *                                       above the collector's 16 MiB max_frame_bytes) bytes
  *
+ * WebSocket upgrade knob:
+ *   failUpgrade({venue?, status?, count?, retryAfterSec?})  the next `count` (default 1) upgrade
+ *       requests (of that venue, default both) are refused with HTTP `status` (default 429, with
+ *       Retry-After): "opening many sockets at once draws HTTP 429 on the upgrade" (PROTOCOLS.md)
+ *
  * REST knobs (Gamma, CLOB and Kalshi REST; the control API itself is never affected):
  *   failRest({pathPrefix?, status, count?, fraction?, retryAfterSec?})
  *       requests whose path starts with pathPrefix (default: every REST path) fail with `status`
@@ -100,6 +105,7 @@ export interface FaultControl {
   crossedBook(opts?: FaultTarget & { readonly asset?: string }): number
   oversized(opts?: FaultTarget & { readonly bytes?: number }): number
   failRest(rule: RestFailRule): void
+  failUpgrade(opts?: { readonly venue?: VenueId; readonly status?: number; readonly count?: number; readonly retryAfterSec?: number }): void
   malformedRecords(rule?: MalformedRecordsRule): void
   restDown(down: boolean): void
   clear(): void
@@ -111,6 +117,7 @@ export interface FaultState {
   readonly restRules: ReadonlyArray<RestFailRule & { remaining: number | null }>
   readonly malformedRules: ReadonlyArray<{ pathPrefix: string; remaining: number }>
   readonly restDown: boolean
+  readonly upgradeFailures: ReadonlyArray<{ venue: VenueId | null; status: number; remaining: number; retryAfterSec: number }>
 }
 
 /** The REST side of the knobs: decides, per request, whether and how to fail it. */

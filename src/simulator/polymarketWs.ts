@@ -110,6 +110,7 @@ export class PmConnection extends SimSocket {
     for (const id of ids) {
       if (!this.assetSet.delete(id)) continue
       this.live.delete(id)
+      this.lastTop.delete(id)
       const i = this.assets.indexOf(id)
       if (i >= 0) this.assets.splice(i, 1)
       const hit = u.pmByToken.get(id)

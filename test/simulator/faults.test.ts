@@ -286,6 +286,24 @@ describe("simulator fault knobs on the wire", () => {
       expect(up.status).toBe(200)
     }))
 
+  it.scopedLive("failUpgrade: the next WebSocket upgrades get HTTP 429 with Retry-After, then succeed", () =>
+    Effect.gen(function* () {
+      const sim = yield* startSimulator(base)
+      sim.faults.failUpgrade({ venue: "polymarket", count: 2, retryAfterSec: 2 })
+      for (let i = 0; i < 2; i++) {
+        const c = new WireClient(sim.urls.polymarketWs)
+        yield* Effect.promise(() => c.opened.catch(() => {}))
+        expect(c.unexpectedStatus).toBe(429)
+      }
+      const k = new WireClient(sim.urls.kalshiWs, kalshiHeaders(sim))
+      yield* wait(() => k.opened)
+      const ok = new WireClient(sim.urls.polymarketWs)
+      yield* wait(() => ok.opened)
+      expect(sim.faults.state().upgradeFailures[0]!.remaining).toBe(0)
+      ok.close()
+      k.close()
+    }))
+
   it.scopedLive("control API: HTTP POST /control/faults drives the same knobs; GET lists connections and state", () =>
     Effect.gen(function* () {
       const sim = yield* startSimulator(base)
