@@ -35,6 +35,16 @@ const showValue = (value: unknown): string => {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 
+/** Effect's type names in TOML words: `Struct (Encoded side)` is a [table], `ReadonlyArray<...>` a list. */
+const expectedInWords = (schemaType: string): string => {
+  if (schemaType.startsWith("Struct") || schemaType.startsWith("{")) return "a table"
+  if (schemaType.startsWith("ReadonlyArray") || schemaType.startsWith("Array")) return "a list"
+  if (schemaType === "boolean") return "true or false"
+  if (schemaType === "string") return "a string"
+  if (schemaType === "number") return "a number"
+  return schemaType
+}
+
 /**
  * One line for the first (most specific) problem. Effect lists the optional-with-default
  * union's "Expected undefined" alternatives after the real issue, so the first entry is the
@@ -51,7 +61,7 @@ const describeIssue = (issue: ParseResult.ParseIssue, input: unknown): { keyPath
   }
   const typed = /^Expected ([\s\S]*), actual [\s\S]*$/.exec(first.message)
   if (typed !== null) {
-    return { keyPath, detail: `expected ${typed[1]} (got ${showValue(valueAt(input, first.path))})` }
+    return { keyPath, detail: `expected ${expectedInWords(typed[1] ?? "")} (got ${showValue(valueAt(input, first.path))})` }
   }
   const detail = first.message.replace(/\s+/g, " ")
   return { keyPath, detail: detail.includes("(got ") ? detail : `${detail} (got ${showValue(valueAt(input, first.path))})` }

@@ -100,6 +100,12 @@ describe("config loading", () => {
     expectOneLine(errorOf("[storage]\nbucket_minutes = 7\n"), "storage.bucket_minutes", "divide 60", "got 7")
   })
 
+  it("names the expected form in TOML words", () => {
+    expectOneLine(errorOf("venues = 3\n"), "venues", "expected a table (got 3)")
+    expectOneLine(errorOf('[mock]\nenabled = "yes"\n'), "mock.enabled", 'expected true or false (got "yes")')
+    expectOneLine(errorOf('[venues.kalshi]\nexclude_title_patterns = "x"\n'), "venues.kalshi.exclude_title_patterns", "expected a list")
+  })
+
   it("rejects a non-positive integer", () => {
     expectOneLine(errorOf("[storage]\ntop_k = 0\n"), "storage.top_k", "positive", "(got 0)")
   })
