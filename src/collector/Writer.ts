@@ -29,6 +29,7 @@
  * - Failures: a failed append or encode is logged, counted in `writeErrors` and retried on the
  *   next tick (rows stay in memory, then backpressure, or in the write-ahead file).
  */
+import * as fs from "node:fs"
 import { Clock, Context, Data, Deferred, Duration, Effect, Fiber, Layer, Queue } from "effect"
 import type { AppConfig } from "../config/schema.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
@@ -276,7 +277,9 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
       // this one may end in a partial line.
       stats.writeErrors++
       seg.pending = batch.slice(done).concat(seg.pending)
-      seg.walPaths.push(walSegmentPath(dataDir, seg.venue, seg.dataset, seg.bucketStartMs, `${runId}-${segmentCounter++}`))
+      if (fs.existsSync(walPath)) { // (nothing reached the disk when the open/mkdir failed)
+        seg.walPaths.push(walSegmentPath(dataDir, seg.venue, seg.dataset, seg.bucketStartMs, `${runId}-${segmentCounter++}`))
+      }
       yield* Effect.logError(`writer: cannot append ${batch.length - done} rows to ${failure.value.path}: ${failure.value.message} (kept in memory, retried next flush)`)
     } else {
       stats.walAppends++
