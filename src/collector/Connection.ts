@@ -35,6 +35,8 @@ export interface SocketEvents {
 }
 
 export interface SocketRequest {
+  /** the connection's label (e.g. "polymarket#0"), for error messages */
+  readonly label: string
   readonly url: string
   readonly headers: Record<string, string>
   readonly maxPayload: number
@@ -55,7 +57,7 @@ const frameText = (data: WebSocket.RawData): string =>
     : Buffer.from(data).toString("utf8")
 
 /** The real opener: `ws` with `maxPayload` (an oversized frame closes the socket with 1009). */
-export const wsOpener = (label: string): SocketOpener => (req, events) =>
+export const wsOpener: SocketOpener = (req, events) =>
   Effect.acquireRelease(
     Effect.async<WebSocket, ConnectionError>((resume) => {
       const ws = new WebSocket(req.url, {
@@ -65,10 +67,17 @@ export const wsOpener = (label: string): SocketOpener => (req, events) =>
         perMessageDeflate: false
       })
       let opened = false
-      const fail = (kind: ConnectionError["kind"], reason: string) =>
-        resume(Effect.fail(new ConnectionError({ label, url: req.url, kind, reason })))
+      let settled = false
+      // a refused upgrade can raise 'unexpected-response', 'error' and 'close': report the first
+      const fail = (kind: ConnectionError["kind"], reason: string) => {
+        if (settled) return
+        settled = true
+        resume(Effect.fail(new ConnectionError({ label: req.label, url: req.url, kind, reason })))
+      }
       ws.on("open", () => {
+        if (settled) return
         opened = true
+        settled = true
         resume(Effect.succeed(ws))
       })
       // ws answers the server's ping control frames itself (Kalshi pings every ~10 s).
@@ -225,7 +234,7 @@ const runOnce = (
       Deferred.unsafeDone(closed, Exit.fail(new ConnectionError({ label: driver.label, url: driver.url, kind, reason })))
     const headers = driver.handshakeHeaders(yield* Clock.currentTimeMillis)
     socket = yield* opener(
-      { url: driver.url, headers, maxPayload: s.maxFrameBytes, handshakeTimeoutMs: s.handshakeTimeoutMs },
+      { label: driver.label, url: driver.url, headers, maxPayload: s.maxFrameBytes, handshakeTimeoutMs: s.handshakeTimeoutMs },
       {
         onText: (text) => inbox.push(text),
         onClose: (code, reason) => end("closed", `code ${code}${reason === "" ? "" : ` ${reason}`}`),

@@ -7,6 +7,8 @@ import { AppConfig } from "../../src/config/schema.js"
 import type { VenueId } from "../../src/domain/Venue.js"
 import { startSimulator, type SimulatorHandle } from "../../src/simulator/Simulator.js"
 import { parseKalshiPrivateKey } from "../../src/venues/kalshi/auth.js"
+import { startCollector } from "../../src/collector/Collector.js"
+import { generateKeyPairSync } from "node:crypto"
 import { MemoryWriter } from "./ConnectionHarness.js"
 
 /**
@@ -146,5 +148,32 @@ describe("collector against the simulator (live sockets)", () => {
       const mark = r.writer.snapshots.length
       yield* waitFor("ok rows after the resync", () => okRowsAfter(r, mark) >= r.specs.length * 4)
       expect(r.metrics.reconnects).toBe(0)
+    }), 40_000)
+
+  it.scopedLive("a venue whose upgrades are refused (401, wrong key) retries with backoff and never stops the other venue", () =>
+    Effect.gen(function*() {
+      const sim = yield* startSimulator({ seed: 3, polymarketMarkets: 4, kalshiMarkets: 4, tickMs: 20 })
+      const wrongKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+      const encoded = sim.configFor({
+        collector: { reconnect_base_ms: 50, reconnect_max_ms: 200 },
+        venues: { polymarket: { snapshot_interval_ms_hot: 100 } }
+      } as never)
+      const cfg = Schema.decodeUnknownSync(AppConfig)({
+        ...encoded,
+        venues: { ...encoded.venues, kalshi: { ...encoded.venues!.kalshi, api_secret: wrongKey } }
+      })
+      const writer = new MemoryWriter()
+      const running = yield* startCollector(cfg, { venues: ["polymarket", "kalshi"], driver: "none" }).pipe(Effect.provide(writer.layer))
+      const pm = sim.truth.liveMarkets("polymarket")[0]!
+      const k = sim.truth.liveMarkets("kalshi")[0]!
+      yield* running.controls.get("polymarket")!.subscribe(pm.token_ids.map((t) => ({ key: t, marketId: pm.market_id, outcomeIds: [t], tier: "hot" as const })))
+      yield* running.controls.get("kalshi")!.subscribe([{ key: k.market_id, marketId: k.market_id, outcomeIds: ["yes", "no"], tier: "hot" }])
+      const km = running.metrics.forVenue("kalshi")
+      yield* waitFor("kalshi retrying", () => km.reconnects >= 3)
+      expect(km.connectionsUp).toBe(0)
+      yield* waitFor("polymarket ok rows", () => writer.snapshots.filter((r) => r.venue === "polymarket" && r.status === "ok").length >= 6)
+      // kalshi rows are still written, honestly stale
+      yield* waitFor("stale kalshi rows", () => writer.snapshots.some((r) => r.venue === "kalshi" && r.status === "stale"))
+      expect(writer.snapshots.some((r) => r.venue === "kalshi" && r.status === "ok")).toBe(false)
     }), 40_000)
 })

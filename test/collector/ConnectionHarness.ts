@@ -45,7 +45,7 @@ export class FakeVenue {
       Effect.suspend(() => {
         if (this.refuseNext > 0) {
           this.refuseNext--
-          return Effect.fail(new ConnectionError({ label: "fake", url: req.url, kind: "connect", reason: "HTTP 429 on upgrade" }))
+          return Effect.fail(new ConnectionError({ label: req.label, url: req.url, kind: "connect", reason: "HTTP 429 on upgrade" }))
         }
         const s = new FakeSocket(req, events)
         this.sockets.push(s)
