@@ -60,3 +60,24 @@ describe("scanVenue", () => {
     expect(selectVenues(cfg, ["polymarket", "polymarket"])).toEqual(["polymarket"])
   })
 })
+
+describe("scan in mock mode", () => {
+  it.scopedLive("[mock] enabled = true scans the in-process simulator through the same code", () =>
+    Effect.gen(function* () {
+      const { runScanCommand } = yield* Effect.promise(() => import("../../src/scanner/command.js"))
+      const dir = mkdtempSync(join(tmpdir(), "scanmock-"))
+      const cfg = Schema.decodeUnknownSync(AppConfig)({
+        data_dir: dir,
+        mock: { enabled: true, markets_per_venue: 120, seed: 5 },
+        // the real venues' URLs stay in the config; mock mode must not reach them
+        venues: { polymarket: { rest_url: "http://127.0.0.1:9" }, kalshi: { rest_url: "http://127.0.0.1:9" } }
+      })
+      const r = yield* runScanCommand(cfg, [])
+      expect(r.failures).toEqual([])
+      expect(r.lines.map((l) => l.split(":")[0])).toEqual(["polymarket", "kalshi"])
+      for (const venue of ["polymarket", "kalshi"] as const) {
+        expect(existsSync(universePath(dir, venue, utcDate(Date.now())))).toBe(true)
+      }
+    })
+  )
+})
