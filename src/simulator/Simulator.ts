@@ -15,6 +15,7 @@ import { handleKalshiRest } from "./kalshiRest.js"
 import { handleClob, handleGamma } from "./polymarketRest.js"
 import { PmConnection } from "./polymarketWs.js"
 import { loadReplayFeed, ReplayConnection, type ReplayFeed } from "./replay.js"
+import { type KalshiReplayFeed, KalshiReplayConnection, loadKalshiReplayFeed } from "./replayKalshi.js"
 import { makeTruth, type SimulatorTruth } from "./truth.js"
 import { generateUniverse } from "./universe.js"
 
@@ -61,8 +62,15 @@ export interface SimulatorOptions {
   readonly polymarketIdleTimeoutMs?: number
   /** stream faults from the start, per venue (faults.ts) */
   readonly faults?: Partial<Record<VenueId, Partial<StreamFaults>>>
-  /** replay mode: Polymarket WS serves these recorded frames (JSONL file path or lines) instead of the model */
-  readonly replay?: { readonly polymarket: string | ReadonlyArray<string>; readonly paceMs?: number }
+  /**
+   * replay mode: the venue's WebSocket serves these recorded frames (JSONL file path or lines)
+   * instead of the model (replay.ts, replayKalshi.ts); REST still serves the model
+   */
+  readonly replay?: {
+    readonly polymarket?: string | ReadonlyArray<string>
+    readonly kalshi?: string | ReadonlyArray<string>
+    readonly paceMs?: number
+  }
 }
 
 export interface SimulatorHandle {
@@ -128,7 +136,8 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
     venueFaults: (v) => venueStream[v],
     unregister: (c) => { conns.delete(c.id) }
   }
-  const replay: ReplayFeed | null = opts.replay === undefined ? null : await loadReplayFeed(opts.replay.polymarket)
+  const replay: ReplayFeed | null = opts.replay?.polymarket === undefined ? null : await loadReplayFeed(opts.replay.polymarket)
+  const kalshiReplay: KalshiReplayFeed | null = opts.replay?.kalshi === undefined ? null : await loadKalshiReplayFeed(opts.replay.kalshi)
 
   let upgradeFailures: Array<{ venue: VenueId | null; status: number; remaining: number; retryAfterSec: number }> = []
   /** the refusal for this upgrade, if a failUpgrade rule applies (consumes it) */
@@ -244,7 +253,7 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
       if (!check.ok) return rejectUpgrade(socket, 401, "Unauthorized", JSON.stringify({ error: { code: "authentication_error", message: check.reason } }))
       wss.handleUpgrade(req, socket, head, (ws) => {
         const id = `k-${++counters.kalshi}`
-        conns.set(id, new KalshiConnection(id, ws, core, opts.kalshiPingMs ?? 10_000))
+        conns.set(id, kalshiReplay === null ? new KalshiConnection(id, ws, core, opts.kalshiPingMs ?? 10_000) : new KalshiReplayConnection(id, ws, core, kalshiReplay))
       })
       return
     }

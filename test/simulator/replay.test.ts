@@ -9,7 +9,7 @@ import { AppConfig } from "../../src/config/schema.js"
 import { writeSimulatorConfig } from "../../src/simulator/configFile.js"
 import { generateReplayCorpus } from "../../src/simulator/replay.js"
 import { startSimulator } from "../../src/simulator/Simulator.js"
-import { TEST_KALSHI_KEY, waitFor, WireClient } from "./support.js"
+import { kalshiHeaders, TEST_KALSHI_KEY, waitFor, WireClient } from "./support.js"
 
 const wait = (f: () => Promise<void>) => Effect.promise(f)
 const BOOKS = "/work/shared/fixtures/polymarket/ssmd/polymarket_book.jsonl"
@@ -29,6 +29,26 @@ describe("simulator replay mode and config file", () => {
       expect(c.frames).toEqual(expected)
       c.send("PING")
       yield* wait(() => waitFor(() => c.frames.includes("PONG"), "PONG"))
+      c.close()
+    }))
+
+  it.scopedLive("Kalshi replay: recorded trades for the subscribed markets, with this connection's sid and a +1 seq", () =>
+    Effect.gen(function* () {
+      const file = "/work/shared/fixtures/kalshi/recorded/ssmd_ws_trade_2026-02-12.jsonl"
+      const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "")
+      const recorded = lines.map((l) => JSON.parse(l) as { sid: number; seq: number; msg: { market_ticker: string } })
+      const ticker = recorded[1]!.msg.market_ticker
+      const sim = yield* startSimulator({ polymarketMarkets: 10, kalshiMarkets: 10, tickMs: 0, kalshiKey: TEST_KALSHI_KEY, replay: { kalshi: file } })
+      const c = new WireClient(sim.urls.kalshiWs, kalshiHeaders(sim))
+      yield* wait(() => c.opened)
+      c.send({ id: 1, cmd: "subscribe", params: { channels: ["trade"], market_tickers: [ticker] } })
+      const expected = recorded.filter((f) => f.msg.market_ticker === ticker)
+      expect(expected.length).toBeGreaterThan(1)
+      yield* wait(() => waitFor(() => c.frames.length >= 1 + expected.length, "replayed trades"))
+      const got = c.json().slice(1) as Array<{ sid: number; seq: number; msg: unknown }>
+      expect(got.map((f) => f.msg)).toEqual(expected.map((f) => f.msg))
+      expect(got.map((f) => f.sid)).toEqual(expected.map(() => 1))
+      expect(got.map((f) => f.seq)).toEqual(expected.map((_, i) => i + 1))
       c.close()
     }))
 
