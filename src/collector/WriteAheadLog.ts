@@ -75,9 +75,9 @@ export async function listWalSegments(dataDir: string): Promise<WalSegmentFile[]
   return found
 }
 
-/** Rows per write: ~2-4 ms of JSON.stringify for 20-level rows, then the event loop gets a turn
+/** Rows per write: ~1-2 ms of JSON.stringify for 20-level rows, then the event loop gets a turn
  *  while the write is in flight (a 50k-row append must not stall the sockets). */
-export const WAL_CHUNK_ROWS = 1000
+export const WAL_CHUNK_ROWS = 500
 
 /**
  * Appends the rows to the segment chunk by chunk, then fsyncs, so they survive a kill -9 or a
