@@ -129,7 +129,10 @@ export class BookStore {
           return
         }
         ;(ev.outcome === "yes" ? m.yes : m.no).add(units, ev.delta)
-        m.seq = ev.seq
+        // `seq` counts venue updates applied to THIS book. Kalshi's own seq is per subscription
+        // (shared by every market on the sid), so storing it would credit one market with the
+        // activity of all the others (the miner's update_count sums seq increments).
+        m.seq++
         m.sid = ev.sid
         if (ev.sourceTs !== null) m.sourceTs = ev.sourceTs
         this.counters.applied++
@@ -163,7 +166,7 @@ export class BookStore {
         // both Kalshi ladders are bid ladders: key = price units
         this.replaceSide(m.yes, ev.yesBids, false)
         this.replaceSide(m.no, ev.noBids, false)
-        m.seq = ev.seq
+        m.seq++
         m.sid = ev.sid
         m.sourceTs = ev.sourceTs
         m.staleReason = null

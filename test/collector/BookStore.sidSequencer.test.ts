@@ -55,7 +55,7 @@ describe("applyEvents with Kalshi sequencing", () => {
     const gaps: SeqGapReport[] = []
     applyEvents(frames(snap("A", 1, 1), delta("A", 1, 2), { type: "ok", id: 2, sid: 1, seq: 3 }, delta("A", 1, 4)), store, q, 0, gaps)
     expect(gaps).toEqual([])
-    expect(store.snapshotRow("A", "yes", 0)).toMatchObject({ status: "ok", seq: 4, bid_sz: [12] })
+    expect(store.snapshotRow("A", "yes", 0)).toMatchObject({ status: "ok", seq: 3, bid_sz: [12] })
   })
 
   it("marks every book of the sid stale on a gap, leaves other sids alone, and resyncs on snapshot", () => {

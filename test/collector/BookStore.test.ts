@@ -199,7 +199,7 @@ describe("BookStore (Kalshi binary books)", () => {
     s.markStale("K", "seq gap")
     expect(s.snapshotRow("K", "no", 0)).toMatchObject({ status: "stale", err: "seq gap" })
     s.apply(kSnap([[0.4, 1]], [[0.5, 1]], 1, 9), 0)
-    expect(s.snapshotRow("K", "no", 0)).toMatchObject({ status: "ok", seq: 1 })
+    expect(s.snapshotRow("K", "no", 0)).toMatchObject({ status: "ok", seq: 2 })
     expect(s.snapshotRow("K", "maybe", 0)).toMatchObject({ status: "stale", err: NO_SNAPSHOT_YET })
   })
 })

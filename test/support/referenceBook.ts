@@ -11,7 +11,7 @@ import type { VenueId } from "../../src/domain/Venue.js"
  * - binary books (Kalshi): YES and NO bid maps; `applyDelta` adds a signed change (sum rounded
  *   to 8 decimals, level gone at <= 0); the YES row's asks are 1 - NO bids and vice versa;
  * - a delta for a book that never had a snapshot is ignored;
- * - `seq`: outcome books count applied snapshots/levels; binary books keep the last seq;
+ * - `seq`: outcome books count applied snapshots/levels; binary books count applied snapshots/deltas too (Kalshi seq is per subscription, shared by markets);
  * - `source_ts`: a snapshot sets it (even to null), a delta only when it carries one;
  * - a row is `stale` (err = reason) after markStale/reset until the next snapshot, and for an
  *   unknown book ("no snapshot yet"); otherwise empty / partial / crossed (bid >= ask) / ok.
@@ -91,7 +91,7 @@ export class ReferenceBooks {
     const book = this.binaryBooks.get(market) ?? { yes: new Map(), no: new Map(), seq: 0, sourceTs: null, stale: null }
     fill(book.yes, yes)
     fill(book.no, no)
-    book.seq = seq
+    book.seq += 1
     book.sourceTs = sourceTs
     book.stale = null
     this.binaryBooks.set(market, book)
@@ -104,7 +104,7 @@ export class ReferenceBooks {
     const next = roundTo((m.get(key(price)) ?? 0) + delta, 8)
     if (next > 0) m.set(key(price), next)
     else m.delete(key(price))
-    book.seq = seq
+    book.seq += 1
     if (sourceTs !== null) book.sourceTs = sourceTs
   }
 
