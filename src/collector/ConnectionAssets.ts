@@ -75,4 +75,10 @@ export interface VenueConnection {
   updateSpec(spec: SubscriptionSpec): void
   /** markets (not keys) this connection carries; used to route both tokens of a market together */
   hasMarket(marketId: string): boolean
+  /** Clock ms of the last data message for `key` on the current socket (or its (re)subscribe); null = unknown key */
+  lastActivityMs(key: string): number | null
 }
+
+/** Shared by both drivers: last message, else the (re)subscribe time, else null. */
+export const assetActivityMs = (a: AssetState | undefined): number | null =>
+  a === undefined ? null : a.lastMsgMs > 0 ? a.lastMsgMs : a.sinceMs

@@ -59,6 +59,7 @@ export const makeVenueCollector = (
     const opener = opts.opener ?? wsOpener
     const wake = yield* Queue.sliding<void>(1)
     const batchRows = opts.snapshotBatchRows ?? 5000
+    const staleAfterMs = opts.collector.stale_after_ms
     let nextShardId = 0
 
     const ctx: IngestContext = {
@@ -218,8 +219,17 @@ export const makeVenueCollector = (
         for (let i = 0; i < due.length; i++) {
           const spec = specs.get(due[i]!)
           if (spec === undefined) continue
+          // collector.stale_after_ms: an `ok`-looking book with no message for that long is not trusted
+          let quietMs = 0
+          if (staleAfterMs > 0) {
+            const last = shardOf.get(spec.key)?.conn.lastActivityMs(spec.key) ?? null
+            if (last !== null && now - last > staleAfterMs) quietMs = now - last
+          }
           for (let j = 0; j < spec.outcomeIds.length; j++) {
-            rows.push(books.snapshotRow(spec.marketId, spec.outcomeIds[j]!, now))
+            const row = books.snapshotRow(spec.marketId, spec.outcomeIds[j]!, now)
+            rows.push(quietMs > 0 && row.status !== "stale"
+              ? { ...row, status: "stale", err: `no message for ${quietMs} ms (stale_after_ms ${staleAfterMs})` }
+              : row)
           }
           if (rows.length >= batchRows) {
             const batch = rows

@@ -257,6 +257,23 @@ describe("Connection (TestClock, in-memory venue)", () => {
       expect(vc.books.size).toBe(0)
     }))
 
+  it.scoped("stale_after_ms writes a quiet book stale until its next message", () =>
+    Effect.gen(function*() {
+      const { venue, writer, vc } = yield* polymarket({ collector: { stale_after_ms: 5000 } })
+      yield* vc.control.subscribe([spec(YES)])
+      yield* tick(0)
+      venue.last.push(pmBook(M, YES, [[0.4, 1]], [[0.5, 1]]))
+      yield* tick(4000)
+      expect(writer.lastRow(YES)?.status).toBe("ok")
+      yield* tick(2000)
+      expect(writer.lastRow(YES)?.status).toBe("stale")
+      expect(writer.lastRow(YES)?.err).toMatch(/^no message for 6000 ms/)
+      expect(writer.lastRow(YES)?.bid_px).toEqual([0.4])
+      venue.last.push(pmPriceChange(M, YES, "BUY", 0.41, 3))
+      yield* tick(2000)
+      expect(writer.lastRow(YES)?.status).toBe("ok")
+    }))
+
   it.scoped("trades become trade rows as they arrive", () =>
     Effect.gen(function*() {
       const { venue, writer, metrics, vc } = yield* polymarket()

@@ -2,6 +2,7 @@ import type { KeyObject } from "node:crypto"
 import type { BookEvent } from "../../domain/BookEvent.js"
 import type { ConnectionDriver } from "../../collector/Connection.js"
 import {
+  assetActivityMs,
   type AssetState,
   assetNeedsResubscribe,
   type IngestContext,
@@ -64,6 +65,9 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
   }
   has(key: string): boolean {
     return this.assets.has(key)
+  }
+  lastActivityMs(key: string): number | null {
+    return assetActivityMs(this.assets.get(key))
   }
   hasMarket(marketId: string): boolean {
     return this.assets.has(marketId)

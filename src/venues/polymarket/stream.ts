@@ -1,6 +1,7 @@
 import type { BookEvent } from "../../domain/BookEvent.js"
 import type { ConnectionDriver } from "../../collector/Connection.js"
 import {
+  assetActivityMs,
   type AssetState,
   assetNeedsResubscribe,
   type IngestContext,
@@ -44,6 +45,9 @@ export class PolymarketConnection implements ConnectionDriver, VenueConnection {
   }
   has(key: string): boolean {
     return this.assets.has(key)
+  }
+  lastActivityMs(key: string): number | null {
+    return assetActivityMs(this.assets.get(key))
   }
   hasMarket(marketId: string): boolean {
     return this.markets.has(marketId)
