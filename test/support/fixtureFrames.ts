@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 
-/** The shared recorded frames (../shared/fixtures). A `.jsonl` line is one frame; a `.json` file is one frame. */
-export const FIXTURES_DIR = fileURLToPath(new URL("../../../shared/fixtures", import.meta.url))
+/** The shared recorded frames (a verbatim copy of ../shared/fixtures in test/fixtures/shared). A `.jsonl` line is one frame; a `.json` file is one frame. */
+export const FIXTURES_DIR = fileURLToPath(new URL("../fixtures/shared", import.meta.url))
 
 const walk = (dir: string): string[] =>
   readdirSync(dir).sort().flatMap((f) => {
