@@ -174,6 +174,7 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
     skipSeq: (o) => targets(o).filter((c) => c.injectSkipSeq(o?.by ?? 1)).length,
     crossedBook: (o) => targets(o).filter((c) => c.injectCrossed(o?.asset)).length,
     oversized: (o) => targets(o).filter((c) => c.injectOversized(o?.bytes ?? 17 * 1024 * 1024)).length,
+    customEvent: (o) => targets(o).filter((c) => c.injectCustomEvent(o.kind, o.asset)).length,
     failRest: (r) => rest.addFail(r),
     failUpgrade: (o) => {
       upgradeFailures.push({ venue: o?.venue ?? null, status: o?.status ?? 429, remaining: o?.count ?? 1, retryAfterSec: o?.retryAfterSec ?? 1 })

@@ -2,7 +2,7 @@ import type { WebSocket } from "ws"
 import type { VenueId } from "../domain/Venue.js"
 import type { BookActivity, BinaryBook } from "./book.js"
 import type { BookWatcher, MarketEngine } from "./engine.js"
-import { mergeStreamFaults, type StreamFaults } from "./faults.js"
+import { type CustomEventKind, mergeStreamFaults, type StreamFaults } from "./faults.js"
 
 /**
  * What both venues' WebSocket connections share: identity, fault overrides, and the outbound
@@ -56,6 +56,10 @@ export abstract class SimSocket implements BookWatcher {
   abstract injectSkipSeq(by: number): boolean
   abstract injectCrossed(asset: string | undefined): boolean
   abstract injectOversized(bytes: number): boolean
+  /** Polymarket custom-feature / unknown event frames (faults.ts `customEvent`); other venues: no */
+  injectCustomEvent(_kind: CustomEventKind, _asset: string | undefined): boolean {
+    return false
+  }
 
   onTickEnd(): void {
     if (this.pending.length === 0) return

@@ -14,7 +14,7 @@ export interface ControlTarget {
   step(n: number): void
 }
 
-const ACTIONS = ["setStream", "drop", "malformed", "skipSeq", "crossedBook", "oversized", "failRest", "failUpgrade", "malformedRecords", "restDown", "clear"] as const
+const ACTIONS = ["setStream", "drop", "malformed", "skipSeq", "crossedBook", "oversized", "customEvent", "failRest", "failUpgrade", "malformedRecords", "restDown", "clear"] as const
 
 export const handleControl = async (req: IncomingMessage, res: ServerResponse, path: string, target: ControlTarget): Promise<void> => {
   if (req.method === "GET" && path === "/faults") return sendJson(res, 200, target.faults.state())
@@ -53,6 +53,7 @@ export const handleControl = async (req: IncomingMessage, res: ServerResponse, p
     case "skipSeq":
     case "crossedBook":
     case "oversized":
+    case "customEvent":
       affected = (f[action] as (o: unknown) => number)(args)
       break
     case "failRest":

@@ -42,6 +42,11 @@ import { Rng } from "./rng.js"
  *                                       1 - best NO bid, withdrawn on the next tick
  *   oversized({bytes?, ...target})      one valid JSON data frame of at least `bytes` (default 17 MiB,
  *                                       above the collector's 16 MiB max_frame_bytes) bytes
+ *   customEvent({kind, asset?, ...target})  Polymarket: kind "new_market" | "market_resolved" sends
+ *                                       that frame (fixture shapes) about a subscribed market to
+ *                                       connections that subscribed with custom_feature_enabled;
+ *                                       kind "settlement_preview" sends an array frame mixing a
+ *                                       known event with an unknown event_type (any connection)
  *
  * WebSocket upgrade knob:
  *   failUpgrade({venue?, status?, count?, retryAfterSec?})  the next `count` (default 1) upgrade
@@ -79,6 +84,8 @@ export const DEFAULT_STREAM_FAULTS: StreamFaults = {
   arrayFrames: false
 }
 
+export type CustomEventKind = "new_market" | "market_resolved" | "settlement_preview"
+
 export interface FaultTarget {
   readonly venue?: VenueId
   readonly connId?: string
@@ -104,6 +111,7 @@ export interface FaultControl {
   skipSeq(opts?: FaultTarget & { readonly by?: number }): number
   crossedBook(opts?: FaultTarget & { readonly asset?: string }): number
   oversized(opts?: FaultTarget & { readonly bytes?: number }): number
+  customEvent(opts: FaultTarget & { readonly kind: CustomEventKind; readonly asset?: string }): number
   failRest(rule: RestFailRule): void
   failUpgrade(opts?: { readonly venue?: VenueId; readonly status?: number; readonly count?: number; readonly retryAfterSec?: number }): void
   malformedRecords(rule?: MalformedRecordsRule): void

@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws"
 import { BID, type BinaryBook, type BookActivity, type LevelChange, pmPrice, pmSize } from "./book.js"
 import { type SimCore, SimSocket } from "./connection.js"
+import type { CustomEventKind } from "./faults.js"
 import { pseudoHash } from "./http.js"
 import { tokenLevels } from "./polymarketRest.js"
 import type { PmMarket } from "./universe.js"
@@ -259,6 +260,38 @@ export class PmConnection extends SimSocket {
       if (book !== null) return { m: hit.market, o: hit.outcome, book }
     }
     return null
+  }
+
+  override injectCustomEvent(kind: CustomEventKind, asset: string | undefined): boolean {
+    const hit = this.firstBookAsset(asset)
+    if (hit === null) return false
+    const { m } = hit
+    const ts = String(this.core.engine.nowMs())
+    if (kind === "settlement_preview") {
+      // an unknown event type beside a known one (fixture ws_market_mixed_known_unknown.json)
+      this.sendNow("[" + this.bookFrame(m, hit.o, hit.book) + "," + JSON.stringify({ event_type: "settlement_preview", sequence: hit.book.step }) + "]")
+      return true
+    }
+    if (!this.customFeatures) return false
+    const e = this.core.engine.universe.pmEvents[m.eventIndex]!
+    const tags = e.tags.map((t) => t.slug)
+    if (kind === "market_resolved") {
+      const winner: 0 | 1 = m.fair >= 500 ? 0 : 1
+      this.sendNow(JSON.stringify({
+        event_type: "market_resolved", id: m.id, market: m.conditionId, assets_ids: m.tokenIds,
+        winning_asset_id: m.tokenIds[winner], winning_outcome: winner === 0 ? "Yes" : "No", timestamp: ts, tags
+      }))
+      return true
+    }
+    this.sendNow(JSON.stringify({
+      event_type: "new_market", id: m.id, question: m.question, market: m.conditionId, slug: m.slug,
+      description: m.description, assets_ids: m.tokenIds, outcomes: ["Yes", "No"],
+      event_message: { id: e.id, ticker: e.ticker, slug: e.slug, title: e.title, description: e.description },
+      timestamp: ts, tags, condition_id: m.conditionId, active: true, clob_token_ids: m.tokenIds,
+      sports_market_type: "", line: "", game_start_time: "", order_price_min_tick_size: pmPrice(hit.book.tick),
+      group_item_title: m.groupItemTitle
+    }))
+    return true
   }
 
   injectSkipSeq(): boolean {

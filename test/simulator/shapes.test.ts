@@ -16,8 +16,8 @@ const wait = (f: () => Promise<void>) => Effect.promise(f)
 
 /** integer-cent fields of the transitional Kalshi form and recorder artifacts: decoders accept them; the simulator emits the current dollar/fp form */
 const KALSHI_LEGACY_KEYS: ReadonlySet<string> = new Set(["yes_price", "no_price", "count", "price", "yes_bid", "yes_ask", "volume", "open_interest", "dollar_volume", "dollar_open_interest", "Clock", "delta", "yes", "no"])
-/** custom-feature frames about listing/resolution: the simulated universe is static, so never produced (see docs/PROTOCOLS-NOTES.md) */
-const NOT_PRODUCED = new Set(["new_market", "market_resolved", "settlement_preview"])
+/** the nautilus array's unknown event type: the simulator injects one only on request (customEvent), with its own fields */
+const NOT_PRODUCED = new Set<string>()
 
 const shapeOf = (v: unknown, prefix = "", out = new Map<string, string>()): Map<string, string> => {
   if (Array.isArray(v)) {
@@ -106,16 +106,20 @@ const compare = (recorded: Map<string, Array<Record<string, unknown>>>, ours: Ma
 }
 
 describe("simulator frame shapes against the recorded fixtures", () => {
-  it.scopedLive("Polymarket: book, price_change, last_trade_price, tick_size_change, best_bid_ask", () =>
+  it.scopedLive("Polymarket: book, price_change, last_trade_price, tick_size_change, best_bid_ask, new_market, market_resolved, unknown types", () =>
     Effect.gen(function* () {
       const recorded = group(readFrames(join(FIXTURES, "polymarket"), (n) => n.endsWith(".jsonl") || n.startsWith("ws_")), pmType)
       expect(Array.from(recorded.keys()).sort()).toEqual(["best_bid_ask", "book", "last_trade_price", "market_resolved", "new_market", "price_change", "settlement_preview", "tick_size_change"])
-      const sim = yield* startSimulator({ seed: 5, polymarketMarkets: 400, kalshiMarkets: 10, tickMs: 0, kalshiKey: TEST_KALSHI_KEY })
+      const sim = yield* startSimulator({ seed: 5, polymarketMarkets: 250, kalshiMarkets: 10, tickMs: 0, kalshiKey: TEST_KALSHI_KEY })
       const c = new WireClient(sim.urls.polymarketWs)
       yield* wait(() => c.opened)
       c.send({ type: "market", assets_ids: sim.truth.liveMarkets("polymarket").flatMap((m) => m.token_ids), initial_dump: true, custom_feature_enabled: true })
       yield* wait(() => waitFor(() => c.frames.length >= 1, "books"))
-      sim.step(800)
+      sim.step(600)
+      // listing/resolution/unknown frames come only on request (the simulated universe is static)
+      expect(sim.faults.customEvent({ kind: "new_market" })).toBe(1)
+      expect(sim.faults.customEvent({ kind: "market_resolved" })).toBe(1)
+      expect(sim.faults.customEvent({ kind: "settlement_preview" })).toBe(1)
       yield* wait(() => drained(sim, c, "polymarket"))
       const ours = group(c.json(), pmType)
       expect(compare(recorded, ours)).toEqual([])
