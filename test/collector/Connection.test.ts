@@ -78,6 +78,33 @@ describe("Connection (TestClock, in-memory venue)", () => {
       expect(venue.sockets.length).toBe(1)
     }))
 
+  it.scoped("a slow consumer pauses the socket above the inbox high-water mark and resumes it once drained", () =>
+    Effect.gen(function*() {
+      const cfg = testConfig()
+      const venue = new FakeVenue()
+      const metrics = makeVenueMetrics("polymarket")
+      const books = new BookStore({ venue: "polymarket", topK: 50 })
+      const ctx: IngestContext = {
+        venue: "polymarket", books, metrics,
+        decodeStats: makeDecodeStats(), trades: [], notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
+      }
+      const conn = new PolymarketConnection("polymarket#0", "ws://fake", ctx)
+      conn.add([spec(YES)], 0)
+      const settings = { ...connectionSettings(cfg.collector), inboxHighWater: 10, chunkFrames: 4 }
+      yield* Effect.forkScoped(superviseConnection(conn, venue.opener, settings, metrics))
+      yield* tick(0)
+      const s = venue.last
+      // 25 frames arrive before the draining fiber runs (one event-loop turn)
+      s.push(pmBook(M, YES, [[0.4, 1]], [[0.5, 1]]))
+      for (let i = 0; i < 24; i++) s.push(pmPriceChange(M, YES, "BUY", 0.3, i + 1))
+      expect(s.pauses).toBe(1)
+      expect(s.resumes).toBe(0)
+      yield* tick(0)
+      expect(s.resumes).toBe(1)
+      expect(metrics.messagesReceived).toBe(25)
+      expect(books.snapshotRow(M, YES, 0).bid_sz).toEqual([1, 24])
+    }))
+
   it.scoped("reconnects with backoff after the server drops, resubscribes, books stale until the fresh snapshot", () =>
     Effect.gen(function*() {
       const { venue, writer, metrics, vc } = yield* polymarket()

@@ -22,8 +22,14 @@ export class FakeSocket implements SocketHandle {
     this.sent.push(text)
     if (this.answerPings && text === "PING") this.events.onText("PONG")
   }
-  pause(): void {}
-  resume(): void {}
+  pauses = 0
+  resumes = 0
+  pause(): void {
+    this.pauses++
+  }
+  resume(): void {
+    this.resumes++
+  }
   push(...frames: Array<string | object>): void {
     for (const f of frames) this.events.onText(typeof f === "string" ? f : JSON.stringify(f))
   }
