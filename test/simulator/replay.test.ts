@@ -8,11 +8,12 @@ import { Schema } from "effect"
 import { AppConfig } from "../../src/config/schema.js"
 import { writeSimulatorConfig } from "../../src/simulator/configFile.js"
 import { generateReplayCorpus } from "../../src/simulator/replay.js"
+import { FIXTURES_DIR } from "../support/fixtureFrames.js"
 import { startSimulator } from "../../src/simulator/Simulator.js"
 import { kalshiHeaders, TEST_KALSHI_KEY, waitFor, WireClient } from "./support.js"
 
 const wait = (f: () => Promise<void>) => Effect.promise(f)
-const BOOKS = "/work/shared/fixtures/polymarket/ssmd/polymarket_book.jsonl"
+const BOOKS = join(FIXTURES_DIR, "polymarket/ssmd/polymarket_book.jsonl")
 
 describe("simulator replay mode and config file", () => {
   it.scopedLive("replays a recorded JSONL file verbatim, in order, only the frames of subscribed assets", () =>
@@ -34,7 +35,7 @@ describe("simulator replay mode and config file", () => {
 
   it.scopedLive("Kalshi replay: recorded trades for the subscribed markets, with this connection's sid and a +1 seq", () =>
     Effect.gen(function* () {
-      const file = "/work/shared/fixtures/kalshi/recorded/ssmd_ws_trade_2026-02-12.jsonl"
+      const file = join(FIXTURES_DIR, "kalshi/recorded/ssmd_ws_trade_2026-02-12.jsonl")
       const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "")
       const recorded = lines.map((l) => JSON.parse(l) as { sid: number; seq: number; msg: { market_ticker: string } })
       const ticker = recorded[1]!.msg.market_ticker

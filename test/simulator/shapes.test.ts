@@ -3,15 +3,16 @@ import { Effect } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { startSimulator } from "../../src/simulator/Simulator.js"
+import { FIXTURES_DIR } from "../support/fixtureFrames.js"
 import { drained, kalshiHeaders, TEST_KALSHI_KEY, waitFor, WireClient } from "./support.js"
 
 /**
- * Every recorded frame type in /work/shared/fixtures has a simulator-produced counterpart with
+ * Every recorded frame type in the shared fixtures (test/fixtures/shared) has a simulator-produced counterpart with
  * the same field names, types and nesting: each fixture field exists in the simulator's frames
  * of that type with the same JSON type, and the simulator invents no field no fixture has.
  */
 
-const FIXTURES = "/work/shared/fixtures"
+const FIXTURES = FIXTURES_DIR
 const wait = (f: () => Promise<void>) => Effect.promise(f)
 
 /** integer-cent fields of the transitional Kalshi form and recorder artifacts: decoders accept them; the simulator emits the current dollar/fp form */
