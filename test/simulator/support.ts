@@ -48,7 +48,7 @@ export class WireClient {
   }
 }
 
-export const waitFor = async (cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
+export const waitFor = async (cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> => {
   const t0 = Date.now()
   while (!cond()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`)
