@@ -13,7 +13,7 @@ import { createRequire } from "node:module"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { BookStore } from "../src/collector/BookStore.js"
-import { bestOf, mainIfDirect, result, rng, round, type FigureResult } from "./harness.js"
+import { cpuAndWallMs, mainIfDirect, result, rng, round, type FigureResult } from "./harness.js"
 
 const N_UPDATES = 1_000_000
 const READ_EVERY = 100
@@ -202,11 +202,12 @@ export async function run(): Promise<FigureResult[]> {
   for (const [name, sum] of checksums) {
     if (Math.abs(sum - ref) > 1e-9 * Math.abs(ref)) throw new Error(`P2: ${name} read different top-10 books (checksum ${sum} vs ours ${ref})`)
   }
+  // CPU time, not wall: on this shared machine wall time mostly measures the neighbours
   const best = new Map<string, number>()
   for (let round_ = 0; round_ < 3; round_++) {
     for (const [name, f] of runners) {
-      const ms = await bestOf(1, () => f(stream))
-      best.set(name, Math.min(best.get(name) ?? Infinity, ms))
+      const { cpuMs } = await cpuAndWallMs(() => f(stream))
+      best.set(name, Math.min(best.get(name) ?? Infinity, cpuMs))
     }
   }
   for (const [name, ms] of best) rates.set(name, N_UPDATES / (ms / 1000))
@@ -217,8 +218,8 @@ export async function run(): Promise<FigureResult[]> {
   return [result({
     figure: "P2", name: "book updates (1M level updates, top-10 read every 100)",
     ours: Math.round(ours), reference: Math.round(fastest[1]), referenceName: `fastest peer: ${fastest[0]}`,
-    ratio: round(ratio), unit: "updates/s", higherIsBetter: true, target: "ratio >= 1.0", met: ratio >= 1.0,
-    notes: `deletes ${(100 * stream.deletes / N_UPDATES).toFixed(1)}% of updates; all four books agree on every top-10 read (checksum)`,
+    ratio: round(ratio), unit: "updates/CPU-s", higherIsBetter: true, target: "ratio >= 1.0", met: ratio >= 1.0,
+    notes: `best of 3 interleaved rounds by CPU time; deletes ${(100 * stream.deletes / N_UPDATES).toFixed(1)}% of updates; all four books agree on every top-10 read (checksum)`,
     extra: Object.fromEntries(peers.map(([n, r]) => [n, Math.round(r)]))
   })]
 }
