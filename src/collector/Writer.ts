@@ -342,8 +342,9 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
         yield* Deferred.succeed(msg.barrier, undefined)
         continue
       }
+      // Interruptible on purpose (shutdown past its timeout): the worker either finishes the
+      // job or dies with the process, leaving the write-ahead file for the next start.
       yield* encodeSegment(msg.segment).pipe(
-        Effect.uninterruptible,
         Effect.catchAll((err) => Effect.gen(function*() {
           stats.writeErrors++
           yield* Effect.logError(`writer: cannot write Parquet for ${err.path}: ${err.message} (the write-ahead file is kept; retried next flush)`)
