@@ -24,12 +24,23 @@ const ASSETS = 2000
 const FRAMES = 200_000
 const PER_CONNECTION = 500
 
-/** Frames a connection subscribed to `assets` receives (the replay's routing rule). */
-function expectedFrames(lines: ReadonlyArray<string>, assets: ReadonlySet<string>): number {
+/** Total frames the connections receive, each subscribed to one chunk (the replay's routing: a frame goes to every connection subscribed to an asset it names; a frame naming none goes to all). */
+function expectedFrames(lines: ReadonlyArray<string>, chunks: ReadonlyArray<ReadonlyArray<string>>): number {
+  const chunkOf = new Map<string, number>()
+  chunks.forEach((c, i) => c.forEach((a) => chunkOf.set(a, i)))
   let n = 0
   for (const l of lines) {
-    const a = frameAssets(l)
-    if (a.length === 0 || a.some((x) => assets.has(x))) n++
+    const assets = frameAssets(l)
+    if (assets.length === 0) {
+      n += chunks.length
+      continue
+    }
+    const hit = new Set<number>()
+    for (const a of assets) {
+      const c = chunkOf.get(a)
+      if (c !== undefined) hit.add(c)
+    }
+    n += hit.size
   }
   return n
 }
@@ -78,7 +89,7 @@ export async function run(): Promise<FigureResult[]> {
   const specs = specsFromCorpus(lines)
   const chunks: string[][] = []
   for (let i = 0; i < specs.length; i += PER_CONNECTION) chunks.push(specs.slice(i, i + PER_CONNECTION).map((s) => s.key))
-  const target = chunks.reduce((n, c) => n + expectedFrames(lines, new Set(c)), 0)
+  const target = expectedFrames(lines, chunks)
   const sim = await startSimProcess([corpusPath(ASSETS, FRAMES)])
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-p1-"))
   try {
