@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Seed alias: `surveillance_collect CONFIG` = `surveillance collect --config CONFIG`.
+import { collectArgs } from "./seed-maps.js"
 import { runSeedAlias } from "./seed-alias.js"
 
-await runSeedAlias(([config]) => ["collect", ...(config === undefined ? [] : ["--config", config])], 1)
+await runSeedAlias(collectArgs, 1)

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Seed alias: `surveillance_scanner CONFIG` = `surveillance scan --config CONFIG`.
+import { scannerArgs } from "./seed-maps.js"
 import { runSeedAlias } from "./seed-alias.js"
 
-await runSeedAlias(([config]) => ["scan", ...(config === undefined ? [] : ["--config", config])], 1)
+await runSeedAlias(scannerArgs, 1)

@@ -1,8 +1,12 @@
-import { spawn, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+// @ts-expect-error plain ESM JavaScript without type declarations
+import { seedArgv } from "../../bin/seed-alias.js"
+// @ts-expect-error plain ESM JavaScript without type declarations
+import { collectArgs, minerArgs, scannerArgs } from "../../bin/seed-maps.js"
 
 const dir = mkdtempSync(join(tmpdir(), "cli-"))
 const write = (name: string, text: string) => {
@@ -65,25 +69,28 @@ describe("surveillance CLI (spawned)", () => {
   })
 })
 
-describe("seed aliases (spawned)", () => {
-  const runAsync = (args: string[]) =>
-    new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] })
-      let stderr = ""
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-      child.on("close", (code) => resolve({ code, stderr }))
-    })
+describe("seed aliases", () => {
+  const argv = (...args: string[]) => ["node", "alias", ...args]
 
-  it("map the seed's positional CONFIG onto --config of scan, collect and mine", async () => {
+  it("map the seed's positional CONFIG onto --config of scan, collect and mine", () => {
+    expect(seedArgv(argv("my.toml"), scannerArgs, 1)).toEqual(["node", "alias", "scan", "--config", "my.toml"])
+    expect(seedArgv(argv("my.toml"), collectArgs, 1)).toEqual(["node", "alias", "collect", "--config", "my.toml"])
+    expect(seedArgv(argv("my.toml", "kalshi", "2026-01-02"), minerArgs, 3)).toEqual(
+      ["node", "alias", "mine", "--config", "my.toml", "kalshi", "2026-01-02"]
+    )
+  })
+
+  it("pass options through and fall back to the default config when CONFIG is omitted", () => {
+    expect(seedArgv(argv("--log-level", "debug"), scannerArgs, 1)).toEqual(["node", "alias", "scan", "--log-level", "debug"])
+    expect(seedArgv(argv("c.toml", "--venue", "kalshi"), scannerArgs, 1)).toEqual(
+      ["node", "alias", "scan", "--config", "c.toml", "--venue", "kalshi"]
+    )
+  })
+
+  it("the miner alias reaches the mine command with the seed's arguments (spawned)", () => {
     const missing = join(dir, "missing.toml")
-    const results = await Promise.all([
-      runAsync(["bin/surveillance_scanner.js", missing]),
-      runAsync(["bin/surveillance_collect.js", missing]),
-      runAsync(["bin/surveillance_miner.js", missing, "kalshi", "2026-01-02"])
-    ])
-    for (const r of results) {
-      expect(r.code).toBe(2)
-      expect(r.stderr.trimEnd()).toBe(`surveillance: ${missing}: config file not found (pass --config FILE)`)
-    }
-  }, 60_000)
+    const r = run("bin/surveillance_miner.js", [missing, "kalshi", "2026-01-02"])
+    expect(r.code).toBe(2)
+    expect(r.stderr.trimEnd()).toBe(`surveillance: ${missing}: config file not found (pass --config FILE)`)
+  })
 })
