@@ -181,6 +181,7 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
     },
     malformedRecords: (r) => rest.addMalformed(r ?? {}),
     restDown: (d) => { rest.down = d },
+    gammaRefuseOffset: (r) => { rest.refuseOffset = r },
     clear: () => {
       rest.clear()
       upgradeFailures = []

@@ -14,7 +14,7 @@ export interface ControlTarget {
   step(n: number): void
 }
 
-const ACTIONS = ["setStream", "drop", "malformed", "skipSeq", "crossedBook", "oversized", "customEvent", "failRest", "failUpgrade", "malformedRecords", "restDown", "clear"] as const
+const ACTIONS = ["setStream", "drop", "malformed", "skipSeq", "crossedBook", "oversized", "customEvent", "failRest", "failUpgrade", "malformedRecords", "restDown", "gammaRefuseOffset", "clear"] as const
 
 export const handleControl = async (req: IncomingMessage, res: ServerResponse, path: string, target: ControlTarget): Promise<void> => {
   if (req.method === "GET" && path === "/faults") return sendJson(res, 200, target.faults.state())
@@ -68,6 +68,9 @@ export const handleControl = async (req: IncomingMessage, res: ServerResponse, p
       break
     case "restDown":
       f.restDown(args.down !== false)
+      break
+    case "gammaRefuseOffset":
+      f.gammaRefuseOffset(args.refuse !== false)
       break
     case "clear":
       f.clear()

@@ -61,6 +61,8 @@ import { Rng } from "./rng.js"
  *   malformedRecords({pathPrefix?, count?})  the next `count` (default 1) matching list pages carry one
  *       broken record (Gamma: `clobTokenIds` not JSON and no `conditionId`; Kalshi: no `ticker`)
  *   restDown(true|false)  every REST request gets its TCP connection destroyed (connection reset)
+ *   gammaRefuseOffset(true|false)  Gamma /events and /markets answer 422 to `offset` > 0, as the
+ *       venue does since it moved to keyset paging (/events/keyset, /markets/keyset keep working)
  * clear() resets every knob (stream and REST) to the defaults.
  */
 
@@ -116,6 +118,7 @@ export interface FaultControl {
   failUpgrade(opts?: { readonly venue?: VenueId; readonly status?: number; readonly count?: number; readonly retryAfterSec?: number }): void
   malformedRecords(rule?: MalformedRecordsRule): void
   restDown(down: boolean): void
+  gammaRefuseOffset(refuse: boolean): void
   clear(): void
   state(): FaultState
 }
@@ -125,6 +128,7 @@ export interface FaultState {
   readonly restRules: ReadonlyArray<RestFailRule & { remaining: number | null }>
   readonly malformedRules: ReadonlyArray<{ pathPrefix: string; remaining: number }>
   readonly restDown: boolean
+  readonly gammaRefuseOffset: boolean
   readonly upgradeFailures: ReadonlyArray<{ venue: VenueId | null; status: number; remaining: number; retryAfterSec: number }>
 }
 
@@ -133,6 +137,8 @@ export class RestFaults {
   private rules: Array<{ pathPrefix: string; status: number; remaining: number | null; fraction: number | null; retryAfterSec: number }> = []
   private malformed: Array<{ pathPrefix: string; remaining: number }> = []
   down = false
+  /** Gamma answers 422 to `offset` > 0 on /events and /markets (clients must use /…/keyset) */
+  refuseOffset = false
   private readonly rng: Rng
 
   constructor(seed: number) {
@@ -183,13 +189,15 @@ export class RestFaults {
     this.rules = []
     this.malformed = []
     this.down = false
+    this.refuseOffset = false
   }
 
-  describe(): Pick<FaultState, "restRules" | "malformedRules" | "restDown"> {
+  describe(): Pick<FaultState, "restRules" | "malformedRules" | "restDown" | "gammaRefuseOffset"> {
     return {
       restRules: this.rules.map((r) => ({ pathPrefix: r.pathPrefix, status: r.status, remaining: r.remaining, ...(r.fraction === null ? {} : { fraction: r.fraction }), retryAfterSec: r.retryAfterSec })),
       malformedRules: this.malformed.map((m) => ({ ...m })),
-      restDown: this.down
+      restDown: this.down,
+      gammaRefuseOffset: this.refuseOffset
     }
   }
 }

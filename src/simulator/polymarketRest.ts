@@ -28,6 +28,31 @@ const priceHint = (m: PmMarket): [string, string] => {
   return [String(yes), String(Math.round((1 - yes) * 1000) / 1000)]
 }
 
+interface EventFacts {
+  readonly active: boolean
+  readonly closed: boolean
+  readonly archived: boolean
+  readonly volume: number
+  readonly liquidity: number
+}
+
+/** the universe is static during a run: event-level facts are computed once, not per request */
+const factsCache = new WeakMap<PmEvent, EventFacts>()
+const eventFacts = (e: PmEvent): EventFacts => {
+  let f = factsCache.get(e)
+  if (f === undefined) {
+    f = {
+      active: e.markets.some((m) => m.active),
+      closed: e.markets.every((m) => m.closed),
+      archived: e.markets.every((m) => m.archived),
+      volume: e.markets.reduce((s, m) => s + m.volume, 0),
+      liquidity: e.markets.reduce((s, m) => s + m.liquidity, 0)
+    }
+    factsCache.set(e, f)
+  }
+  return f
+}
+
 const eventHeader = (e: PmEvent) => ({
   id: e.id,
   ticker: e.ticker,
@@ -40,14 +65,14 @@ const eventHeader = (e: PmEvent) => ({
   endDate: iso(e.endMs),
   image: `https://polymarket-upload.s3.us-east-2.amazonaws.com/${e.slug}.png`,
   icon: `https://polymarket-upload.s3.us-east-2.amazonaws.com/${e.slug}.png`,
-  active: e.markets.some((m) => m.active),
-  closed: e.markets.every((m) => m.closed),
-  archived: e.markets.every((m) => m.archived),
+  active: eventFacts(e).active,
+  closed: eventFacts(e).closed,
+  archived: eventFacts(e).archived,
   new: false,
   featured: false,
   restricted: true,
-  liquidity: e.markets.reduce((s, m) => s + m.liquidity, 0),
-  volume: e.markets.reduce((s, m) => s + m.volume, 0),
+  liquidity: eventFacts(e).liquidity,
+  volume: eventFacts(e).volume,
   openInterest: 0,
   createdAt: iso(e.startMs),
   updatedAt: iso(e.startMs),
@@ -111,21 +136,21 @@ export const gammaMarketJson = (m: PmMarket, withEvent: PmEvent | null, broken =
   return out
 }
 
-const ORDER_KEYS: Record<string, (m: PmMarket) => number> = {
-  id: (m) => Number(m.id),
-  volume: (m) => m.volume,
-  volumeNum: (m) => m.volume,
-  volume24hr: (m) => m.volume,
-  liquidity: (m) => m.liquidity,
-  liquidityNum: (m) => m.liquidity,
-  endDate: (m) => m.endMs,
-  startDate: (m) => m.startMs
+type OrderField = "id" | "volume" | "liquidity" | "endDate" | "startDate"
+const ORDER_FIELDS: Record<string, OrderField> = {
+  id: "id", volume: "volume", volumeNum: "volume", volume24hr: "volume",
+  liquidity: "liquidity", liquidityNum: "liquidity", endDate: "endDate", startDate: "startDate"
 }
 
-const applyOrder = <T>(items: T[], q: URLSearchParams, key: (t: T, f: (m: PmMarket) => number) => number): T[] | string => {
+const marketKey = (m: PmMarket, f: OrderField): number =>
+  f === "id" ? Number(m.id) : f === "volume" ? m.volume : f === "liquidity" ? m.liquidity : f === "endDate" ? m.endMs : m.startMs
+const eventKey = (e: PmEvent, f: OrderField): number =>
+  f === "id" ? Number(e.id) : f === "volume" ? eventFacts(e).volume : f === "liquidity" ? eventFacts(e).liquidity : f === "endDate" ? e.endMs : e.startMs
+
+const applyOrder = <T>(items: T[], q: URLSearchParams, key: (t: T, f: OrderField) => number): T[] | string => {
   const order = q.get("order")
   if (order === null || order === "") return items
-  const f = ORDER_KEYS[order.split(",")[0]!]
+  const f = ORDER_FIELDS[order.split(",")[0]!]
   if (f === undefined) return `invalid order field: ${JSON.stringify(order)}`
   const asc = boolParam(q, "ascending") ?? false
   const sorted = items.slice()
@@ -167,36 +192,71 @@ const marketPasses = (m: PmMarket, q: URLSearchParams): boolean => {
   return true
 }
 
+/**
+ * Keyset paging (`/events/keyset` <= 500, `/markets/keyset` <= 100 a page; `after_cursor` in,
+ * `next_cursor` out and absent on the last page: nautilus' Gamma client docs). The cursor is
+ * opaque (base64url of the next index). Filters as the offset endpoints.
+ */
+const gammaKeyset = (res: ServerResponse, path: string, q: URLSearchParams, ctx: PmRestContext): void => {
+  const u = ctx.engine.universe
+  const events = path === "/events/keyset"
+  const limit = intParam(q, "limit", events ? GAMMA_DEFAULT_LIMIT : 100, 1, events ? GAMMA_MAX_LIMIT : 100)
+  if (typeof limit === "string") return sendJson(res, 422, { error: limit })
+  const raw = q.get("after_cursor")
+  const start = raw === null || raw === "" ? 0 : Number(Buffer.from(raw, "base64url").toString("utf8"))
+  if (!Number.isInteger(start) || start < 0) return sendJson(res, 422, { error: "invalid after_cursor" })
+  const page = (total: number, slice: (from: number, to: number) => unknown[], key: string) => {
+    const items = slice(start, start + limit)
+    const next = start + limit < total ? { next_cursor: Buffer.from(String(start + limit)).toString("base64url") } : {}
+    return sendJson(res, 200, { [key]: items, ...next })
+  }
+  if (events) {
+    const all = u.pmEvents.filter((e) => eventPasses(e, q))
+    const broken = ctx.rest.takeMalformed("/gamma/events")
+    return page(all.length, (a, b) => all.slice(a, b).map((e, i) => eventJson(e, broken && i === 0)), "events")
+  }
+  const all = u.pmMarkets.filter((m) => marketPasses(m, q))
+  const broken = ctx.rest.takeMalformed("/gamma/markets")
+  return page(all.length, (a, b) => all.slice(a, b).map((m, i) => gammaMarketJson(m, u.pmEvents[m.eventIndex]!, broken && i === 0)), "markets")
+}
+
+const eventPasses = (e: PmEvent, q: URLSearchParams): boolean => {
+  const h = eventFacts(e)
+  const closed = boolParam(q, "closed"), active = boolParam(q, "active"), archived = boolParam(q, "archived")
+  if (closed !== null && h.closed !== closed) return false
+  if (active !== null && h.active !== active) return false
+  if (archived !== null && h.archived !== archived) return false
+  const min = dateBound(q, "end_date_min"), max = dateBound(q, "end_date_max")
+  if (min !== null && e.endMs < min) return false
+  if (max !== null && e.endMs > max) return false
+  const tagSlug = q.get("tag_slug"), slug = q.get("slug"), ids = q.getAll("id")
+  if (tagSlug !== null && !e.tags.some((t) => t.slug === tagSlug)) return false
+  if (slug !== null && e.slug !== slug) return false
+  if (ids.length > 0 && !ids.includes(e.id)) return false
+  return true
+}
+
+const eventJson = (e: PmEvent, brokenFirstMarket: boolean) => ({
+  ...eventHeader(e),
+  markets: e.markets.map((m, j) => gammaMarketJson(m, null, brokenFirstMarket && j === 0)),
+  tags: e.tags.map((t) => ({ ...t, forceShow: false, requiresTranslation: false }))
+})
+
 export const handleGamma = async (req: IncomingMessage, res: ServerResponse, path: string, q: URLSearchParams, ctx: PmRestContext): Promise<void> => {
   const u = ctx.engine.universe
   if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" })
+  if (ctx.rest.refuseOffset && (path === "/events" || path === "/markets") && Number(q.get("offset") ?? "0") > 0) {
+    // the venue retired deep offset paging in favour of keyset (scanner notes: nautilus_trader#4086)
+    return sendJson(res, 422, { type: "validation error", error: "offset pagination is no longer supported; use /events/keyset" })
+  }
   if (path === "/events") {
     const page = paging(q)
     if (typeof page === "string") return sendJson(res, 422, { error: page })
-    const closed = boolParam(q, "closed"), active = boolParam(q, "active"), archived = boolParam(q, "archived")
-    const min = dateBound(q, "end_date_min"), max = dateBound(q, "end_date_max")
-    const tagSlug = q.get("tag_slug"), slug = q.get("slug"), ids = q.getAll("id")
-    let events = u.pmEvents.filter((e) => {
-      const h = eventHeader(e)
-      if (closed !== null && h.closed !== closed) return false
-      if (active !== null && h.active !== active) return false
-      if (archived !== null && h.archived !== archived) return false
-      if (min !== null && e.endMs < min) return false
-      if (max !== null && e.endMs > max) return false
-      if (tagSlug !== null && !e.tags.some((t) => t.slug === tagSlug)) return false
-      if (slug !== null && e.slug !== slug) return false
-      if (ids.length > 0 && !ids.includes(e.id)) return false
-      return true
-    })
-    const ordered = applyOrder(events, q, (e, f) => e.markets.reduce((s, m) => s + f(m), 0))
+    const ordered = applyOrder(u.pmEvents.filter((e) => eventPasses(e, q)), q, eventKey)
     if (typeof ordered === "string") return sendJson(res, 422, { error: ordered })
-    events = ordered.slice(page.offset, page.offset + page.limit)
+    const events = ordered.slice(page.offset, page.offset + page.limit)
     const broken = events.length > 0 && ctx.rest.takeMalformed("/gamma/events")
-    return sendJson(res, 200, events.map((e, i) => ({
-      ...eventHeader(e),
-      markets: e.markets.map((m, j) => gammaMarketJson(m, null, broken && i === 0 && j === 0)),
-      tags: e.tags.map((t) => ({ ...t, forceShow: false, requiresTranslation: false }))
-    })))
+    return sendJson(res, 200, events.map((e, i) => eventJson(e, broken && i === 0)))
   }
   if (path === "/markets") {
     const page = paging(q)
@@ -209,12 +269,13 @@ export const handleGamma = async (req: IncomingMessage, res: ServerResponse, pat
       (ids.length === 0 || ids.includes(m.id)) &&
       (slug === null || m.slug === slug)
     )
-    const ordered = applyOrder(markets, q, (m, f) => f(m))
+    const ordered = applyOrder(markets, q, marketKey)
     if (typeof ordered === "string") return sendJson(res, 422, { error: ordered })
     markets = ordered.slice(page.offset, page.offset + page.limit)
     const broken = markets.length > 0 && ctx.rest.takeMalformed("/gamma/markets")
     return sendJson(res, 200, markets.map((m, i) => gammaMarketJson(m, u.pmEvents[m.eventIndex]!, broken && i === 0)))
   }
+  if (path === "/events/keyset" || path === "/markets/keyset") return gammaKeyset(res, path, q, ctx)
   const one = /^\/(events|markets)\/([^/]+)$/.exec(path)
   if (one !== null) {
     if (one[1] === "events") {

@@ -56,6 +56,31 @@ describe("simulator REST", () => {
       expect((yield* getJson(`${sim.urls.gamma}/markets?order=bogus`)).status).toBe(422)
     }))
 
+  it.scopedLive("Gamma keyset paging (/events/keyset, /markets/keyset) covers the same markets; gammaRefuseOffset -> 422 on deep offsets", () =>
+    Effect.gen(function* () {
+      const sim = yield* startSimulator(opts)
+      sim.faults.gammaRefuseOffset(true)
+      expect((yield* getJson(`${sim.urls.gamma}/events?closed=false&limit=500&offset=0`)).status).toBe(200)
+      expect((yield* getJson(`${sim.urls.gamma}/events?closed=false&limit=500&offset=500`)).status).toBe(422)
+      const conditionIds: string[] = []
+      let cursor: string | undefined = undefined
+      let pages = 0
+      do {
+        const { status, body } = yield* getJson(`${sim.urls.gamma}/events/keyset?closed=false&active=true&archived=false&limit=100${cursor === undefined ? "" : `&after_cursor=${cursor}`}`)
+        expect(status).toBe(200)
+        const page = body as { events: Array<{ markets: GammaMarket[] }>; next_cursor?: string }
+        expect(page.events.length).toBeLessThanOrEqual(100)
+        for (const e of page.events) for (const m of e.markets) if (m.active && !m.closed && !m.archived && m.enableOrderBook && m.clobTokenIds !== undefined) conditionIds.push(m.conditionId)
+        cursor = page.next_cursor
+        pages++
+      } while (cursor !== undefined && pages < 50)
+      expect(pages).toBeGreaterThan(1)
+      expect(new Set(conditionIds)).toEqual(new Set(sim.truth.liveMarkets("polymarket").map((m) => m.market_id)))
+      const mk = (yield* getJson(`${sim.urls.gamma}/markets/keyset?closed=false&limit=500`)).body as { markets: unknown[]; next_cursor: string }
+      expect(mk.markets.length).toBe(100)
+      expect(typeof mk.next_cursor).toBe("string")
+    }))
+
   it.scopedLive("CLOB: unknown or closed token -> 404 with the venue's error text; POST /books skips unknown ids", () =>
     Effect.gen(function* () {
       const sim = yield* startSimulator(opts)
