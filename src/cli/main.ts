@@ -2,6 +2,7 @@ import * as Command from "@effect/cli/Command"
 import { readFileSync } from "node:fs"
 import { collectCommand } from "./collect.js"
 import { configCommand } from "./config.js"
+import { demoCommand } from "./demo.js"
 import { mineCommand } from "./mine.js"
 import { runCli, UsageError } from "./run.js"
 import { scanCommand } from "./scan.js"
@@ -16,6 +17,7 @@ import { statusCommand } from "./status.js"
 const subcommands = [
   collectCommand,
   configCommand,
+  demoCommand,
   mineCommand,
   scanCommand,
   simulateCommand,

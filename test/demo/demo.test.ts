@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest"
+import { DuckDBInstance } from "@duckdb/node-api"
+import { spawn } from "node:child_process"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { freshDemoDir } from "../../src/demo/runDemo.js"
+
+const BIN = path.resolve("bin/surveillance.js")
+
+const run = (args: ReadonlyArray<string>, cwd: string) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
+    const t0 = Date.now()
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }))
+  })
+
+const count = async (sql: string): Promise<number> => {
+  const db = await DuckDBInstance.create(":memory:")
+  const con = await db.connect()
+  const rows = (await con.runAndReadAll(sql)).getRows()
+  con.closeSync()
+  return Number(rows[0]?.[0])
+}
+
+describe("surveillance demo", () => {
+  it("gives every run a fresh directory under data/demo", async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "demo-root-"))
+    const now = Date.parse("2026-01-14T10:11:12.345Z")
+    const a = await freshDemoDir(root, now)
+    const b = await freshDemoDir(root, now)
+    expect(path.basename(a)).toBe("run-20260114T101112Z")
+    expect(path.basename(b)).toBe("run-20260114T101112Z-1")
+  })
+
+  it("runs simulator, scan, collect and mine in one process and writes files DuckDB reads", async () => {
+    const cwd = await fs.mkdtemp(path.join(os.tmpdir(), "demo-cwd-"))
+    const first = await run(["demo", "--duration", "6s", "--markets", "80"], cwd)
+    expect(first.stderr).toBe("")
+    expect(first.code).toBe(0)
+    // duration + 30 s budget (issue 8); generous for a loaded CI machine
+    expect(first.ms).toBeLessThan(6_000 + 30_000)
+    expect(first.stdout).toMatch(/^polymarket: found \d+, kept \d+/m)
+    expect(first.stdout).toMatch(/^kalshi: found \d+, kept \d+/m)
+    expect(first.stdout).toMatch(/top 5 by depth/)
+    const runs = await fs.readdir(path.join(cwd, "data", "demo"))
+    expect(runs).toHaveLength(1)
+    const dir = path.join(cwd, "data", "demo", runs[0] as string)
+    expect(first.stdout).toContain(dir.replace(cwd + path.sep, ""))
+
+    const glob = (ds: string, tail: string) => `'${dir}/${ds}/venue=*/date=*/${tail}'`
+    expect(await count(`select count(*) from read_json_auto(${glob("metadata", "universe.jsonl")})`)).toBeGreaterThan(50)
+    const snapshots = await count(`select count(*) from read_parquet(${glob("orderbook_snapshots", "hour=*/*.parquet")}, hive_partitioning=true, hive_types={'hour': INTEGER}) where venue in ('polymarket','kalshi')`)
+    expect(snapshots).toBeGreaterThan(100)
+    expect(await count(`select count(distinct venue) from read_parquet(${glob("orderbook_snapshots", "hour=*/*.parquet")}, hive_partitioning=true, hive_types={'hour': INTEGER})`)).toBe(2)
+    expect(await count(`select count(*) from read_parquet(${glob("trades", "hour=*/*.parquet")}, hive_partitioning=true, hive_types={'hour': INTEGER})`)).toBeGreaterThan(0)
+    expect(await count(`select count(*) from read_parquet(${glob("stats", "stats.parquet")}, hive_partitioning=true) where snapshot_count > 0`)).toBeGreaterThan(10)
+
+    // the written run config points status at this run's data
+    const status = await run(["status", "--config", path.join(dir, "demo.toml")], cwd)
+    expect(status.stdout).toMatch(/^polymarket: universe \d{4}-\d\d-\d\d/m)
+  }, 90_000)
+})
