@@ -108,6 +108,29 @@ describe("simulator: Kalshi WebSocket", () => {
       c.close()
     }))
 
+  it.scopedLive("same seed and same command script give the same Kalshi message sequence", () =>
+    Effect.gen(function* () {
+      const run = Effect.gen(function* () {
+        const sim = yield* startSimulator(opts)
+        const tickers = sim.truth.liveMarkets("kalshi").slice(0, 25).map((m) => m.market_id)
+        const c = new WireClient(sim.urls.kalshiWs, kalshiHeaders(sim))
+        yield* wait(() => c.opened)
+        c.send({ id: 1, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade", "ticker"], market_tickers: tickers.slice(0, 20) } })
+        yield* wait(() => waitFor(() => c.frames.length >= 23, "snapshots"))
+        sim.step(150)
+        c.send({ id: 2, cmd: "update_subscription", params: { sids: [1], market_tickers: tickers.slice(20), action: "add_markets" } })
+        yield* wait(() => waitFor(() => c.frames.some((f) => f.includes('"type":"ok"')), "ok"))
+        sim.step(150)
+        yield* wait(() => drained(sim, c, "kalshi"))
+        c.close()
+        return c.frames.slice()
+      }).pipe(Effect.scoped)
+      const a = yield* run
+      const b = yield* run
+      expect(a.length).toBeGreaterThan(50)
+      expect(b).toEqual(a)
+    }))
+
   it.scopedLive("sends WebSocket ping control frames on the configured period", () =>
     Effect.gen(function* () {
       const sim = yield* startSimulator({ ...opts, kalshiPingMs: 100 })

@@ -66,6 +66,21 @@ describe("simulator market model", () => {
     }
   })
 
+  it("activity comes in bursts: busy windows are far busier than the median window", () => {
+    const book = new BinaryBook({ seed: 8, id: "bursty", tick: 10, fair: 400, fineTickNearExtremes: false, depthScale: 1 })
+    const perWindow: number[] = []
+    for (let w = 0; w < 400; w++) {
+      const act = emptyActivity()
+      book.advanceTo((w + 1) * 50, act)
+      perWindow.push(act.changes.length + act.trades.length)
+    }
+    const sorted = [...perWindow].sort((a, b) => a - b)
+    const median = sorted[200]!, p95 = sorted[380]!
+    // a Poisson stream at one rate would have p95 close to the median; bursts make it many times larger
+    expect(p95).toBeGreaterThan(4 * Math.max(1, median))
+    expect(sorted[0]).toBe(0)
+  })
+
   it("a trade consumes the touch it prints at", () => {
     const book = new BinaryBook({ seed: 3, id: "t", tick: 10, fair: 500, fineTickNearExtremes: false, depthScale: 1 })
     let checked = 0
