@@ -255,8 +255,9 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
     }
   })
 
-  // ---- flusher: the only fiber doing write-ahead I/O
-  const appendSegment = (seg: Segment) => Effect.gen(function*() {
+  // ---- flusher: the only fiber doing write-ahead I/O. An append is uninterruptible so that
+  // `pending` / `walRows` always say where every row is, even when shutdown interrupts.
+  const appendSegment = (seg: Segment) => Effect.uninterruptible(Effect.gen(function*() {
     const batch = seg.pending
     if (batch.length === 0) return
     seg.pending = []
@@ -287,7 +288,7 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
       stats.lastFlushLatencyMs = performance.now() - started
     }
     if (done > 0) yield* memoryPermits.release(done)
-  })
+  }))
 
   const flushCycle = (sealAll: boolean) => Effect.gen(function*() {
     const nowMs = yield* Clock.currentTimeMillis
@@ -298,12 +299,13 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
       }
     }
     for (const seg of openSegments.values()) yield* appendSegment(seg)
-    const toEncode = sealed
-    sealed = []
-    for (const seg of toEncode) {
+    // A segment leaves `sealed` only in the same synchronous step that hands it to the encoder,
+    // so an interrupted cycle never loses track of rows (the shutdown path appends what is left).
+    for (const seg of [...sealed]) {
       yield* appendSegment(seg)
-      if (seg.pending.length > 0) sealed.push(seg) // append failed: retry next cycle
-      else yield* Queue.offer(encodeQueue, { segment: seg })
+      if (seg.pending.length > 0) continue // append failed: retried next cycle
+      sealed = sealed.filter((s) => s !== seg)
+      Queue.unsafeOffer(encodeQueue, { segment: seg })
     }
   })
 
@@ -371,15 +373,21 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
   })
 
   yield* Effect.forkScoped(encoder)
-  yield* Effect.forkScoped(flusher)
+  const flusherFiber = yield* Effect.forkScoped(flusher)
   const tickerFiber = yield* Effect.forkScoped(ticker)
 
   // Registered after the fibers, so it runs before they are interrupted (finalizers run in reverse).
   yield* Effect.addFinalizer(() => Effect.gen(function*() {
     yield* Fiber.interrupt(tickerFiber)
-    const done = yield* flushNow.pipe(Effect.timeout(Duration.millis(shutdownTimeoutMs)), Effect.option)
+    // Finalizers run uninterruptibly; without `interruptible` the timeout could not cut the wait.
+    const done = yield* Effect.interruptible(flushNow).pipe(Effect.timeout(Duration.millis(shutdownTimeoutMs)), Effect.option)
     if (done._tag === "None") {
-      yield* Effect.logWarning(`writer: shutdown flush took over ${shutdownTimeoutMs} ms; ${rowsInWal} rows stay in write-ahead files under ${dataDir}/.wal and are written at the next start`)
+      // Out of time for Parquet, never for durability: stop the flusher (it finishes an append in
+      // flight) and append whatever is still in memory, so the next start finds every row.
+      yield* Fiber.interrupt(flusherFiber)
+      for (const seg of [...openSegments.values(), ...sealed]) yield* appendSegment(seg)
+      yield* Effect.logWarning(`writer: shutdown flush took over ${shutdownTimeoutMs} ms; ${rowsInWal} rows stay in write-ahead files under ${dataDir}/.wal ` +
+        `and are written at the next start` + (rowsInMemory > 0 ? `; ${rowsInMemory} rows could not be appended and are lost` : ""))
     }
   }))
 
