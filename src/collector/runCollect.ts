@@ -1,8 +1,7 @@
 import { access, constants, mkdir, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Data, Effect, Schema } from "effect"
-import { ConfigError } from "../config/ConfigError.js"
-import { AppConfig } from "../config/schema.js"
+import { Data, Effect } from "effect"
+import type { AppConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/Venue.js"
 import { utcDate } from "../storage/paths.js"
 import { readNewestUniverse } from "../storage/universe.js"
@@ -37,20 +36,12 @@ export const ensureWritableDataDir = (dir: string): Effect.Effect<void, DataDirE
       })
   })
 
-/** [mock] enabled: start the simulator in this scope and point the real adapters at it. */
-const withMockVenues = (cfg: AppConfig, venues: ReadonlyArray<VenueId>) =>
+/** [mock] enabled: the simulator in this scope, and a universe scanned from it when none exists yet. */
+const withMockVenuesAndUniverse = (cfg: AppConfig, venues: ReadonlyArray<VenueId>) =>
   Effect.gen(function*() {
     if (!cfg.mock.enabled) return cfg
-    const { startSimulator } = yield* Effect.promise(() => import("../simulator/Simulator.js"))
-    const sim = yield* startSimulator({
-      seed: cfg.mock.seed,
-      polymarketMarkets: cfg.mock.markets_per_venue,
-      kalshiMarkets: cfg.mock.markets_per_venue
-    })
-    const pointed = yield* Schema.decodeUnknown(AppConfig)(sim.configFor(Schema.encodeSync(AppConfig)(cfg))).pipe(
-      Effect.mapError((e) => new ConfigError({ file: "(mock)", keyPath: "", message: `mock config: ${e.message}` }))
-    )
-    yield* Effect.logInfo(`mock mode: simulator on 127.0.0.1:${sim.port}`)
+    const { withMockVenues } = yield* Effect.promise(() => import("../simulator/mock.js"))
+    const pointed = (yield* withMockVenues(cfg)).cfg
     // no universe yet: the real scanner scans the in-process simulator once (same code path)
     const missing: Array<VenueId> = []
     for (const v of venues) {
@@ -76,7 +67,7 @@ export const runCollectCommand = (cfg: AppConfig, opts: CollectCommandOptions) =
     Effect.gen(function*() {
       const venues = yield* selectVenues(cfg, opts.venues, opts.configFile)
       yield* ensureWritableDataDir(cfg.data_dir)
-      const effective = yield* withMockVenues(cfg, venues)
+      const effective = yield* withMockVenuesAndUniverse(cfg, venues)
       const metrics = new CollectorMetrics()
       const writerLayer = SnapshotWriterLive({
         dataDir: effective.data_dir,

@@ -1,6 +1,5 @@
-import { Effect, Schema } from "effect"
-import { ConfigError } from "../config/ConfigError.js"
-import { AppConfig } from "../config/schema.js"
+import { Effect } from "effect"
+import type { AppConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/Venue.js"
 import { failureLine, runScan, selectVenues, summaryLine, type ScanOptions } from "./Scanner.js"
 
@@ -11,26 +10,6 @@ export interface ScanCommandResult {
   readonly failures: ReadonlyArray<string>
 }
 
-/**
- * Mock mode (DESIGN section 9): start the simulator in this process and point the same
- * adapters at it; there is no second code path for mock data. The simulator lives as long
- * as the enclosing scope.
- */
-const withMockVenues = (cfg: AppConfig) =>
-  Effect.gen(function* () {
-    if (!cfg.mock.enabled) return cfg
-    const { startSimulator } = yield* Effect.promise(() => import("../simulator/Simulator.js"))
-    const sim = yield* startSimulator({
-      seed: cfg.mock.seed,
-      polymarketMarkets: cfg.mock.markets_per_venue,
-      kalshiMarkets: cfg.mock.markets_per_venue
-    })
-    const pointed = sim.configFor(Schema.encodeSync(AppConfig)(cfg))
-    return yield* Schema.decodeUnknown(AppConfig)(pointed).pipe(
-      Effect.mapError((e) => new ConfigError({ file: "(mock)", keyPath: "", message: `mock config: ${e.message}` }))
-    )
-  })
-
 export const runScanCommand = (
   cfg: AppConfig,
   named: ReadonlyArray<VenueId>,
@@ -38,7 +17,10 @@ export const runScanCommand = (
 ) =>
   Effect.scoped(
     Effect.gen(function* () {
-      const effective = yield* withMockVenues(cfg)
+      // mock mode (DESIGN section 9): the simulator in this scope, the same adapters pointed at it
+      const effective = cfg.mock.enabled
+        ? (yield* (yield* Effect.promise(() => import("../simulator/mock.js"))).withMockVenues(cfg)).cfg
+        : cfg
       const results = yield* runScan(effective, selectVenues(effective, named), opts)
       const lines: string[] = []
       const failures: string[] = []
