@@ -16,7 +16,15 @@ export const labelsFromUniverse = (markets: ReadonlyArray<MarketRecord>): Map<st
   const labels = new Map<string, MarketLabel>()
   for (const m of markets) {
     labels.set(`${m.market_id}\u0000`, { title: m.title, outcome: null })
-    m.outcome_ids.forEach((id, i) => labels.set(`${m.market_id}\u0000${id}`, { title: m.title, outcome: m.outcomes[i] ?? id }))
+    // Kalshi often gives the same sub-title to YES and NO ("C25" / "C25"): then say which side
+    const distinct = new Set(m.outcomes).size === m.outcomes.length
+    m.outcome_ids.forEach((id, i) => {
+      const label = m.outcomes[i]
+      labels.set(`${m.market_id}\u0000${id}`, {
+        title: m.title,
+        outcome: label === undefined || label === "" ? id : distinct ? label : `${id}: ${label}`
+      })
+    })
   }
   return labels
 }
