@@ -33,6 +33,23 @@ describe("simulate command and timer mode", () => {
       expect(await exited).toBe(0)
     }), 60_000)
 
+  it.live("a taken port fails with a SimulatorError naming it; closing the scope terminates sockets and frees the port", () =>
+    Effect.gen(function* () {
+      const first = yield* Effect.scoped(Effect.gen(function* () {
+        const sim = yield* startSimulator({ polymarketMarkets: 10, kalshiMarkets: 10, tickMs: 0, kalshiKey: TEST_KALSHI_KEY })
+        const clash = yield* Effect.flip(Effect.scoped(startSimulator({ port: sim.port, polymarketMarkets: 10, kalshiMarkets: 10, tickMs: 0, kalshiKey: TEST_KALSHI_KEY })))
+        expect(clash._tag).toBe("SimulatorError")
+        expect(clash.message).toContain(`127.0.0.1:${sim.port}`)
+        const c = new WireClient(sim.urls.polymarketWs)
+        yield* Effect.promise(() => c.opened)
+        return { port: sim.port, client: c }
+      }))
+      yield* Effect.promise(() => first.client.closed)
+      expect(first.client.closeCode).toBe(1006)
+      const again = yield* Effect.scoped(Effect.map(startSimulator({ port: first.port, polymarketMarkets: 10, kalshiMarkets: 10, tickMs: 0, kalshiKey: TEST_KALSHI_KEY }), (s) => s.port))
+      expect(again).toBe(first.port)
+    }))
+
   it.scopedLive("timer mode: frames flow without stepping; a client that never PINGs is dropped (1001)", () =>
     Effect.gen(function* () {
       const sim = yield* startSimulator({ seed: 2, polymarketMarkets: 100, kalshiMarkets: 10, tickMs: 10, polymarketIdleTimeoutMs: 2500, kalshiKey: TEST_KALSHI_KEY })

@@ -314,6 +314,9 @@ describe("simulator fault knobs on the wire", () => {
       expect(yield* post({ action: "failRest", status: 503, count: 1 })).toEqual({ ok: true, affected: null })
       expect((yield* Effect.promise(() => fetch(`${sim.urls.gamma}/events`))).status).toBe(503)
       expect(yield* post({ action: "nope" })).toHaveProperty("error")
+      const stepped = yield* Effect.promise(() => fetch(`${sim.urls.control}/step`, { method: "POST", body: JSON.stringify({ n: 7 }) }).then((r) => r.json()))
+      expect(stepped).toEqual({ ok: true })
+      expect(sim.truth.step()).toBe(7)
       const state = (yield* Effect.promise(() => fetch(`${sim.urls.control}/faults`).then((r) => r.json()))) as { restRules: unknown[] }
       expect(state.restRules.length).toBe(1)
       expect(yield* post({ action: "drop", connId: "pm-1", mode: "close", code: 4002 })).toEqual({ ok: true, affected: 1 })
