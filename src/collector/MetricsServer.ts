@@ -45,6 +45,14 @@ export const parseListenAddr = (addr: string): { host: string; port: number } =>
   return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port }
 }
 
+/**
+ * How long a venue may go without inbound data before /healthz says so: `stale_after_ms`
+ * when set (the same bound that makes its rows stale), else the socket silence watchdog's
+ * bound (after which the collector itself replaces the socket).
+ */
+export const healthStaleAfterMs = (collector: { readonly stale_after_ms: number; readonly socket_silence_ms: number }): number =>
+  collector.stale_after_ms > 0 ? collector.stale_after_ms : collector.socket_silence_ms
+
 export const healthVerdict = (
   opts: Pick<MetricsServerOptions, "venues" | "metrics" | "flushSeconds" | "staleAfterMs">,
   writer: WriterStats,

@@ -7,7 +7,7 @@ import { utcDate } from "../storage/paths.js"
 import { readNewestUniverse } from "../storage/universe.js"
 import { collectorSummary, runCollector, selectVenues } from "./Collector.js"
 import { CollectorMetrics } from "./Metrics.js"
-import { serveMetrics } from "./MetricsServer.js"
+import { healthStaleAfterMs, serveMetrics } from "./MetricsServer.js"
 import { SnapshotWriter, SnapshotWriterLive } from "./Writer.js"
 
 /**
@@ -83,8 +83,7 @@ export const runCollectCommand = (cfg: AppConfig, opts: CollectCommandOptions) =
           metrics,
           writerStats: writer.stats,
           flushSeconds: effective.storage.flush_seconds,
-          // the same bound after which the collector itself gives up on a socket
-          staleAfterMs: effective.collector.socket_silence_ms
+          staleAfterMs: healthStaleAfterMs(effective.collector)
         }).pipe(Effect.mapError((e) =>
           new MetricsAddrError({
             message: e.message.startsWith("collector.metrics_addr") ? e.message : `collector.metrics_addr: ${e.message}`
