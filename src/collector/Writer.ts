@@ -295,7 +295,8 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
     for (const [key, seg] of openSegments) {
       if (sealAll || nowMs >= seg.bucketStartMs + bucketMs + closeGraceMs) {
         openSegments.delete(key)
-        sealed.push(seg)
+        // (a fresh segment opened after a flush_rows split may never have received a row)
+        if (seg.pending.length > 0 || seg.walRows > 0) sealed.push(seg)
       }
     }
     for (const seg of openSegments.values()) yield* appendSegment(seg)
