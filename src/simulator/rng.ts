@@ -14,6 +14,13 @@ export const hashString = (text: string, basis = 0x811c9dc5): number => {
   return h >>> 0
 }
 
+const HEX_CODES = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0))
+let scratchBuf = Buffer.alloc(128)
+const scratch = (n: number): Buffer => {
+  if (scratchBuf.length < n) scratchBuf = Buffer.alloc(n * 2)
+  return scratchBuf
+}
+
 /** sfc32-like generator state mixed with splitmix32 seeding; period is far beyond our needs. */
 export class Rng {
   private a: number
@@ -74,18 +81,31 @@ export class Rng {
     return Math.exp(Math.log(lo) + this.next() * (Math.log(hi) - Math.log(lo)))
   }
 
-  /** hex string of n hex digits */
+  /** hex string of n hex digits (ids are made by the ten thousand: one byte buffer, no concatenation) */
   hex(n: number): string {
-    let out = ""
-    while (out.length < n) out += this.nextU32().toString(16).padStart(8, "0")
-    return out.slice(0, n)
+    const buf = scratch(n)
+    for (let i = 0; i < n; i += 8) {
+      let v = this.nextU32()
+      for (let j = 0; j < 8 && i + j < n; j++) {
+        buf[i + j] = HEX_CODES[v & 15]!
+        v >>>= 4
+      }
+    }
+    return buf.toString("latin1", 0, n)
   }
 
   /** decimal digit string of n digits, no leading zero (Polymarket token ids are ~77 digits) */
   digits(n: number): string {
-    let out = String(this.int(1, 9))
-    while (out.length < n) out += String(this.nextU32() % 1000000000).padStart(9, "0")
-    return out.slice(0, n)
+    const buf = scratch(n)
+    buf[0] = 48 + this.int(1, 9)
+    for (let i = 1; i < n; i += 9) {
+      let v = this.nextU32() % 1000000000
+      for (let j = 0; j < 9 && i + j < n; j++) {
+        buf[i + j] = 48 + (v % 10)
+        v = Math.floor(v / 10)
+      }
+    }
+    return buf.toString("latin1", 0, n)
   }
 
   uuid(): string {
