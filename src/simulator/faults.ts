@@ -12,6 +12,7 @@ import { Rng } from "./rng.js"
  *     {"action":"drop","venue":"kalshi","mode":"terminate"}
  *     {"action":"setStream","venue":"polymarket","patch":{"silent":true}}
  *     {"action":"failRest","pathPrefix":"/gamma/events","status":429,"count":2,"retryAfterSec":1}
+ *     {"action":"restDown","down":true}   {"action":"gammaRefuseOffset","refuse":true}   {"action":"clear"}
  *   POST {control}/step {"n": 10}        -> advance the market model n ticks (stepping mode)
  *
  * Targets: every stream knob takes an optional target `{ venue?, connId? }`. No target = all
@@ -35,7 +36,8 @@ import { Rng } from "./rng.js"
  *
  * One-shot stream actions (return how many connections were affected):
  *   drop({mode: "close"|"terminate", code?, reason?, ...target})  clean close frame or abrupt TCP reset
- *   malformed({text?, ...target})       one frame that is not valid JSON (default `{"event_type":"book",`)
+ *   malformed({text?, ...target})       one frame that is not valid JSON (default: a truncated
+ *                                       `{"event_type":"book","asset_id":` / `{"type":"orderbook_delta","sid":`)
  *   skipSeq({by?, ...target})           Kalshi: the next data frame on every sid skips `by` (default 1) seq numbers
  *   crossedBook({asset?, ...target})    Polymarket: a `book` frame whose best bid >= best ask for one
  *                                       subscribed asset; Kalshi: a delta that crosses YES bids over
@@ -55,7 +57,8 @@ import { Rng } from "./rng.js"
  *
  * REST knobs (Gamma, CLOB and Kalshi REST; the control API itself is never affected):
  *   failRest({pathPrefix?, status, count?, fraction?, retryAfterSec?})
- *       requests whose path starts with pathPrefix (default: every REST path) fail with `status`
+ *       requests whose URL path starts with pathPrefix (the full path on the simulator, e.g.
+ *       "/gamma/events", "/clob/book", "/trade-api/v2/markets"; default: every REST path) fail with `status`
  *       (429 carries `Retry-After: retryAfterSec`, default 1). `count`: the next N matching requests
  *       (default 1); `fraction`: that share of matching requests (seeded RNG), until cleared.
  *   malformedRecords({pathPrefix?, count?})  the next `count` (default 1) matching list pages carry one
