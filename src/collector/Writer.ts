@@ -390,6 +390,10 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
       yield* Effect.logWarning(`writer: shutdown flush took over ${shutdownTimeoutMs} ms; ${rowsInWal} rows stay in write-ahead files under ${dataDir}/.wal ` +
         `and are written at the next start` + (rowsInMemory > 0 ? `; ${rowsInMemory} rows could not be appended and are lost` : ""))
     }
+    yield* Effect.logInfo(`writer: stopped; accepted ${stats.rowsAccepted} rows, wrote ${stats.rowsWritten} in ${stats.filesWritten} files` +
+      (stats.rowsRecovered > 0 ? `, recovered ${stats.rowsRecovered} from a previous run` : "") +
+      (stats.backpressureWaits > 0 ? `, ${stats.backpressureWaits} backpressure waits` : "") +
+      (stats.writeErrors > 0 ? `, ${stats.writeErrors} write errors` : ""))
   }))
 
   const statsEffect = Effect.gen(function*() {
