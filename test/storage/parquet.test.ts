@@ -119,6 +119,16 @@ describe("parquet codecs", () => {
     expect(() => encodeTable([{ name: "x", kind: "STRING" }], [{ x: null }])).toThrow(/column x row 0: null in a non-nullable column/)
   })
 
+  it("a truncated or non-Parquet file fails with an error naming the file", () =>
+    withFile(async (file) => {
+      const bytes = encodeSnapshotRows(edgeRows)
+      await fs.writeFile(file, bytes.subarray(0, Math.floor(bytes.length / 2)))
+      await expect(readSnapshotFile(file)).rejects.toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: cannot read Parquet`))
+      await expect(readColumns(file, ["ts_recv"])).rejects.toThrow(/cannot read Parquet/)
+      await fs.writeFile(file, "not parquet at all")
+      await expect(readColumns(file, ["ts_recv"])).rejects.toThrow(/t\.parquet: cannot read Parquet/)
+    }))
+
   it("generic tables carry INT32 and BOOLEAN columns too", () =>
     withFile(async (file) => {
       const spec = [

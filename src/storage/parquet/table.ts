@@ -265,6 +265,17 @@ async function loadFile(filePath: string): Promise<ArrayBuffer> {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer
 }
 
+/** Runs a hyparquet step; its errors (truncated file, not Parquet, bad page) name the file. */
+async function parquetStep<A>(filePath: string, f: () => A | Promise<A>): Promise<A> {
+  try {
+    return await f()
+  } catch (e) {
+    if (e instanceof ParquetCodecError) throw e
+    const msg = e instanceof Error ? e.message : String(e)
+    throw new ParquetCodecError(`${filePath}: cannot read Parquet: ${msg.split("\n")[0]}`)
+  }
+}
+
 const int64Columns = (spec: TableSpec): Set<string> =>
   new Set(spec.filter((c) => c.kind === "INT64").map((c) => c.name))
 
@@ -285,7 +296,7 @@ export async function readTable(filePath: string, spec: TableSpec, columns?: Rea
   checkColumns(spec, columns, filePath)
   const file = await loadFile(filePath)
   const wanted = columns ?? spec.map((c) => c.name)
-  const rows = (await parquetReadObjects({ file, columns: [...wanted] })) as Array<Record<string, unknown>>
+  const rows = (await parquetStep(filePath, () => parquetReadObjects({ file, columns: [...wanted] }))) as Array<Record<string, unknown>>
   const ints = [...int64Columns(spec)].filter((c) => wanted.includes(c))
   const nullables = spec.filter((c) => wanted.includes(c.name) && (c.nullable === true || c.kind === "LIST_DOUBLE")).map((c) => c.name)
   for (const row of rows) {
@@ -303,7 +314,7 @@ export async function readTable(filePath: string, spec: TableSpec, columns?: Rea
  */
 export async function readColumns(filePath: string, columns: ReadonlyArray<string>): Promise<Record<string, ArrayLike<unknown>>> {
   const file = await loadFile(filePath)
-  const metadata = parquetMetadata(file)
+  const metadata = await parquetStep(filePath, () => parquetMetadata(file))
   const total = Number(metadata.num_rows)
   // top-level columns only (list children are named list/element); required numeric ones become Float64Array
   const topLevel = new Map<string, SchemaElement>()
@@ -319,14 +330,14 @@ export async function readColumns(filePath: string, columns: ReadonlyArray<strin
   const numericTypes = new Set(["INT64", "INT32", "DOUBLE", "FLOAT"])
   const chunks = new Map<string, Array<{ start: number; data: ArrayLike<unknown> }>>()
   for (const c of columns) chunks.set(c, [])
-  await parquetRead({
+  await parquetStep(filePath, () => parquetRead({
     file,
     metadata,
     columns: [...columns],
     onChunk: (chunk) => {
       chunks.get(chunk.columnName)?.push({ start: chunk.rowStart, data: chunk.columnData as ArrayLike<unknown> })
     }
-  })
+  }))
   const out: Record<string, ArrayLike<unknown>> = {}
   for (const [name, parts] of chunks) {
     parts.sort((a, b) => a.start - b.start)
