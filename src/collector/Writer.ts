@@ -24,8 +24,10 @@
  *   rows arrive.
  * - Shutdown (scope release, e.g. SIGINT/SIGTERM): everything in memory is appended to the
  *   write-ahead files, every open bucket is written to Parquet, segments are removed; bounded
- *   by `shutdownTimeoutMs` (default 9 s), after which what is left stays in write-ahead files
- *   for the next start (never lost).
+ *   by `shutdownTimeoutMs` (default 9 s), after which Parquet writing stops and what is left is
+ *   appended to write-ahead files for the next start (never lost; appends are not cut short).
+ * - Delivery is at-least-once: a kill between a file's publish and its segment's delete makes
+ *   the next start write those rows again as another part (never a loss, never a corrupt file).
  * - Failures: a failed append or encode is logged, counted in `writeErrors` and retried on the
  *   next tick (rows stay in memory, then backpressure, or in the write-ahead file).
  */
