@@ -1,12 +1,14 @@
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { FIXTURES_DIR } from "../support/fixtureFrames.js"
 import { describe, expect } from "vitest"
 import { makeRateLimiter } from "../../src/venues/http.js"
 import { discoverKalshi, kalshiRecord } from "../../src/venues/kalshi/rest.js"
 import { sendJson, withRestServer } from "./rest_server.js"
 
-const page = JSON.parse(readFileSync("/work/shared/fixtures/kalshi/recorded/nautilus_rest_markets_page.json", "utf8")) as {
+const page = JSON.parse(readFileSync(join(FIXTURES_DIR, "kalshi/recorded/nautilus_rest_markets_page.json"), "utf8")) as {
   markets: Array<Record<string, unknown>>
 }
 const market = page.markets[0]!

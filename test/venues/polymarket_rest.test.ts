@@ -1,6 +1,8 @@
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { FIXTURES_DIR } from "../support/fixtureFrames.js"
 import { describe, expect } from "vitest"
 import { makeRateLimiter } from "../../src/venues/http.js"
 import {
@@ -13,7 +15,7 @@ import {
 import { DiscoveryTally } from "../../src/venues/Venue.js"
 import { sendJson, withRestServer } from "./rest_server.js"
 
-const FIXTURES = "/work/shared/fixtures/polymarket/nautilus"
+const FIXTURES = join(FIXTURES_DIR, "polymarket/nautilus")
 const fixture = (name: string): unknown => JSON.parse(readFileSync(`${FIXTURES}/${name}`, "utf8"))
 const http = { timeoutMs: 5000, maxRetries: 2, limiter: makeRateLimiter(1000), backoffBaseMs: 5 }
 
