@@ -13,15 +13,17 @@ import type { SimulatorHandle } from "./Simulator.js"
 
 export class SimulatorConfigError extends Data.TaggedError("SimulatorConfigError")<{ readonly message: string }> {}
 
-export const simulatorConfigToml = (sim: SimulatorHandle, keyPath: string): string => {
-  const encoded = sim.configFor({ mock: { enabled: false } })
+export const simulatorConfigToml = (sim: SimulatorHandle, keyPath: string, base?: AppConfig): string => {
+  // a base config (simulate --config) keeps its data_dir, storage, scheduler... settings
+  const encodedBase = base === undefined ? {} : Schema.encodeSync(AppConfig)(base)
+  const encoded = sim.configFor({ ...encodedBase, mock: { ...encodedBase.mock, enabled: false } })
   const full = Schema.decodeUnknownSync(AppConfig)(encoded) as unknown as { venues: { kalshi: Record<string, unknown> } }
   full.venues.kalshi.api_secret = ""
   full.venues.kalshi.private_key_path = keyPath
   return `# written by \`surveillance simulate --write-config\`: venues point at the local simulator\n${stringify(full)}\n`
 }
 
-export const writeSimulatorConfig = (sim: SimulatorHandle, configPath: string): Effect.Effect<{ configPath: string; keyPath: string }, SimulatorConfigError> =>
+export const writeSimulatorConfig = (sim: SimulatorHandle, configPath: string, base?: AppConfig): Effect.Effect<{ configPath: string; keyPath: string }, SimulatorConfigError> =>
   Effect.tryPromise({
     try: async () => {
       const abs = resolve(configPath)
@@ -29,7 +31,7 @@ export const writeSimulatorConfig = (sim: SimulatorHandle, configPath: string): 
       await mkdir(dirname(abs), { recursive: true })
       await writeFile(keyPath, sim.kalshiKey.privateKeyPem, { mode: 0o600 })
       await chmod(keyPath, 0o600)
-      await writeFile(abs, simulatorConfigToml(sim, keyPath))
+      await writeFile(abs, simulatorConfigToml(sim, keyPath, base))
       return { configPath: abs, keyPath }
     },
     catch: (e) => new SimulatorConfigError({ message: `cannot write simulator config ${configPath}: ${e instanceof Error ? e.message : String(e)}` })
