@@ -44,6 +44,7 @@ export const walSegmentPath = (
 }
 
 const SEGMENT_NAME_RE = /^(\d{1,15})-[0-9a-z-]+\.wal$/
+const MARKER_NAME_RE = /^(\d{1,15})-[0-9a-z-]+\.commit$/
 
 export interface WalSegmentFile {
   readonly path: string
@@ -52,8 +53,7 @@ export interface WalSegmentFile {
   readonly bucketStartMs: number
 }
 
-/** Every leftover segment under `<dataDir>/.wal` (unknown names are ignored, not touched). */
-export async function listWalSegments(dataDir: string): Promise<WalSegmentFile[]> {
+async function listWalFiles(dataDir: string, nameRe: RegExp): Promise<WalSegmentFile[]> {
   const found: WalSegmentFile[] = []
   for (const venue of ALL_VENUES) {
     for (const dataset of WAL_DATASETS) {
@@ -66,13 +66,74 @@ export async function listWalSegments(dataDir: string): Promise<WalSegmentFile[]
         throw e
       }
       for (const name of names.sort()) {
-        const m = SEGMENT_NAME_RE.exec(name)
+        const m = nameRe.exec(name)
         if (m === null) continue
         found.push({ path: path.join(dir, name), venue, dataset, bucketStartMs: Number(m[1]) })
       }
     }
   }
   return found
+}
+
+/** Every leftover segment under `<dataDir>/.wal` (unknown names are ignored, not touched). */
+export const listWalSegments = (dataDir: string): Promise<WalSegmentFile[]> => listWalFiles(dataDir, SEGMENT_NAME_RE)
+
+// ---------------------------------------------------------------------------------------------
+// Commit markers: exactly-once across a crash between publishing a file and deleting its
+// segments. The worker writes `<first segment>.commit` = { part, segments } (atomically) before
+// it publishes part `part`, and removes it after the segments are gone. At start-up, a marker
+// whose part file exists means "already published": its segments are deleted, not re-written.
+// A marker whose part file does not exist is dropped and its segments are recovered as usual.
+
+export interface CommitMarker {
+  readonly part: number
+  /** segment file names (no directories) in the marker's own folder */
+  readonly segments: ReadonlyArray<string>
+}
+
+export const commitMarkerPath = (firstSegmentPath: string): string => firstSegmentPath.replace(/\.wal$/, ".commit")
+
+export const encodeCommitMarker = (walPaths: ReadonlyArray<string>, part: number): string =>
+  JSON.stringify({ part, segments: walPaths.map((p) => path.basename(p)) } satisfies CommitMarker)
+
+/** Null when the text is not a marker we wrote (then it is ignored and removed). */
+export function parseCommitMarker(text: string): CommitMarker | null {
+  try {
+    const v = JSON.parse(text) as { part?: unknown; segments?: unknown }
+    if (!Number.isSafeInteger(v.part) || (v.part as number) < 0 || !Array.isArray(v.segments)) return null
+    // names only, and only segment names: a marker never points outside its folder
+    if (!v.segments.every((n): n is string => typeof n === "string" && SEGMENT_NAME_RE.test(n))) return null
+    return { part: v.part as number, segments: v.segments }
+  } catch {
+    return null
+  }
+}
+
+export interface ResolvedMarkers {
+  /** markers whose file was already published: their segments were deleted */
+  readonly published: number
+  /** markers dropped (file not published, or unreadable): their segments are recovered as usual */
+  readonly dropped: number
+}
+
+/** Start-up step before recovery: settle every commit marker left by a crash. */
+export async function resolveCommitMarkers(
+  dataDir: string,
+  partFileExists: (marker: WalSegmentFile, part: number) => Promise<boolean>
+): Promise<ResolvedMarkers> {
+  let published = 0
+  let dropped = 0
+  for (const m of await listWalFiles(dataDir, MARKER_NAME_RE)) {
+    const marker = parseCommitMarker(await fsp.readFile(m.path, "utf8").catch(() => ""))
+    if (marker !== null && await partFileExists(m, marker.part)) {
+      for (const name of marker.segments) await fsp.rm(path.join(path.dirname(m.path), name), { force: true })
+      published++
+    } else {
+      dropped++
+    }
+    await fsp.rm(m.path, { force: true })
+  }
+  return { published, dropped }
 }
 
 /** Rows per write: ~1-2 ms of JSON.stringify for 20-level rows, then the event loop gets a turn

@@ -26,8 +26,8 @@
  *   write-ahead files, every open bucket is written to Parquet, segments are removed; bounded
  *   by `shutdownTimeoutMs` (default 9 s), after which Parquet writing stops and what is left is
  *   appended to write-ahead files for the next start (never lost; appends are not cut short).
- * - Delivery is at-least-once: a kill between a file's publish and its segment's delete makes
- *   the next start write those rows again as another part (never a loss, never a corrupt file).
+ * - Exactly once across crashes: a commit marker written just before each publish tells the
+ *   next start which segments are already in a file (WriteAheadLog.ts, writerWorker.ts).
  * - Failures: a failed append or encode is logged, counted in `writeErrors` and retried on the
  *   next tick (rows stay in memory, then backpressure, or in the write-ahead file).
  */
@@ -38,9 +38,9 @@ import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
 import type { VenueId } from "../domain/Venue.js"
 import { cleanTempFiles } from "../storage/atomic.js"
-import { bucketStart } from "../storage/paths.js"
+import { bucketStart, snapshotFilePath, tradeFilePath } from "../storage/paths.js"
 import {
-  appendRowsDurably, listWalSegments, walSegmentPath,
+  appendRowsDurably, listWalSegments, resolveCommitMarkers, walSegmentPath,
   type WalDataset
 } from "./WriteAheadLog.js"
 import { WriterWorkerClient } from "./writerWorkerClient.js"
@@ -166,6 +166,14 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
     try: () => cleanTempFiles(dataDir),
     catch: (e) => new WriteError({ path: dataDir, op: "clean temp files", message: `cannot clean temp files under ${dataDir}: ${String(e)}` })
   })
+  const markers = yield* Effect.tryPromise({
+    try: () => resolveCommitMarkers(dataDir, async (m, part) =>
+      fs.existsSync((m.dataset === "orderbook_snapshots" ? snapshotFilePath : tradeFilePath)(dataDir, m.venue, m.bucketStartMs, part))),
+    catch: (e) => new WriteError({ path: dataDir, op: "resolve commit markers", message: `cannot settle commit markers under ${dataDir}/.wal: ${String(e)}` })
+  })
+  if (markers.published > 0) {
+    yield* Effect.logInfo(`writer: ${markers.published} file(s) were published just before a crash; their write-ahead files were removed`)
+  }
   const leftovers = yield* Effect.tryPromise({
     try: () => listWalSegments(dataDir),
     catch: (e) => new WriteError({ path: dataDir, op: "list write-ahead files", message: `cannot list write-ahead files under ${dataDir}/.wal: ${String(e)}` })

@@ -6,19 +6,20 @@
  * A job: read the segments (rows of one venue, dataset and bucket), encode, publish with the
  * storage no-overwrite write at the first free part >= `partHint` (a file is never replaced),
  * then delete the segments. Crash windows: before the publish, the segments are intact and are
- * recovered at the next start; between the publish and the delete, the next start writes
- * those rows once more as a further part (duplicated, never lost, never a corrupt file).
+ * recovered at the next start; between the publish and the delete, the commit marker written
+ * just before the publish tells the next start that the file exists (WriteAheadLog.ts), so the
+ * rows are neither lost nor written twice. Never a corrupt file: the publish is atomic.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { parentPort, workerData } from "node:worker_threads"
 import { snapshotFilePath, tradeFilePath } from "../storage/paths.js"
-import { writeNewFileSync } from "../storage/atomic.js"
+import { writeFileAtomicSync, writeNewFileSync } from "../storage/atomic.js"
 import { encodeSnapshotRows } from "../storage/parquet/snapshots.js"
 import { encodeTradeRows } from "../storage/parquet/trades.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
-import { decodeWalText } from "./WriteAheadLog.js"
+import { commitMarkerPath, decodeWalText, encodeCommitMarker } from "./WriteAheadLog.js"
 import { WRITER_WORKER_ROLE, type EncodeJob, type EncodeResult, type WorkerReply, type WorkerRequest } from "./writerWorkerProtocol.js"
 
 const MAX_PARTS = 100_000
@@ -76,11 +77,22 @@ export function runEncodeJob(job: EncodeJob): EncodeResult {
   }
   const bytes = job.dataset === "orderbook_snapshots" ? encodeSnapshotRows(snapshots) : encodeTradeRows(trades)
   const pathFor = job.dataset === "orderbook_snapshots" ? snapshotFilePath : tradeFilePath
+  const markerPath = commitMarkerPath(job.walPaths[0]!)
   for (let part = job.partHint; part < job.partHint + MAX_PARTS; part++) {
     const filePath = pathFor(job.dataDir, job.venue, job.bucketStartMs, part)
     if (fs.existsSync(filePath)) continue
-    if (writeNewFileSync(filePath, bytes)) {
+    // the marker first: a crash after the publish must not make the next start write these rows again
+    writeFileAtomicSync(markerPath, encodeCommitMarker(job.walPaths, part))
+    let published: boolean
+    try {
+      published = writeNewFileSync(filePath, bytes)
+    } catch (e) {
+      removeSegments([markerPath])
+      throw e
+    }
+    if (published) {
       removeSegments(job.walPaths)
+      removeSegments([markerPath])
       return { path: filePath, part, rows, badLines, truncatedTails, encodeMs: performance.now() - started }
     }
   }

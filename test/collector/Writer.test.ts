@@ -12,7 +12,7 @@ const T0 = Date.UTC(2026, 0, 15, 10, 0, 30) // bucket 10:00-10:05 with bucket_mi
 const BUCKET_10_00 = Date.UTC(2026, 0, 15, 10, 0, 0)
 
 const walLines = (dataDir: string): number =>
-  walFiles(dataDir).reduce((n, f) => n + fs.readFileSync(path.join(dataDir, ".wal", f), "utf8").split("\n").filter((l) => l.length > 0).length, 0)
+  walFiles(dataDir).filter((f) => f.endsWith(".wal")).reduce((n, f) => n + fs.readFileSync(path.join(dataDir, ".wal", f), "utf8").split("\n").filter((l) => l.length > 0).length, 0)
 
 const SNAP_GLOB = (dataDir: string) =>
   `read_parquet('${dataDir}/orderbook_snapshots/venue=*/date=*/hour=*/*.parquet', hive_partitioning=true, hive_types={'hour': INTEGER})`
@@ -157,6 +157,7 @@ describe("SnapshotWriter", () => {
       yield* eventually(writer, (s) => s.writeErrors >= 1, "a failed encode")
       expect(yield* writer.stats).toMatchObject({ rowsWritten: 0, rowsBuffered: 40, filesWritten: 0 })
       expect(walLines(dataDir)).toBe(40)
+      expect(walFiles(dataDir).filter((f) => f.endsWith(".commit"))).toEqual([]) // the failed publish took its marker back
 
       fs.rmSync(hourDir)
       yield* TestClock.adjust(Duration.seconds(5))

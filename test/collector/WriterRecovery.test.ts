@@ -4,8 +4,10 @@ import * as readline from "node:readline"
 import * as path from "node:path"
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
-import { describe, expect } from "vitest"
-import { appendDurably, encodeSnapshotWalLines, encodeTradeWalLines, walSegmentPath } from "../../src/collector/WriteAheadLog.js"
+import { describe, expect, it as plainIt } from "vitest"
+import {
+  appendDurably, commitMarkerPath, encodeCommitMarker, encodeSnapshotWalLines, encodeTradeWalLines, parseCommitMarker, walSegmentPath
+} from "../../src/collector/WriteAheadLog.js"
 import { encodeSnapshotRows, readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { readTradeFile } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath, tradeFilePath } from "../../src/storage/paths.js"
@@ -57,6 +59,41 @@ describe("SnapshotWriter start-up recovery", () => {
       const recoveredTrades = yield* Effect.promise(() => readTradeFile(tradeFilePath(dataDir, "kalshi", B10_05, 0)))
       expect(recoveredTrades).toEqual(trades)
     }))
+
+  it.scoped("a crash between publishing a file and deleting its write-ahead file does not write the rows twice (commit marker)", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("recover-marker")
+      const rowsA = Array.from({ length: 12 }, (_, i) => snapshotRow(B10_00 + i, i))
+      const rowsB = Array.from({ length: 5 }, (_, i) => snapshotRow(B10_05 + i, 100 + i))
+      // A: marker for part 0, and part 0 was published (crash before the segment was deleted)
+      const segA = walSegmentPath(dataDir, "polymarket", "orderbook_snapshots", B10_00, "7-c-0")
+      yield* Effect.promise(() => appendDurably(segA, encodeSnapshotWalLines(rowsA, 0, rowsA.length)))
+      fs.writeFileSync(commitMarkerPath(segA), encodeCommitMarker([segA], 0))
+      const partA = snapshotFilePath(dataDir, "polymarket", B10_00, 0)
+      fs.mkdirSync(path.dirname(partA), { recursive: true })
+      fs.writeFileSync(partA, encodeSnapshotRows(rowsA))
+      // B: marker for part 0 written, crash before the publish: the file does not exist
+      const segB = walSegmentPath(dataDir, "polymarket", "orderbook_snapshots", B10_05, "7-c-1")
+      yield* Effect.promise(() => appendDurably(segB, encodeSnapshotWalLines(rowsB, 0, rowsB.length)))
+      fs.writeFileSync(commitMarkerPath(segB), encodeCommitMarker([segB], 0))
+
+      const writer = yield* startWriter(options(dataDir))
+      expect(yield* writer.stats).toMatchObject({ rowsRecovered: 5, filesRecovered: 1 })
+      expect(walFiles(dataDir)).toEqual([])
+      expect(parquetFiles(dataDir).map((f) => path.basename(f))).toEqual([
+        "snapshots_2026-01-15T10-00.parquet", "snapshots_2026-01-15T10-05.parquet"
+      ])
+      expect(yield* Effect.promise(() => readSnapshotFile(partA, ["seq"]))).toHaveLength(12)
+      expect(yield* Effect.promise(() => readSnapshotFile(snapshotFilePath(dataDir, "polymarket", B10_05, 0)))).toEqual(rowsB)
+    }))
+
+  plainIt("a commit marker never names a file outside its folder", () => {
+    expect(parseCommitMarker(encodeCommitMarker(["/d/.wal/venue=kalshi/trades/5-a-0.wal"], 3))).toEqual({ part: 3, segments: ["5-a-0.wal"] })
+    expect(parseCommitMarker(JSON.stringify({ part: 0, segments: ["../../../etc/passwd"] }))).toBeNull()
+    expect(parseCommitMarker(JSON.stringify({ part: 0, segments: ["5-a-0.parquet"] }))).toBeNull()
+    expect(parseCommitMarker(JSON.stringify({ part: -1, segments: [] }))).toBeNull()
+    expect(parseCommitMarker("{\"part\": 0, \"segm")).toBeNull()
+  })
 
   it.scoped("deletes a leftover write-ahead file that holds no complete row without writing a file", () =>
     Effect.gen(function*() {
