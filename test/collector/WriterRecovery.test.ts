@@ -209,9 +209,10 @@ describe("SnapshotWriter in a process that is killed", () => {
       const recovery = await second.ready
       expect(listTree(dataDir).filter((f) => f.endsWith(".tmp"))).toEqual([])
       const firstRun = await seqStats(dataDir, "seq < 1000000000")
-      // what the first run wrote is a prefix 0..max with no hole (duplicates only if killed between publish and delete)
+      // what the first run wrote is a prefix 0..max with no hole and no row twice
       expect(firstRun.min).toBe(0)
       expect(firstRun.distinct).toBe(firstRun.max + 1)
+      expect(firstRun.rows).toBe(firstRun.distinct)
       const lastAccepted = first.progress.at(-1)!.accepted
       // exact: every row the child reported durable before it died is in a file now
       expect(firstRun.distinct).toBeGreaterThanOrEqual(first.progress.at(-1)!.durable)
