@@ -3,14 +3,15 @@ import type { AppConfig } from "./schema.js"
 import { SECRET_KEYS } from "./schema.js"
 
 export const REDACTED = "<redacted>"
+const UNSET_MARKER = "<redacted-unset>"
 
 const redactVenue = (venue: Record<string, unknown>): Record<string, unknown> => {
   const out: Record<string, unknown> = { ...venue }
   for (const key of SECRET_KEYS) {
     const value = out[key]
-    // Show that a secret is set without showing it; an empty one stays "" so a user can
-    // tell "missing" from "present".
-    if (typeof value === "string" && value !== "") out[key] = REDACTED
+    // A secret is always printed as <redacted>; a trailing comment tells "missing" from
+    // "present" without showing anything of the value.
+    if (typeof value === "string") out[key] = value === "" ? UNSET_MARKER : REDACTED
   }
   return out
 }
@@ -19,5 +20,5 @@ const redactVenue = (venue: Record<string, unknown>): Record<string, unknown> =>
 export const dumpConfigToml = (cfg: AppConfig): string => {
   const venues: Record<string, unknown> = {}
   for (const [name, venue] of Object.entries(cfg.venues)) venues[name] = redactVenue(venue)
-  return stringify({ ...cfg, venues })
+  return stringify({ ...cfg, venues }).replaceAll(`"${UNSET_MARKER}"`, `"${REDACTED}" # not set`)
 }
