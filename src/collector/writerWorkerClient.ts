@@ -56,57 +56,55 @@ export class WriterWorkerClient {
     return WriterWorkerClient.sharedInstance
   }
 
-  private worker: Worker | null = null
-  private readonly pending = new Map<number, Pending>()
+  /** the live thread and the jobs sent to IT (a dead thread's late events never touch a new one's jobs) */
+  private current: { readonly worker: Worker; readonly pending: Map<number, Pending> } | null = null
   private nextId = 1
-  private closed = false
-  /** how many times a worker thread was started (1 normally; more means it crashed) */
+  /** how many times a worker thread was started (1 normally; more means one died) */
   starts = 0
 
-  private ensureWorker(): Worker {
-    if (this.worker !== null) return this.worker
+  private ensureWorker(): { readonly worker: Worker; readonly pending: Map<number, Pending> } {
+    if (this.current !== null) return this.current
     const worker = spawnWriterWorker()
+    const pending = new Map<number, Pending>()
+    const handle = { worker, pending }
     this.starts++
     const failAll = (err: Error) => {
-      if (this.worker === worker) this.worker = null
-      for (const p of this.pending.values()) p.reject(err)
-      this.pending.clear()
+      if (this.current === handle) this.current = null
+      for (const p of pending.values()) p.reject(err)
+      pending.clear()
     }
     worker.on("message", (reply: WorkerReply) => {
-      const p = this.pending.get(reply.id)
+      const p = pending.get(reply.id)
       if (p === undefined) return
-      this.pending.delete(reply.id)
-      if (this.pending.size === 0) worker.unref()
+      pending.delete(reply.id)
+      if (pending.size === 0) worker.unref()
       if (reply.ok) p.resolve(reply.result)
       else p.reject(new Error(reply.message))
     })
     worker.on("error", (e) => failAll(new Error(`Parquet writer worker failed: ${e.message}`)))
     worker.on("exit", (code) => failAll(new Error(`Parquet writer worker exited with code ${code}`)))
     worker.unref()
-    this.worker = worker
-    return worker
+    this.current = handle
+    return handle
   }
 
   /** Starts the thread ahead of the first job (it takes a while to load). */
   warm(): void {
-    if (!this.closed) this.ensureWorker()
+    this.ensureWorker()
   }
 
   encode(job: EncodeJob): Promise<EncodeResult> {
-    if (this.closed) return Promise.reject(new Error("Parquet writer worker is closed"))
-    const worker = this.ensureWorker()
+    const { worker, pending } = this.ensureWorker()
     const id = this.nextId++
     return new Promise<EncodeResult>((resolve, reject) => {
-      if (this.pending.size === 0) worker.ref()
-      this.pending.set(id, { resolve, reject })
+      if (pending.size === 0) worker.ref()
+      pending.set(id, { resolve, reject })
       worker.postMessage({ id, job })
     })
   }
 
-  async close(): Promise<void> {
-    this.closed = true
-    const worker = this.worker
-    this.worker = null
-    if (worker !== null) await worker.terminate()
+  /** Test seam: kills the thread as a crash would (its pending jobs fail; the next job starts a new one). */
+  async terminateForTests(): Promise<void> {
+    await this.current?.worker.terminate()
   }
 }

@@ -3,6 +3,7 @@ import * as path from "node:path"
 import { it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Option, TestClock } from "effect"
 import { describe, expect } from "vitest"
+import { WriterWorkerClient } from "../../src/collector/writerWorkerClient.js"
 import { encodeSnapshotRows, readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { readTradeFile } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath } from "../../src/storage/paths.js"
@@ -166,6 +167,25 @@ describe("SnapshotWriter", () => {
       expect(walFiles(dataDir)).toEqual([])
       const back = yield* Effect.promise(() => readSnapshotFile(snapshotFilePath(dataDir, "polymarket", BUCKET_10_00, 0)))
       expect(back).toEqual(rows)
+    }))
+
+  it.scoped("a worker thread that died is replaced for the next file", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("worker-restart")
+      yield* TestClock.setTime(T0)
+      const writer = yield* startWriter(options(dataDir))
+      yield* writer.writeSnapshots([snapshotRow(T0, 1)])
+      yield* writer.flushNow
+      const client = WriterWorkerClient.shared()
+      const startsBefore = client.starts
+      yield* Effect.promise(() => client.terminateForTests())
+      yield* writer.writeSnapshots([snapshotRow(T0 + 1, 2)])
+      yield* writer.flushNow
+      expect(client.starts).toBe(startsBefore + 1)
+      expect(yield* writer.stats).toMatchObject({ rowsWritten: 2, filesWritten: 2, writeErrors: 0 })
+      expect(parquetFiles(dataDir).map((f) => path.basename(f))).toEqual([
+        "snapshots_2026-01-15T10-00-1.parquet", "snapshots_2026-01-15T10-00.parquet"
+      ])
     }))
 
   it.scoped("drops rows whose ts_recv cannot name a bucket, and counts them", () =>
