@@ -32,25 +32,22 @@
  *   next tick (rows stay in memory, then backpressure, or in the write-ahead file).
  */
 import * as fs from "node:fs"
-import { Clock, Context, Data, Deferred, Duration, Effect, Fiber, Layer, Queue } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Fiber, Layer, Queue } from "effect"
 import type { AppConfig } from "../config/schema.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
 import type { VenueId } from "../domain/Venue.js"
-import { cleanTempFiles } from "../storage/atomic.js"
-import { bucketStart, snapshotFilePath, tradeFilePath } from "../storage/paths.js"
+import { bucketStart } from "../storage/paths.js"
 import {
-  appendRowsDurably, listWalSegments, resolveCommitMarkers, walSegmentPath,
+  appendRowsDurably, walSegmentPath,
   type WalDataset
 } from "./WriteAheadLog.js"
+import { WriteError } from "./WriteError.js"
+import { recoverLeftovers } from "./writerRecovery.js"
 import { WriterWorkerClient } from "./writerWorkerClient.js"
 import type { EncodeJob } from "./writerWorkerProtocol.js"
 
-export class WriteError extends Data.TaggedError("WriteError")<{
-  readonly path: string
-  readonly op: string
-  readonly message: string
-}> {}
+export { WriteError }
 
 export interface WriterStats {
   /** rows handed to writeSnapshots / writeTrades and accepted */
@@ -161,36 +158,11 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
       catch: (e) => new WriteError({ path: job.walPaths[0] ?? dataDir, op: "encode", message: e instanceof Error ? e.message : String(e) })
     })
 
-  // ---- start-up: temp files, then leftover write-ahead segments -> Parquet
-  yield* Effect.tryPromise({
-    try: () => cleanTempFiles(dataDir),
-    catch: (e) => new WriteError({ path: dataDir, op: "clean temp files", message: `cannot clean temp files under ${dataDir}: ${String(e)}` })
-  })
-  const markers = yield* Effect.tryPromise({
-    try: () => resolveCommitMarkers(dataDir, async (m, part) =>
-      fs.existsSync((m.dataset === "orderbook_snapshots" ? snapshotFilePath : tradeFilePath)(dataDir, m.venue, m.bucketStartMs, part))),
-    catch: (e) => new WriteError({ path: dataDir, op: "resolve commit markers", message: `cannot settle commit markers under ${dataDir}/.wal: ${String(e)}` })
-  })
-  if (markers.published > 0) {
-    yield* Effect.logInfo(`writer: ${markers.published} file(s) were published just before a crash; their write-ahead files were removed`)
-  }
-  const leftovers = yield* Effect.tryPromise({
-    try: () => listWalSegments(dataDir),
-    catch: (e) => new WriteError({ path: dataDir, op: "list write-ahead files", message: `cannot list write-ahead files under ${dataDir}/.wal: ${String(e)}` })
-  })
-  // One file per leftover segment: a segment holds at most flush_rows rows, so the worker's
-  // memory stays bounded however long the backlog is.
-  const jobs: EncodeJob[] = leftovers.map((seg) => ({
-    dataDir, venue: seg.venue, dataset: seg.dataset, bucketStartMs: seg.bucketStartMs, walPaths: [seg.path], partHint: 0
-  }))
-  for (const job of jobs) {
-    const result = yield* runJob(job)
-    stats.rowsRecovered += result.rows
-    stats.badWalLines += result.badLines
-    if (result.path !== null) stats.filesRecovered++
-    yield* Effect.logInfo(`writer: recovered ${result.rows} rows from ${job.walPaths[0]} into ${result.path ?? "(nothing: no complete row)"}` +
-      (result.truncatedTails > 0 ? ` (${result.truncatedTails} truncated last line(s) ignored)` : ""))
-  }
+  // ---- start-up: temp files, commit markers, then leftover write-ahead segments -> Parquet
+  const recovered = yield* recoverLeftovers(dataDir, runJob)
+  stats.rowsRecovered = recovered.rows
+  stats.filesRecovered = recovered.files
+  stats.badWalLines = recovered.badLines
 
   // ---- live state (plain mutable data; every mutation below is synchronous)
   const memoryPermits = yield* Effect.makeSemaphore(queueRows)
