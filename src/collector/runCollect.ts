@@ -6,6 +6,7 @@ import type { VenueId } from "../domain/Venue.js"
 import { utcDate } from "../storage/paths.js"
 import { readNewestUniverse } from "../storage/universe.js"
 import { collectorSummary, runCollector, selectVenues } from "./Collector.js"
+import { lockDataDir } from "./DataDirLock.js"
 import { CollectorMetrics } from "./Metrics.js"
 import { healthStaleAfterMs, serveMetrics } from "./MetricsServer.js"
 import { SnapshotWriter, SnapshotWriterLive } from "./Writer.js"
@@ -67,6 +68,7 @@ export const runCollectCommand = (cfg: AppConfig, opts: CollectCommandOptions) =
     Effect.gen(function*() {
       const venues = yield* selectVenues(cfg, opts.venues, opts.configFile)
       yield* ensureWritableDataDir(cfg.data_dir)
+      yield* lockDataDir(cfg.data_dir)
       const effective = yield* withMockVenuesAndUniverse(cfg, venues)
       const metrics = new CollectorMetrics()
       const writerLayer = SnapshotWriterLive({
