@@ -162,8 +162,13 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
       from ${snapshotsGlob(dir)}`)
     expect(stats).toMatchObject({ n: produced, venues: 2, unequal: 0, over_k: 0, unsorted: 0, best_mismatch: 0, max_levels: TOP_K })
     expect(stats!["ok"] as number).toBeGreaterThan(produced / 2)
-    const [trades] = await query(`select count(*)::INTEGER n from read_parquet('${dir}/data/trades/venue=*/date=*/hour=*/*.parquet', hive_partitioning=true)`)
-    expect(trades!["n"] as number).toBeGreaterThan(0)
+    // trades happen at random in the simulator: a 3 s run may see none; those it saw are in files
+    const producedTrades = [...run.output.matchAll(/ trades=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0)
+    if (producedTrades > 0) {
+      const [trades] = await query(`select count(*)::INTEGER n from read_parquet('${dir}/data/trades/venue=*/date=*/hour=*/*.parquet', hive_partitioning=true)`)
+      expect(trades!["n"] as number).toBeGreaterThan(0)
+      expect(trades!["n"] as number).toBeLessThanOrEqual(producedTrades)
+    }
   }, 90_000)
 
   it("SIGTERM during collection exits 0 within 10 s and loses no snapshotted row", async () => {
