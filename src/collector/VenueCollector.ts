@@ -79,9 +79,15 @@ export const makeVenueCollector = (
       const notices = ctx.notices.length > 0 ? ctx.notices.splice(0) : null
       return Effect.gen(function*() {
         if (notices !== null) for (const n of notices) yield* Effect.logWarning(n)
-        if (trades !== null) yield* writer.writeTrades(trades)
+        // spliced out of ctx: the hand-over must complete, or these trades would be lost
+        if (trades !== null) yield* Effect.uninterruptible(writer.writeTrades(trades))
       })
     })
+    // Trades decoded by the last chunk before shutdown (interrupted before afterIngest ran)
+    // still reach the writer, whose scope outlives this one.
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => (ctx.trades.length > 0 ? writer.writeTrades(ctx.trades.splice(0)) : Effect.void))
+    )
 
     const intervalOf = (tier: Tier) => tier === "hot" ? vc.snapshot_interval_ms_hot : vc.snapshot_interval_ms_warm
 
