@@ -110,17 +110,7 @@ export async function eventLoopLag<A>(f: () => Promise<A>): Promise<{ value: A; 
   }
 }
 
-/** mulberry32: small, fast, deterministic PRNG (same input for every implementation). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { mulberry32 as rng } from "../test/support/mulberry32.js"
 
 export const round = (x: number, digits = 3): number => {
   const f = 10 ** digits

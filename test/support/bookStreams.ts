@@ -24,13 +24,9 @@ export interface Step {
   readonly truth: (ref: ReferenceBooks) => void
 }
 
-export const mulberry32 = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+import { mulberry32 } from "./mulberry32.js"
+
+export { mulberry32 }
 
 type Rnd = () => number
 const pick = <T>(rnd: Rnd, xs: ReadonlyArray<T>): T => xs[Math.floor(rnd() * xs.length)]!

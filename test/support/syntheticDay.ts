@@ -44,17 +44,9 @@ export interface SyntheticDayResult {
   readonly tradeRows: number
 }
 
-/** mulberry32: small, fast, deterministic */
-export const seededRandom = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 as seededRandom } from "./mulberry32.js"
+
+export { seededRandom }
 
 interface KeyState {
   readonly marketId: string

@@ -4,17 +4,7 @@ import type { StatsRow } from "../../../src/domain/StatsRow.js"
 import type { TradeRow } from "../../../src/domain/TradeRow.js"
 import type { VenueId } from "../../../src/domain/Venue.js"
 
-/** mulberry32: small, fast, deterministic */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { mulberry32 as rng } from "../../support/mulberry32.js"
 
 const tick = (x: number): number => Math.round(x * 1000) / 1000
 
