@@ -151,7 +151,12 @@ const makeWriter = (opts: SnapshotWriterOptions) => Effect.gen(function*() {
 
   // Process-wide and kept (see WriterWorkerClient.shared); idle, it does not hold the process open.
   const worker = WriterWorkerClient.shared()
-  worker.warm()
+  // Wait until the encoder thread is loaded (1.5-3 s under tsx): a worker that cannot start is
+  // a fatal start-up error, and its loading does not compete with the first minutes of ingest.
+  yield* Effect.tryPromise({
+    try: () => worker.whenReady(60_000),
+    catch: (e) => new WriteError({ path: dataDir, op: "start encoder", message: e instanceof Error ? e.message : String(e) })
+  })
   const runJob = (job: EncodeJob) =>
     Effect.tryPromise({
       try: () => worker.encode(job),

@@ -20,7 +20,7 @@ import { encodeTradeRows } from "../storage/parquet/trades.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
 import { commitMarkerPath, decodeWalText, encodeCommitMarker } from "./WriteAheadLog.js"
-import { WRITER_WORKER_ROLE, type EncodeJob, type EncodeResult, type WorkerReply, type WorkerRequest } from "./writerWorkerProtocol.js"
+import { WRITER_WORKER_ROLE, type EncodeJob, type EncodeResult, type WorkerReady, type WorkerReply, type WorkerRequest } from "./writerWorkerProtocol.js"
 
 const MAX_PARTS = 100_000
 
@@ -111,4 +111,5 @@ if (port !== null && (workerData as { role?: unknown } | null)?.role === WRITER_
     }
     port.postMessage(reply)
   })
+  port.postMessage({ ready: true } satisfies WorkerReady)
 }

@@ -14,7 +14,7 @@ import * as path from "node:path"
 import { createRequire } from "node:module"
 import { pathToFileURL } from "node:url"
 import { Worker } from "node:worker_threads"
-import { WRITER_WORKER_ROLE, type EncodeJob, type EncodeResult, type WorkerReply } from "./writerWorkerProtocol.js"
+import { WRITER_WORKER_ROLE, type EncodeJob, type EncodeResult, type WorkerReady, type WorkerReply } from "./writerWorkerProtocol.js"
 
 function tsxApiUrl(): string {
   // package exports map "tsx/esm/api" to dist/esm/api/index.cjs for require and index.mjs for
@@ -34,6 +34,13 @@ export function spawnWriterWorker(): Worker {
     `import { tsImport } from ${JSON.stringify(tsxApiUrl())};\n` +
     `await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)});\n`
   return new Worker(new URL("data:text/javascript," + encodeURIComponent(bootstrap)), { workerData })
+}
+
+interface WorkerHandle {
+  readonly worker: Worker
+  readonly pending: Map<number, Pending>
+  /** settled when the thread reports it has loaded (or dies first) */
+  readonly ready: Promise<void>
 }
 
 interface Pending {
@@ -57,23 +64,35 @@ export class WriterWorkerClient {
   }
 
   /** the live thread and the jobs sent to IT (a dead thread's late events never touch a new one's jobs) */
-  private current: { readonly worker: Worker; readonly pending: Map<number, Pending> } | null = null
+  private current: WorkerHandle | null = null
   private nextId = 1
   /** how many times a worker thread was started (1 normally; more means one died) */
   starts = 0
 
-  private ensureWorker(): { readonly worker: Worker; readonly pending: Map<number, Pending> } {
+  private ensureWorker(): WorkerHandle {
     if (this.current !== null) return this.current
     const worker = spawnWriterWorker()
     const pending = new Map<number, Pending>()
-    const handle = { worker, pending }
+    let readyResolve!: () => void
+    let readyReject!: (e: Error) => void
+    const ready = new Promise<void>((resolve, reject) => {
+      readyResolve = resolve
+      readyReject = reject
+    })
+    ready.catch(() => {}) // observed by whoever awaits it; never an unhandled rejection
+    const handle: WorkerHandle = { worker, pending, ready }
     this.starts++
     const failAll = (err: Error) => {
       if (this.current === handle) this.current = null
+      readyReject(err)
       for (const p of pending.values()) p.reject(err)
       pending.clear()
     }
-    worker.on("message", (reply: WorkerReply) => {
+    worker.on("message", (reply: WorkerReply | WorkerReady) => {
+      if ("ready" in reply) {
+        readyResolve()
+        return
+      }
       const p = pending.get(reply.id)
       if (p === undefined) return
       pending.delete(reply.id)
@@ -91,6 +110,21 @@ export class WriterWorkerClient {
   /** Starts the thread ahead of the first job (it takes a while to load). */
   warm(): void {
     this.ensureWorker()
+  }
+
+  /**
+   * Resolves once the thread has loaded its modules and takes jobs; rejects when it dies
+   * first or takes longer than `timeoutMs` (real time: loading is not a Clock matter).
+   */
+  whenReady(timeoutMs: number): Promise<void> {
+    const { ready } = this.ensureWorker()
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the Parquet writer worker did not start within ${timeoutMs} ms`)), timeoutMs)
+      ready.then(
+        () => { clearTimeout(timer); resolve() },
+        (e: Error) => { clearTimeout(timer); reject(e) }
+      )
+    })
   }
 
   encode(job: EncodeJob): Promise<EncodeResult> {

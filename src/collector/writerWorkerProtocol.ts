@@ -30,6 +30,11 @@ export interface WorkerRequest {
   readonly job: EncodeJob
 }
 
+/** sent once by the worker when its modules are loaded and it takes jobs */
+export interface WorkerReady {
+  readonly ready: true
+}
+
 export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly result: EncodeResult }
   | { readonly id: number; readonly ok: false; readonly message: string }
