@@ -93,7 +93,7 @@ export async function run(): Promise<FigureResult[]> {
   const sim = await startSimProcess([corpusPath(ASSETS, FRAMES)])
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-p1-"))
   try {
-    // reference first and last, ours in between: the better reference run counts (the machine is shared)
+    // reference, ours, reference, ours: the better run of each counts (the machine is shared)
     const ref1 = await bareClients(sim.urls.polymarketWs, chunks, target)
 
     const cfg = Schema.decodeUnknownSync(AppConfig)({
@@ -103,8 +103,8 @@ export async function run(): Promise<FigureResult[]> {
         kalshi: { enabled: false }
       }
     })
-    const ours = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
-      const running = yield* startCollector(cfg, { venues: ["polymarket"], driver: "none" })
+    const oursOnce = (runDir: string) => Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+      const running = yield* startCollector({ ...cfg, data_dir: runDir }, { venues: ["polymarket"], driver: "none" })
       const metrics = running.metrics.forVenue("polymarket")
       const control = running.controls.get("polymarket")!
       const t0 = performance.now()
@@ -112,11 +112,15 @@ export async function run(): Promise<FigureResult[]> {
       const r = yield* Effect.promise(() => waitForFrames(() => metrics.messagesReceived, target, t0))
       return { ...r, snapshotRows: metrics.snapshotRows, shards: (yield* running.venues.get("polymarket")!.shards).length }
     })).pipe(Effect.provide(SnapshotWriterLive({
-      dataDir, storage: { flush_rows: 50_000, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 200_000
+      dataDir: runDir, storage: { flush_rows: 50_000, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 200_000
     }))))
-
+    // alternate reference and ours, best of two each: one-off stalls of the shared machine hit
+    // either side, never only one
+    const ours1 = await oursOnce(path.join(dataDir, "run1"))
     const ref2 = await bareClients(sim.urls.polymarketWs, chunks, target)
+    const ours2 = await oursOnce(path.join(dataDir, "run2"))
     const ref = ref1.ms <= ref2.ms ? ref1 : ref2
+    const ours = ours1.frames / ours1.ms >= ours2.frames / ours2.ms ? ours1 : ours2
     const refRate = ref.frames / (ref.ms / 1000)
     const oursRate = ours.frames / (ours.ms / 1000)
     const ratio = oursRate / refRate
@@ -127,7 +131,8 @@ export async function run(): Promise<FigureResult[]> {
       ratio: round(ratio), unit: "msg/s", higherIsBetter: true, target: "ratio >= 0.5 and >= 50,000 msg/s",
       met: complete && ratio >= 0.5 && oursRate >= 50_000,
       notes: `ours: ${ours.frames}/${target} frames in ${round(ours.ms / 1000, 2)} s on ${ours.shards} connections, ${ours.snapshotRows} snapshot rows written meanwhile; ` +
-        `reference: ${ref.frames}/${target} in ${round(ref.ms / 1000, 2)} s (best of 2: ${round(ref1.ms / 1000, 2)} s, ${round(ref2.ms / 1000, 2)} s)`,
+        `reference: ${ref.frames}/${target} in ${round(ref.ms / 1000, 2)} s (best of 2: ${round(ref1.ms / 1000, 2)} s, ${round(ref2.ms / 1000, 2)} s); ` +
+        `ours best of 2: ${round(ours1.ms / 1000, 2)} s, ${round(ours2.ms / 1000, 2)} s`,
       extra: { ours_frames: ours.frames, reference_frames: ref.frames, target_frames: target }
     })]
   } finally {
