@@ -1,4 +1,4 @@
-import type { BookEvent } from "../domain/BookEvent.js"
+import type { BookEvent, TradeEvent } from "../domain/BookEvent.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
 import type { VenueId } from "../domain/Venue.js"
@@ -30,6 +30,29 @@ export interface IngestContext {
 }
 
 export const MAX_NOTICES = 200
+
+/** A decoded trade becomes a trade row as it arrives (handed to the writer after the chunk). */
+export const recordTrade = (ctx: IngestContext, ev: TradeEvent, recvTs: number): void => {
+  ctx.trades.push({
+    ts_recv: recvTs,
+    source_ts: ev.sourceTs,
+    venue: ctx.venue,
+    market_id: ev.marketId,
+    outcome_id: ev.outcomeId,
+    price: ev.price,
+    size: ev.size,
+    side: ev.side,
+    trade_id: ev.tradeId
+  })
+  ctx.metrics.trades++
+}
+
+/** After a chunk: the decoder's counters into the venue metrics. */
+export const publishDecodeCounters = (ctx: IngestContext): void => {
+  ctx.metrics.malformed = ctx.decodeStats.malformed
+  ctx.metrics.unknown = ctx.decodeStats.unknown
+  ctx.metrics.lastMalformed = ctx.decodeStats.lastMalformed
+}
 
 export const notice = (ctx: IngestContext, text: string): void => {
   if (ctx.notices.length < MAX_NOTICES) ctx.notices.push(text)

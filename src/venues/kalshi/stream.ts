@@ -7,6 +7,8 @@ import {
   assetNeedsResubscribe,
   type IngestContext,
   MAX_RESUBSCRIBES_PER_PASS,
+  publishDecodeCounters,
+  recordTrade,
   notice,
   type VenueConnection
 } from "../../collector/ConnectionAssets.js"
@@ -283,18 +285,7 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
         if (a === undefined) continue
         a.lastMsgMs = recvTs
         if (ev.kind === "trade") {
-          ctx.trades.push({
-            ts_recv: recvTs,
-            source_ts: ev.sourceTs,
-            venue: "kalshi",
-            market_id: ev.marketId,
-            outcome_id: ev.outcomeId,
-            price: ev.price,
-            size: ev.size,
-            side: ev.side,
-            trade_id: ev.tradeId
-          })
-          ctx.metrics.trades++
+          recordTrade(ctx, ev, recvTs)
           continue
         }
         if (ev.kind === "binary_snapshot") a.gotBook = true
@@ -303,8 +294,6 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
     }
     events.length = 0
     replies.length = 0
-    ctx.metrics.malformed = ctx.decodeStats.malformed
-    ctx.metrics.unknown = ctx.decodeStats.unknown
-    ctx.metrics.lastMalformed = ctx.decodeStats.lastMalformed
+    publishDecodeCounters(ctx)
   }
 }

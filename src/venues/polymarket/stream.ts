@@ -6,6 +6,8 @@ import {
   assetNeedsResubscribe,
   type IngestContext,
   MAX_RESUBSCRIBES_PER_PASS,
+  publishDecodeCounters,
+  recordTrade,
   type VenueConnection
 } from "../../collector/ConnectionAssets.js"
 import type { SubscriptionSpec } from "../../collector/SubscriptionControl.js"
@@ -169,18 +171,7 @@ export class PolymarketConnection implements ConnectionDriver, VenueConnection {
         if (ev.marketId !== a.spec.marketId) ev = { ...ev, marketId: a.spec.marketId }
         a.lastMsgMs = recvTs
         if (ev.kind === "trade") {
-          ctx.trades.push({
-            ts_recv: recvTs,
-            source_ts: ev.sourceTs,
-            venue: "polymarket",
-            market_id: ev.marketId,
-            outcome_id: ev.outcomeId,
-            price: ev.price,
-            size: ev.size,
-            side: ev.side,
-            trade_id: ev.tradeId
-          })
-          ctx.metrics.trades++
+          recordTrade(ctx, ev, recvTs)
           continue
         }
         if (ev.kind === "snapshot") a.gotBook = true
@@ -188,8 +179,6 @@ export class PolymarketConnection implements ConnectionDriver, VenueConnection {
       }
     }
     events.length = 0
-    ctx.metrics.malformed = ctx.decodeStats.malformed
-    ctx.metrics.unknown = ctx.decodeStats.unknown
-    ctx.metrics.lastMalformed = ctx.decodeStats.lastMalformed
+    publishDecodeCounters(ctx)
   }
 }
