@@ -2,7 +2,8 @@ import { Effect, Either, ParseResult, Schema } from "effect"
 import { readFile } from "node:fs/promises"
 import { parse as parseToml, TomlError } from "smol-toml"
 import { configError, ConfigError } from "./ConfigError.js"
-import { AppConfig } from "./schema.js"
+import { AppConfig, SECRET_KEYS } from "./schema.js"
+import { REDACTED } from "./toml.js"
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -59,12 +60,17 @@ const describeIssue = (issue: ParseResult.ParseIssue, input: unknown): { keyPath
     const allowed = first.message.replace(/^is unexpected, expected: /, "").replace(/"/g, "").split(" | ")
     return { keyPath, detail: `unknown key (allowed here: ${allowed.join(", ")})` }
   }
+  // a secret's value never reaches an error line, whatever its type
+  const lastKey = first.path[first.path.length - 1]
+  const got = (SECRET_KEYS as ReadonlyArray<unknown>).includes(lastKey)
+    ? REDACTED
+    : showValue(valueAt(input, first.path))
   const typed = /^Expected ([\s\S]*), actual [\s\S]*$/.exec(first.message)
   if (typed !== null) {
-    return { keyPath, detail: `expected ${expectedInWords(typed[1] ?? "")} (got ${showValue(valueAt(input, first.path))})` }
+    return { keyPath, detail: `expected ${expectedInWords(typed[1] ?? "")} (got ${got})` }
   }
   const detail = first.message.replace(/\s+/g, " ")
-  return { keyPath, detail: detail.includes("(got ") ? detail : `${detail} (got ${showValue(valueAt(input, first.path))})` }
+  return { keyPath, detail: detail.includes("(got ") ? detail : `${detail} (got ${got})` }
 }
 
 const isTable = (v: unknown): v is Record<string, unknown> =>

@@ -75,6 +75,12 @@ describe("config loading", () => {
     expectOneLine(err, "venues.polymarket.max_sub", "unknown key", "max_subs")
   })
 
+  it("never echoes a secret's value in an error, whatever its type", () => {
+    const err = errorOf('[venues.kalshi]\napi_secret = ["-----BEGIN PRIVATE KEY----- s3cr3t"]\n')
+    expectOneLine(err, "venues.kalshi.api_secret", "expected a string", "<redacted>")
+    expect(err.message).not.toContain("s3cr3t")
+  })
+
   it("rejects an unknown top-level table", () => {
     expectOneLine(errorOf("[storag]\ntop_k = 3\n"), "storag", "unknown key")
   })
