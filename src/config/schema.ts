@@ -130,7 +130,8 @@ const MockConfig = Schema.Struct({
   enabled: withDefault(Schema.Boolean, () => false),
   /** seed-compatible alias: total markets across venues when markets_per_venue is unset */
   universe_size: withDefault(PositiveInt, () => 2000),
-  markets_per_venue: withDefault(PositiveInt, () => 1000),
+  /** markets the simulator creates per venue; unset = universe_size split across the venues */
+  markets_per_venue: Schema.optional(PositiveInt),
   seed: withDefault(NonNegativeInt, () => 42)
 })
 
@@ -152,6 +153,10 @@ const CollectorConfig = Schema.Struct({
   /** bounded queue between snapshotter and writer, in rows */
   writer_queue_rows: withDefault(PositiveInt, () => 200000)
 })
+
+/** Simulator size per venue in mock mode: `markets_per_venue`, else the seed's `universe_size` split over both venues. */
+export const mockMarketsPerVenue = (mock: { readonly universe_size: number; readonly markets_per_venue?: number | undefined }): number =>
+  mock.markets_per_venue ?? Math.ceil(mock.universe_size / 2)
 
 export const AppConfig = Schema.Struct({
   data_dir: withDefault(Schema.String, () => "data"),

@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Clock, Console, Effect } from "effect"
 import { runCollectCommand } from "../collector/runCollect.js"
-import type { AppConfig } from "../config/schema.js"
+import { type AppConfig, mockMarketsPerVenue } from "../config/schema.js"
 import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
 import { parseHorizons } from "../miner/mmViability.js"
 import { runMine, runMmViability } from "../miner/run.js"
@@ -121,7 +121,7 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
       // a config for this run's data, so status/mine/DuckDB can be pointed at it afterwards
       const runConfig = path.join(cfg.data_dir, "demo.toml")
       yield* Effect.promise(() =>
-        fs.writeFile(runConfig, `# written by surveillance demo\ndata_dir = ${JSON.stringify(cfg.data_dir)}\n\n[mock]\nenabled = true\nseed = ${cfg.mock.seed}\nmarkets_per_venue = ${cfg.mock.markets_per_venue}\n`)
+        fs.writeFile(runConfig, `# written by surveillance demo\ndata_dir = ${JSON.stringify(cfg.data_dir)}\n\n[mock]\nenabled = true\nseed = ${cfg.mock.seed}\nmarkets_per_venue = ${mockMarketsPerVenue(cfg.mock)}\n`)
       )
       const files = yield* Effect.promise(() => listWritten(cfg.data_dir))
       yield* Console.log(`\n== written (${files.length} files) ==`)

@@ -1,6 +1,6 @@
 import { Effect, Schema, type Scope } from "effect"
 import { ConfigError } from "../config/ConfigError.js"
-import { AppConfig } from "../config/schema.js"
+import { AppConfig, mockMarketsPerVenue } from "../config/schema.js"
 import { startSimulator, type SimulatorError, type SimulatorHandle, type SimulatorOptions } from "./Simulator.js"
 
 /**
@@ -25,10 +25,10 @@ export const withMockVenues = (
     if (!cfg.mock.enabled) return { cfg, sim: null }
     const sim = yield* startSimulator({
       seed: cfg.mock.seed,
-      polymarketMarkets: cfg.mock.markets_per_venue,
-      kalshiMarkets: cfg.mock.markets_per_venue,
+      polymarketMarkets: mockMarketsPerVenue(cfg.mock),
+      kalshiMarkets: mockMarketsPerVenue(cfg.mock),
       ...overrides
     })
-    yield* Effect.logInfo(`mock mode: simulator on 127.0.0.1:${sim.port} (seed ${cfg.mock.seed}, ${cfg.mock.markets_per_venue} markets per venue)`)
+    yield* Effect.logInfo(`mock mode: simulator on 127.0.0.1:${sim.port} (seed ${cfg.mock.seed}, ${mockMarketsPerVenue(cfg.mock)} markets per venue)`)
     return { cfg: yield* pointConfigAtSimulator(cfg, sim), sim }
   })
