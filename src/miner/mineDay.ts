@@ -1,8 +1,11 @@
 /**
  * Mine one (venue, date): read its snapshot and trade files one at a time, in time order, with
  * column projection, into the per-key accumulators (and optionally the mm-viability engine).
- * Memory: one decoded file plus the accumulators. A file that cannot be read (truncated,
- * not Parquet, missing columns) is skipped with one warning naming it.
+ * Files are read and decoded on worker threads (decodePool.ts), a few files ahead of the one
+ * being accumulated; accumulation itself stays on this thread, strictly file by file in time
+ * order. Memory: the files in flight (at most `readAhead`: 6 with two threads) plus the
+ * accumulators. A file that cannot be read (truncated, not Parquet, missing columns) is
+ * skipped with one warning naming it.
  */
 import { Data, Effect } from "effect"
 import type { StatsRow } from "../domain/StatsRow.js"
@@ -10,7 +13,8 @@ import type { VenueId } from "../domain/Venue.js"
 import { datasetDayDir } from "../storage/paths.js"
 import { isTwoSided } from "./accumulate.js"
 import { type DayInput, listDayInputs } from "./files.js"
-import { type InputBatch, readInput } from "./readInput.js"
+import { DecodePool } from "./decodePool.js"
+import type { InputBatch } from "./readInput.js"
 import type { MmViabilityEngine } from "./mmViability.js"
 import {
   type ColumnBatch,
@@ -74,28 +78,36 @@ const feedMmTrades = (engine: MmViabilityEngine, batch: ColumnBatch): void => {
 
 type ReadOutcome = { readonly ok: true; readonly batch: InputBatch } | { readonly ok: false; readonly error: Error }
 
-/** starts reading a file now (the next one is read while this one is ingested: IO overlaps CPU) */
-const startRead = (input: DayInput | undefined, withLevels: boolean): Promise<ReadOutcome> | null =>
-  input === undefined ? null : readInput(input, withLevels).then(
+/** files being read/decoded ahead of the one being accumulated (bounds memory to a few files) */
+const readAhead = (pool: DecodePool): number => 2 * pool.size + 2
+
+/** starts reading a file now, on a decode worker: the next files are decoded while this one is accumulated */
+const startRead = (pool: DecodePool, input: DayInput | undefined, withLevels: boolean): Promise<ReadOutcome> | null =>
+  input === undefined ? null : pool.read(input, withLevels).then(
     (batch) => ({ ok: true, batch }),
     (e: unknown) => ({ ok: false, error: e instanceof Error ? e : new Error(String(e)) })
   )
 
 export const mineDay = (opts: MineDayOptions): Effect.Effect<MineDayResult, NothingReadableError> =>
   Effect.gen(function*() {
+    const pool = DecodePool.shared()
+    pool.warm()
     const inputs = yield* Effect.promise(() => listDayInputs(opts.dataDir, opts.venue, opts.date))
     const stats = new StatsAccumulator({ maxObservedGapMs: 3 * opts.warmIntervalMs })
     const skipped: Array<string> = []
     let filesRead = 0
     let snapshotRows = 0
     let tradeRows = 0
-    let reading = startRead(inputs[0], opts.withLevels)
+    // reads in flight, in file order; accumulation below stays strictly file by file
+    const reading: Array<Promise<ReadOutcome> | null> = []
+    const ahead = readAhead(pool)
+    for (let j = 0; j < Math.min(ahead, inputs.length); j++) reading.push(startRead(pool, inputs[j], opts.withLevels))
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!
       opts.mmEngine?.advance(input.bucketStartMs)
-      const current = reading!
+      const current = reading.shift()!
       const read = yield* Effect.promise(() => current)
-      reading = startRead(inputs[i + 1], opts.withLevels)
+      if (i + ahead < inputs.length) reading.push(startRead(pool, inputs[i + ahead], opts.withLevels))
       const consumed = !read.ok
         ? { _tag: "Left" as const, left: read.error }
         : yield* Effect.try({

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest"
 import { readListPrefix } from "../../src/miner/listPrefix.js"
 import { prefixFromRows } from "../../src/miner/stats.js"
 import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
-import { readColumns } from "../../src/storage/parquet/table.js"
+import { encodeTable, readColumns } from "../../src/storage/parquet/table.js"
 import { seededRandom, syntheticSnapshotRow } from "../support/syntheticDay.js"
 
 describe("readListPrefix", () => {
@@ -33,5 +33,27 @@ describe("readListPrefix", () => {
     }
     expect(rows.some((r) => r.ask_px.length === 0)).toBe(true)
     expect(rows.some((r) => r.bid_px.length === 0 && r.ask_px.length === 0)).toBe(true)
+  })
+
+  it("reads PLAIN-encoded lists too (high-cardinality doubles, NaN, empty lists, several pages)", async () => {
+    const rand = seededRandom(9)
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      id: i,
+      px: Array.from({ length: i % 7 === 0 ? 0 : Math.floor(rand() * 25) }, () => (rand() < 0.02 ? Number.NaN : rand() * 1000))
+    }))
+    const bytes = encodeTable([{ name: "id", kind: "INT64" }, { name: "px", kind: "LIST_DOUBLE" }], rows.map((r) => ({ ...r, id: BigInt(r.id) })), { rowGroupSize: 700 })
+    const file = path.join(fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "miner-lists-plain-")), "p.parquet")
+    fs.writeFileSync(file, bytes)
+    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+    const metadata = parquetMetadata(ab)
+    const encodings = metadata.row_groups.flatMap((g) => g.columns.filter((c) => c.meta_data?.path_in_schema[0] === "px").flatMap((c) => c.meta_data!.encodings))
+    expect(encodings).toContain("PLAIN")
+    const lists = await readColumns(file, ["px"])
+    for (const k of [1, 3, 10, 30]) {
+      const fast = readListPrefix(ab, metadata, "px", k)
+      const reference = prefixFromRows(lists.px as ArrayLike<ArrayLike<number>>, k)
+      expect(fast.rows).toBe(3000)
+      expect(Array.from(fast.values)).toEqual(Array.from(reference.values))
+    }
   })
 })
