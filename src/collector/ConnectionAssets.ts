@@ -102,6 +102,37 @@ export interface VenueConnection {
   lastActivityMs(key: string): number | null
 }
 
-/** Shared by both drivers: last message, else the (re)subscribe time, else null. */
-export const assetActivityMs = (a: AssetState | undefined): number | null =>
+/** Last message, else the (re)subscribe time, else null. */
+const assetActivityMs = (a: AssetState | undefined): number | null =>
   a === undefined ? null : a.lastMsgMs > 0 ? a.lastMsgMs : a.sinceMs
+
+/** The subscriptions one connection carries, by key: the part both venue drivers share. */
+export abstract class AssetTable<A extends AssetState> {
+  protected readonly assets = new Map<string, A>()
+
+  get size(): number {
+    return this.assets.size
+  }
+  has(key: string): boolean {
+    return this.assets.has(key)
+  }
+  lastActivityMs(key: string): number | null {
+    return assetActivityMs(this.assets.get(key))
+  }
+  updateSpec(spec: SubscriptionSpec): void {
+    const a = this.assets.get(spec.key)
+    if (a !== undefined) a.spec = spec
+  }
+
+  /** Keys whose watchdog fires now (at most MAX_RESUBSCRIBES_PER_PASS), counted in the metrics. */
+  protected dueForResubscribe(nowMs: number, ctx: IngestContext): Array<string> {
+    const due: Array<string> = []
+    for (const [key, a] of this.assets) {
+      if (!assetNeedsResubscribe(a, nowMs, ctx)) continue
+      due.push(key)
+      if (due.length >= MAX_RESUBSCRIBES_PER_PASS) break
+    }
+    ctx.metrics.assetResubscribes += due.length
+    return due
+  }
+}

@@ -2,14 +2,12 @@ import type { KeyObject } from "node:crypto"
 import type { BookEvent } from "../../domain/BookEvent.js"
 import type { ConnectionDriver } from "../../collector/Connection.js"
 import {
-  assetActivityMs,
   type AssetState,
-  assetNeedsResubscribe,
+  AssetTable,
   type IngestContext,
-  MAX_RESUBSCRIBES_PER_PASS,
+  notice,
   publishDecodeCounters,
   recordTrade,
-  notice,
   type VenueConnection
 } from "../../collector/ConnectionAssets.js"
 import { SidSequencer } from "../../collector/SidSequencer.js"
@@ -44,9 +42,8 @@ export interface KalshiCredentials {
   readonly privateKey: KeyObject
 }
 
-export class KalshiConnection implements ConnectionDriver, VenueConnection {
+export class KalshiConnection extends AssetTable<AssetState & { group: Group | null }> implements ConnectionDriver, VenueConnection {
   readonly keepAlive = null
-  private readonly assets = new Map<string, AssetState & { group: Group | null }>()
   private readonly pending = new Map<number, Group>()
   private readonly bySid = new Map<number, Group>()
   private sequencer = new SidSequencer()
@@ -60,17 +57,10 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
     readonly url: string,
     private readonly ctx: IngestContext,
     private readonly credentials: KalshiCredentials
-  ) {}
+  ) {
+    super()
+  }
 
-  get size(): number {
-    return this.assets.size
-  }
-  has(key: string): boolean {
-    return this.assets.has(key)
-  }
-  lastActivityMs(key: string): number | null {
-    return assetActivityMs(this.assets.get(key))
-  }
   hasMarket(marketId: string): boolean {
     return this.assets.has(marketId)
   }
@@ -187,11 +177,6 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
     this.subscribeGroup(fresh, nowMs)
   }
 
-  updateSpec(spec: SubscriptionSpec): void {
-    const a = this.assets.get(spec.key)
-    if (a !== undefined) a.spec = spec
-  }
-
   remove(keys: ReadonlyArray<string>): void {
     const present = keys.filter((k) => this.assets.has(k))
     if (this.send !== null) this.detachTickers(present)
@@ -203,14 +188,8 @@ export class KalshiConnection implements ConnectionDriver, VenueConnection {
 
   watchAssets(nowMs: number): void {
     if (this.send === null) return
-    const again: Array<string> = []
-    for (const [ticker, a] of this.assets) {
-      if (!assetNeedsResubscribe(a, nowMs, this.ctx)) continue
-      again.push(ticker)
-      if (again.length >= MAX_RESUBSCRIBES_PER_PASS) break
-    }
+    const again = this.dueForResubscribe(nowMs, this.ctx)
     if (again.length === 0) return
-    this.ctx.metrics.assetResubscribes += again.length
     this.detachTickers(again)
     this.subscribeGroup(again, nowMs)
   }

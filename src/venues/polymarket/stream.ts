@@ -1,11 +1,9 @@
 import type { BookEvent } from "../../domain/BookEvent.js"
 import type { ConnectionDriver } from "../../collector/Connection.js"
 import {
-  assetActivityMs,
   type AssetState,
-  assetNeedsResubscribe,
+  AssetTable,
   type IngestContext,
-  MAX_RESUBSCRIBES_PER_PASS,
   publishDecodeCounters,
   recordTrade,
   type VenueConnection
@@ -31,26 +29,18 @@ export const polymarketOperation = (operation: "subscribe" | "unsubscribe", asse
 export const POLYMARKET_PING = "PING"
 export const POLYMARKET_PING_INTERVAL_MS = 10_000
 
-export class PolymarketConnection implements ConnectionDriver, VenueConnection {
+export class PolymarketConnection extends AssetTable<AssetState> implements ConnectionDriver, VenueConnection {
   readonly keepAlive = { text: POLYMARKET_PING, intervalMs: POLYMARKET_PING_INTERVAL_MS }
-  private readonly assets = new Map<string, AssetState>()
   /** token count per market on this connection */
   private readonly markets = new Map<string, number>()
   private send: ((text: string) => void) | null = null
   private subscribedOnSocket = false
   private readonly events: Array<BookEvent> = []
 
-  constructor(readonly label: string, readonly url: string, private readonly ctx: IngestContext) {}
+  constructor(readonly label: string, readonly url: string, private readonly ctx: IngestContext) {
+    super()
+  }
 
-  get size(): number {
-    return this.assets.size
-  }
-  has(key: string): boolean {
-    return this.assets.has(key)
-  }
-  lastActivityMs(key: string): number | null {
-    return assetActivityMs(this.assets.get(key))
-  }
   hasMarket(marketId: string): boolean {
     return this.markets.has(marketId)
   }
@@ -109,11 +99,6 @@ export class PolymarketConnection implements ConnectionDriver, VenueConnection {
     this.sendSubscribe(fresh)
   }
 
-  updateSpec(spec: SubscriptionSpec): void {
-    const a = this.assets.get(spec.key)
-    if (a !== undefined) a.spec = spec
-  }
-
   remove(keys: ReadonlyArray<string>): void {
     const gone: Array<string> = []
     for (const key of keys) {
@@ -136,17 +121,14 @@ export class PolymarketConnection implements ConnectionDriver, VenueConnection {
 
   watchAssets(nowMs: number): void {
     if (this.send === null) return
-    const again: Array<string> = []
-    for (const [key, a] of this.assets) {
-      if (!assetNeedsResubscribe(a, nowMs, this.ctx)) continue
-      again.push(key)
+    const again = this.dueForResubscribe(nowMs, this.ctx)
+    if (again.length === 0) return
+    for (const key of again) {
+      const a = this.assets.get(key)!
       a.sinceMs = nowMs
       a.lastMsgMs = 0
       a.gotBook = false
-      if (again.length >= MAX_RESUBSCRIBES_PER_PASS) break
     }
-    if (again.length === 0) return
-    this.ctx.metrics.assetResubscribes += again.length
     // unsubscribe + subscribe makes the venue send a fresh `book` for just these assets
     this.send(polymarketOperation("unsubscribe", again))
     this.sendSubscribe(again)
