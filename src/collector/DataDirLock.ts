@@ -1,6 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Data, Effect, type Scope } from "effect"
+import { walRootDir } from "../storage/paths.js"
 
 /**
  * One collector per data directory. Two collectors on one `data_dir` would each recover the
@@ -11,7 +12,7 @@ import { Data, Effect, type Scope } from "effect"
  */
 export class DataDirLocked extends Data.TaggedError("DataDirLocked")<{ readonly message: string }> {}
 
-export const lockPath = (dataDir: string): string => path.join(dataDir, ".wal", "collector.lock")
+export const lockPath = (dataDir: string): string => path.join(walRootDir(dataDir), "collector.lock")
 
 const pidAlive = (pid: number): boolean => {
   if (!Number.isInteger(pid) || pid <= 0) return false

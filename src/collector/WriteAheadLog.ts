@@ -21,13 +21,14 @@ import * as path from "node:path"
 import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
+import { walRootDir } from "../storage/paths.js"
 
 export type WalDataset = "orderbook_snapshots" | "trades"
 export const WAL_DATASETS: ReadonlyArray<WalDataset> = ["orderbook_snapshots", "trades"]
 
 export type WalRow<D extends WalDataset> = D extends "orderbook_snapshots" ? SnapshotRow : TradeRow
 
-export const walRootDir = (dataDir: string): string => path.join(dataDir, ".wal")
+export { walRootDir }
 
 export const walDatasetDir = (dataDir: string, venue: VenueId, dataset: WalDataset): string => {
   if (!(ALL_VENUES as ReadonlyArray<string>).includes(venue)) throw new Error(`invalid venue ${JSON.stringify(venue)} for a write-ahead path`)

@@ -8,7 +8,7 @@ import { parseHorizons } from "../miner/mmViability.js"
 import { runMine, runMmViability } from "../miner/run.js"
 import { runScanCommand } from "../scanner/command.js"
 import { withMockVenues } from "../simulator/mock.js"
-import { listPartitionDates } from "../storage/paths.js"
+import { listPartitionDates, WAL_DIR_NAME } from "../storage/paths.js"
 
 /**
  * `surveillance demo`: the whole product in one process with no network and no credentials.
@@ -80,7 +80,7 @@ const listWritten = async (dir: string): Promise<ReadonlyArray<{ file: string; b
     for (const entry of await fs.readdir(d, { withFileTypes: true })) {
       const full = path.join(d, entry.name)
       if (entry.isDirectory()) {
-        if (entry.name !== ".wal") await walk(full)
+        if (entry.name !== WAL_DIR_NAME) await walk(full)
       } else if (!entry.name.endsWith(".tmp")) {
         out.push({ file: full, bytes: (await fs.stat(full)).size })
       }

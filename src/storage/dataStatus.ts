@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet"
 import type { VenueId } from "../domain/Venue.js"
-import { datasetDayDir, isTempFile, listDayFiles, listPartitionDates, universePath } from "./paths.js"
+import { datasetDayDir, isTempFile, listDayFiles, listPartitionDates, universePath, walRootDir } from "./paths.js"
 
 /**
  * Data freshness per venue, read from the data directory only (`surveillance status`), so
@@ -116,7 +116,7 @@ const scanDataset = async (
 }
 
 const newestWalAppend = async (dataDir: string, venue: VenueId): Promise<number | null> => {
-  const root = path.join(dataDir, ".wal", `venue=${venue}`)
+  const root = path.join(walRootDir(dataDir), `venue=${venue}`)
   let newest: number | null = null
   const walk = async (dir: string): Promise<void> => {
     let entries: Array<import("node:fs").Dirent>

@@ -138,6 +138,10 @@ export function parseBucketFileName(name: string): { prefix: string; date: strin
   return { prefix: m[1]!, date: m[2]!, hour: Number(m[3]), minute: Number(m[4]), part: m[5] === undefined ? 0 : Number(m[5]) }
 }
 
+/** The collector's write-ahead files live under `<data_dir>/.wal` (outside every Hive dataset). */
+export const WAL_DIR_NAME = ".wal"
+export const walRootDir = (dataDir: string): string => path.join(dataDir, WAL_DIR_NAME)
+
 /**
  * Temp files are `<final name>.<pid>.<random>.tmp`, in the directory of the final file.
  * Any `*.tmp` counts: a reader must never pick one up, and cleanup removes them all.
