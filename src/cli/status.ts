@@ -1,7 +1,7 @@
 import * as Command from "@effect/cli/Command"
 import { Clock, Console, Data, Effect } from "effect"
 import { loadConfig } from "../config/load.js"
-import { ALL_VENUES } from "../domain/Venue.js"
+import { namedOrEnabledVenues } from "../config/schema.js"
 import { configOption, venueOption } from "./options.js"
 
 /** Snapshots older than the freshness bound: exit 1 so cron or a monitor can act on it. */
@@ -19,7 +19,7 @@ export const statusCommand = Command.make(
     Effect.gen(function* () {
       const cfg = yield* loadConfig(config)
       const { dataStatus, formatVenueStatus, formatAge } = yield* Effect.promise(() => import("../storage/dataStatus.js"))
-      const venues = venue.length > 0 ? venue : ALL_VENUES.filter((v) => cfg.venues[v].enabled)
+      const venues = namedOrEnabledVenues(cfg, venue)
       const nowMs = yield* Clock.currentTimeMillis
       const report = yield* Effect.tryPromise({
         try: () =>

@@ -2,7 +2,7 @@ import { Cause, Clock, Effect, type Scope } from "effect"
 import type { ConfigError } from "../config/ConfigError.js"
 import { configError } from "../config/ConfigError.js"
 import { resolveKalshiPrivateKey } from "../config/load.js"
-import type { AppConfig } from "../config/schema.js"
+import { type AppConfig, namedOrEnabledVenues } from "../config/schema.js"
 import type { VenueId } from "../domain/Venue.js"
 import { runScheduler } from "../scheduler/Scheduler.js"
 import { parseKalshiPrivateKey } from "../venues/kalshi/auth.js"
@@ -45,9 +45,8 @@ export const selectVenues = (
   requested: ReadonlyArray<VenueId>,
   file = "config"
 ): Effect.Effect<ReadonlyArray<VenueId>, ConfigError> => {
-  const all: ReadonlyArray<VenueId> = ["polymarket", "kalshi"]
   if (requested.length === 0) {
-    const enabled = all.filter((v) => cfg.venues[v].enabled)
+    const enabled = namedOrEnabledVenues(cfg, [])
     return enabled.length > 0
       ? Effect.succeed(enabled)
       : Effect.fail(configError(file, "venues", "no venue is enabled (set venues.<name>.enabled = true)"))
@@ -57,7 +56,7 @@ export const selectVenues = (
       return Effect.fail(configError(file, `venues.${v}.enabled`, `--venue ${v} was requested but the venue is disabled`))
     }
   }
-  return Effect.succeed([...new Set(requested)])
+  return Effect.succeed(namedOrEnabledVenues(cfg, requested))
 }
 
 const kalshiCredentials = (cfg: AppConfig, file: string): Effect.Effect<KalshiCredentials, ConfigError> =>

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
 
 /**
  * The configuration file (DESIGN section 5). Every key has a default except what a venue
@@ -180,3 +181,7 @@ export type AppConfigEncoded = typeof AppConfig.Encoded
 
 /** Key paths whose values are secrets: redacted in every dump and never logged. */
 export const SECRET_KEYS = ["api_key", "api_secret"] as const
+
+/** The venues a command acts on: the named ones (deduplicated), else every enabled one. */
+export const namedOrEnabledVenues = (cfg: AppConfig, named: ReadonlyArray<VenueId>): Array<VenueId> =>
+  named.length > 0 ? [...new Set(named)] : ALL_VENUES.filter((venue) => cfg.venues[venue].enabled)

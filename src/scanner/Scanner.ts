@@ -1,5 +1,5 @@
 import { Clock, Effect } from "effect"
-import type { AppConfig, VenueConfig } from "../config/schema.js"
+import { type AppConfig, namedOrEnabledVenues, type VenueConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/Venue.js"
 import { utcDate } from "../storage/paths.js"
 import { writeUniverse } from "../storage/universe.js"
@@ -114,11 +114,8 @@ export const scanVenue = (cfg: AppConfig, venue: VenueId, opts: ScanOptions = {}
     } as const
   })
 
-/** The venues a scan covers: the named ones, else every enabled one. */
-export const selectVenues = (cfg: AppConfig, named: ReadonlyArray<VenueId>): VenueId[] =>
-  named.length > 0
-    ? [...new Set(named)]
-    : (Object.keys(cfg.venues) as VenueId[]).filter((venue) => cfg.venues[venue].enabled)
+/** The venues a scan covers: the named ones (a disabled venue may be scanned on request), else every enabled one. */
+export const selectVenues = namedOrEnabledVenues
 
 /** Scan venues concurrently; one venue's failure never stops the others. */
 export const runScan = (
