@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -7,6 +6,7 @@ import { describe, expect, it } from "vitest"
 import { seedArgv } from "../../bin/seed-alias.js"
 // @ts-expect-error plain ESM JavaScript without type declarations
 import { collectArgs, minerArgs, scannerArgs } from "../../bin/seed-maps.js"
+import { runCliSync } from "../support/cli.js"
 
 const dir = mkdtempSync(join(tmpdir(), "cli-"))
 const write = (name: string, text: string) => {
@@ -15,15 +15,7 @@ const write = (name: string, text: string) => {
   return path
 }
 
-const run = (bin: string, args: string[], env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, KALSHI_API_KEY_ID: "", KALSHI_PRIVATE_KEY: "", KALSHI_PRIVATE_KEY_PATH: "", ...env },
-    timeout: 60_000
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-const surveillance = (args: string[], env?: Record<string, string>) => run("bin/surveillance.js", args, env)
+const surveillance = (args: string[], env?: Record<string, string>) => runCliSync(args, env === undefined ? {} : { env })
 
 describe("surveillance CLI (spawned)", () => {
   it("--help lists the config command and exits 0", () => {
@@ -89,7 +81,7 @@ describe("seed aliases", () => {
 
   it("the miner alias reaches the mine command with the seed's arguments (spawned)", () => {
     const missing = join(dir, "missing.toml")
-    const r = run("bin/surveillance_miner.js", [missing, "kalshi", "2026-01-02"])
+    const r = runCliSync([missing, "kalshi", "2026-01-02"], { bin: "surveillance_miner" })
     expect(r.code).toBe(2)
     expect(r.stderr.trimEnd()).toBe(`surveillance: ${missing}: config file not found (pass --config FILE)`)
   })

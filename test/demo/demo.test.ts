@@ -1,23 +1,10 @@
 import { describe, expect, it } from "vitest"
 import { DuckDBInstance } from "@duckdb/node-api"
-import { spawn } from "node:child_process"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { freshDemoDir } from "../../src/demo/runDemo.js"
-
-const BIN = path.resolve("bin/surveillance.js")
-
-const run = (args: ReadonlyArray<string>, cwd: string) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
-    const t0 = Date.now()
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }))
-  })
+import { runCli } from "../support/cli.js"
 
 const count = async (sql: string): Promise<number> => {
   const db = await DuckDBInstance.create(":memory:")
@@ -39,7 +26,7 @@ describe("surveillance demo", () => {
 
   it("runs simulator, scan, collect and mine in one process and writes files DuckDB reads", async () => {
     const cwd = await fs.mkdtemp(path.join(os.tmpdir(), "demo-cwd-"))
-    const first = await run(["demo", "--duration", "6s", "--markets", "80"], cwd)
+    const first = await runCli(["demo", "--duration", "6s", "--markets", "80"], { cwd })
     expect(first.stderr).toBe("")
     expect(first.code).toBe(0)
     // duration + 30 s budget (issue 8); generous for a loaded CI machine
@@ -61,7 +48,7 @@ describe("surveillance demo", () => {
     expect(await count(`select count(*) from read_parquet(${glob("stats", "stats.parquet")}, hive_partitioning=true) where snapshot_count > 0`)).toBeGreaterThan(10)
 
     // the written run config points status at this run's data
-    const status = await run(["status", "--config", path.join(dir, "demo.toml")], cwd)
+    const status = await runCli(["status", "--config", path.join(dir, "demo.toml")], { cwd })
     expect(status.stdout).toMatch(/^polymarket: universe \d{4}-\d\d-\d\d/m)
   }, 90_000)
 })

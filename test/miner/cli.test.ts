@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
@@ -9,21 +8,14 @@ import { beforeAll, describe, expect, it, vi } from "vitest"
 import { mineCommand } from "../../src/cli/mine.js"
 import { runCommandEffect } from "../../src/cli/run.js"
 import { writeUniverse } from "../../src/storage/universe.js"
+import { runCliSync } from "../support/cli.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 
 const DATE = "2026-01-14"
 let dir = ""
 let config = ""
 
-const run = (bin: string, args: Array<string>) => {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, KALSHI_API_KEY_ID: "", KALSHI_PRIVATE_KEY: "", KALSHI_PRIVATE_KEY_PATH: "" },
-    timeout: 90_000
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-const surveillance = (args: Array<string>) => run("bin/surveillance.js", args)
+const surveillance = (args: Array<string>) => runCliSync(args)
 
 /** the same command tree and exit-code mapping as bin/surveillance.js, in this process (no tsx start-up per case) */
 const cliApp = Command.run(Command.make("surveillance").pipe(Command.withSubcommands([mineCommand])), { name: "surveillance", version: "test" })
@@ -73,7 +65,7 @@ beforeAll(async () => {
 
 describe("surveillance mine (spawned)", () => {
   it("seed form `surveillance_miner CONFIG VENUE DATE` writes stats.parquet and prints the summary with titles", async () => {
-    const r = run("bin/surveillance_miner.js", [config, "polymarket", DATE])
+    const r = runCliSync([config, "polymarket", DATE], { bin: "surveillance_miner" })
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("polymarket 2026-01-14: 3 markets, 6 outcomes")

@@ -1,6 +1,6 @@
 import { it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { spawn } from "node:child_process"
+import { runCli } from "../support/cli.js"
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
@@ -103,18 +103,6 @@ const compareWithTruth = (sim: SimulatorHandle, dataDir: string, venue: VenueId,
 }
 
 const tmpDataDir = () => mkdtempSync(join(tmpdir(), "scan-"))
-
-/** Spawn the real CLI without blocking this process (the simulator answers from here). */
-const runCli = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> =>
-  new Promise((resolve) => {
-    const started = Date.now()
-    const child = spawn(process.execPath, ["bin/surveillance.js", ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }))
-  })
 
 describe("scanner against the simulator (issue 4 acceptance)", () => {
   it.scopedLive(

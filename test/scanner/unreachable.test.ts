@@ -1,20 +1,10 @@
-import { spawn } from "node:child_process"
+import { runCli } from "../support/cli.js"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
-const runCli = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
 
 const freePort = (): Promise<number> =>
   new Promise((resolve) => {
@@ -63,7 +53,7 @@ describe("scan with unreachable venues", () => {
       ].join("\n")
     )
     // the seed alias form: surveillance_scanner CONFIG
-    const r = await runCli(["bin/surveillance_scanner.js", config])
+    const r = await runCli([config], { bin: "surveillance_scanner" })
     expect(r.code).toBe(1)
     expect(r.stdout).toBe("")
     const lines = r.stderr.trimEnd().split("\n")

@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { spawnSync } from "node:child_process"
 import { dataStatus, formatAge } from "../../src/storage/dataStatus.js"
 import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
 import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath, statsPath, tradeFilePath, universePath } from "../../src/storage/paths.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
+import { runCliSync } from "../support/cli.js"
 
 const NOW = Date.parse("2026-01-14T12:30:00Z")
 
@@ -85,18 +85,17 @@ describe("data status", () => {
     const dir = await prepare()
     const cfgFile = path.join(dir, "cfg.toml")
     await fs.writeFile(cfgFile, `data_dir = ${JSON.stringify(dir)}\n`)
-    const bin = path.resolve("bin/surveillance.js")
     // real wall clock here: make polymarket's newest file fresh relative to now
     const fresh = snapshotFilePath(dir, "polymarket", Date.parse("2026-01-14T12:25:00Z"), 0)
     const now = Date.now() / 1000
     await fs.utimes(fresh, now, now)
-    const both = spawnSync(process.execPath, [bin, "status", "--config", cfgFile], { encoding: "utf8" })
-    expect(both.status).toBe(1)
+    const both = runCliSync(["status", "--config", cfgFile])
+    expect(both.code).toBe(1)
     expect(both.stdout).toMatch(/^polymarket: .* fresh$/m)
     expect(both.stderr.trim().split("\n")).toHaveLength(1)
     expect(both.stderr).toMatch(/snapshots stale for kalshi/)
-    const polyOnly = spawnSync(process.execPath, [bin, "status", "--venue", "polymarket", "--config", cfgFile], { encoding: "utf8" })
+    const polyOnly = runCliSync(["status", "--venue", "polymarket", "--config", cfgFile])
     expect(polyOnly.stderr).toBe("")
-    expect(polyOnly.status).toBe(0)
+    expect(polyOnly.code).toBe(0)
   })
 })
