@@ -1,39 +1,14 @@
 /**
  * Starts writerWorker.ts in a worker thread and sends it encode jobs (one at a time is how
- * the Writer uses it; ids make concurrent use safe too).
- *
- * Loading a TypeScript worker: the program runs from .ts sources through tsx (bin/ registers
- * tsx/esm/api) or through vitest's own transformer, and neither reaches worker threads;
- * `execArgv: ["--import", "tsx"]` does not work for workers on Node 20 (tried: "Unknown file
- * extension .ts"). What works under tsx, vitest and plain node alike: a tiny ES-module
- * bootstrap (a data: URL) that imports tsx's API and `tsImport`s the .ts entry. When this
- * file is compiled JS, the compiled worker is started directly.
+ * the Writer uses it; ids make concurrent use safe too). How a TypeScript worker starts under
+ * tsx, vitest and compiled JS: src/runtime/moduleWorker.ts.
  */
-import * as fs from "node:fs"
-import * as path from "node:path"
-import { createRequire } from "node:module"
-import { pathToFileURL } from "node:url"
-import { Worker } from "node:worker_threads"
+import type { Worker } from "node:worker_threads"
+import { spawnModuleWorker } from "../runtime/moduleWorker.js"
 import { WRITER_WORKER_ROLE, type EncodeJob, type EncodeResult, type WorkerReady, type WorkerReply } from "./writerWorkerProtocol.js"
 
-function tsxApiUrl(): string {
-  // package exports map "tsx/esm/api" to dist/esm/api/index.cjs for require and index.mjs for
-  // import; the CJS one cannot be used from a worker (it resolves its ESM half wrongly).
-  const cjs = createRequire(import.meta.url).resolve("tsx/esm/api")
-  const mjs = path.join(path.dirname(cjs), "index.mjs")
-  if (!fs.existsSync(mjs)) throw new Error(`cannot start the Parquet writer worker: ${mjs} not found (is tsx installed?)`)
-  return pathToFileURL(mjs).href
-}
-
 export function spawnWriterWorker(): Worker {
-  const self = import.meta.url
-  const workerData = { role: WRITER_WORKER_ROLE }
-  if (!self.endsWith(".ts")) return new Worker(new URL("./writerWorker.js", self), { workerData })
-  const entry = new URL("./writerWorker.ts", self).href
-  const bootstrap =
-    `import { tsImport } from ${JSON.stringify(tsxApiUrl())};\n` +
-    `await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)});\n`
-  return new Worker(new URL("data:text/javascript," + encodeURIComponent(bootstrap)), { workerData })
+  return spawnModuleWorker(import.meta.url, "./writerWorker", { role: WRITER_WORKER_ROLE }, "the Parquet writer worker")
 }
 
 interface WorkerHandle {

@@ -3,39 +3,21 @@
  * of the main thread, which keeps accumulating strictly in file order. Parquet decoding is
  * ~85% of a mining run's CPU, so with two cores this roughly halves the wall time.
  *
- * Starting a TypeScript worker under tsx / vitest: the same data:-URL bootstrap as
- * src/collector/writerWorkerClient.ts (see its comment). A worker that dies or cannot start
- * never loses a file: its pending reads are redone on the main thread (readInput), so results
+ * Starting a TypeScript worker under tsx / vitest: src/runtime/moduleWorker.ts. A worker that
+ * dies or cannot start never loses a file: its pending reads are redone on the main thread (readInput), so results
  * are the same with or without workers. Threads are unref'd while idle (never delay exit) and
  * shared by the process (loading one under tsx costs ~0.5 s).
  */
-import * as fs from "node:fs"
 import * as os from "node:os"
-import * as path from "node:path"
-import { createRequire } from "node:module"
-import { pathToFileURL } from "node:url"
-import { Worker } from "node:worker_threads"
+import type { Worker } from "node:worker_threads"
+import { spawnModuleWorker } from "../runtime/moduleWorker.js"
 import { DECODE_WORKER_ROLE, type DecodeReady, type DecodeReply, type DecodeRequest } from "./decodeProtocol.js"
 import type { DayInput } from "./files.js"
 import { unpackBatch } from "./packBatch.js"
 import { type InputBatch, readInput } from "./readInput.js"
 
-function tsxApiUrl(): string {
-  const cjs = createRequire(import.meta.url).resolve("tsx/esm/api")
-  const mjs = path.join(path.dirname(cjs), "index.mjs")
-  if (!fs.existsSync(mjs)) throw new Error(`cannot start the miner's decode worker: ${mjs} not found`)
-  return pathToFileURL(mjs).href
-}
-
 function spawnDecodeWorker(): Worker {
-  const self = import.meta.url
-  const workerData = { role: DECODE_WORKER_ROLE }
-  if (!self.endsWith(".ts")) return new Worker(new URL("./decodeWorker.js", self), { workerData })
-  const entry = new URL("./decodeWorker.ts", self).href
-  const bootstrap =
-    `import { tsImport } from ${JSON.stringify(tsxApiUrl())};\n` +
-    `await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)});\n`
-  return new Worker(new URL("data:text/javascript," + encodeURIComponent(bootstrap)), { workerData })
+  return spawnModuleWorker(import.meta.url, "./decodeWorker", { role: DECODE_WORKER_ROLE }, "the miner's decode worker")
 }
 
 /**
