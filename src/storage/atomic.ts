@@ -152,6 +152,13 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
+/** A temp file whose writer process is gone (a live writer's temp file is a write in progress). */
+export function isLeftoverTempFile(name: string, opts: CleanTempOptions = {}): boolean {
+  if (!isTempFile(name)) return false
+  const pid = TEMP_PID_RE.exec(name)?.[1]
+  return opts.includeLivePids === true || pid === undefined || !processIsAlive(Number(pid))
+}
+
 export interface CleanTempOptions {
   /**
    * Also remove temp files whose writer process is still running (including this one).
@@ -179,9 +186,7 @@ export async function cleanTempFiles(rootDir: string, opts: CleanTempOptions = {
       const full = path.join(dir, entry.name)
       if (entry.isDirectory()) {
         await walk(full)
-      } else if (isTempFile(entry.name)) {
-        const pid = TEMP_PID_RE.exec(entry.name)?.[1]
-        if (opts.includeLivePids !== true && pid !== undefined && processIsAlive(Number(pid))) continue
+      } else if (isLeftoverTempFile(entry.name, opts)) {
         try {
           await fsp.rm(full)
           removed++
