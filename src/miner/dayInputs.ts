@@ -5,8 +5,11 @@
  * engine uses as its completeness watermark.
  */
 import * as path from "node:path"
+import { Effect } from "effect"
 import type { VenueId } from "../domain/VenueId.js"
-import { isValidDate, listDayFiles, listPartitionDates, parseBucketFileName } from "../storage/paths.js"
+import type { FileStore, FileStoreError } from "../storage/FileStore.js"
+import { listDayFiles, listPartitionDates } from "../storage/partitions.js"
+import { isValidDate, parseBucketFileName } from "../storage/paths.js"
 
 export type InputKind = "snapshots" | "trades"
 
@@ -28,34 +31,36 @@ const bucketStartOf = (filePath: string, date: string): { bucketStartMs: number;
   return { bucketStartMs: dayStart + (hourDir === null ? 0 : Number(hourDir[1]) * 3_600_000), part: 0 }
 }
 
-export const listDayInputs = async (dataDir: string, venue: VenueId, date: string): Promise<Array<DayInput>> => {
-  const inputs: Array<DayInput> = []
-  for (const [dataset, kind] of [["orderbook_snapshots", "snapshots"], ["trades", "trades"]] as const) {
-    for (const file of await listDayFiles(dataDir, dataset, venue, date)) {
-      inputs.push({ path: file, kind, ...bucketStartOf(file, date) })
+export const listDayInputs = (dataDir: string, venue: VenueId, date: string): Effect.Effect<Array<DayInput>, FileStoreError, FileStore> =>
+  Effect.gen(function*() {
+    const inputs: Array<DayInput> = []
+    for (const [dataset, kind] of [["orderbook_snapshots", "snapshots"], ["trades", "trades"]] as const) {
+      for (const file of yield* listDayFiles(dataDir, dataset, venue, date)) {
+        inputs.push({ path: file, kind, ...bucketStartOf(file, date) })
+      }
     }
-  }
-  // Array.prototype.sort is stable: within a (bucket, kind, part) the storage order is kept
-  return inputs.sort((a, b) =>
-    a.bucketStartMs - b.bucketStartMs ||
-    (a.kind === b.kind ? 0 : a.kind === "snapshots" ? -1 : 1) ||
-    a.part - b.part
-  )
-}
+    // Array.prototype.sort is stable: within a (bucket, kind, part) the storage order is kept
+    return inputs.sort((a, b) =>
+      a.bucketStartMs - b.bucketStartMs ||
+      (a.kind === b.kind ? 0 : a.kind === "snapshots" ? -1 : 1) ||
+      a.part - b.part
+    )
+  })
 
 /** Dates to mine: one date, every date with data ("all"), or a --from/--to range (inclusive). */
-export const resolveDates = async (
+export const resolveDates = (
   dataDir: string,
   venue: VenueId,
   spec: { readonly date: string; readonly from?: string | undefined; readonly to?: string | undefined }
-): Promise<Array<string>> => {
-  if (spec.date !== "all" && spec.from === undefined && spec.to === undefined) return [spec.date]
-  const dates = new Set<string>()
-  for (const dataset of ["orderbook_snapshots", "trades"] as const) {
-    for (const d of await listPartitionDates(dataDir, dataset, venue)) dates.add(d)
-  }
-  return [...dates]
-    .filter((d) => isValidDate(d))
-    .filter((d) => (spec.from === undefined || d >= spec.from) && (spec.to === undefined || d <= spec.to))
-    .sort()
-}
+): Effect.Effect<Array<string>, FileStoreError, FileStore> =>
+  Effect.gen(function*() {
+    if (spec.date !== "all" && spec.from === undefined && spec.to === undefined) return [spec.date]
+    const dates = new Set<string>()
+    for (const dataset of ["orderbook_snapshots", "trades"] as const) {
+      for (const d of yield* listPartitionDates(dataDir, dataset, venue)) dates.add(d)
+    }
+    return [...dates]
+      .filter((d) => isValidDate(d))
+      .filter((d) => (spec.from === undefined || d >= spec.from) && (spec.to === undefined || d <= spec.to))
+      .sort()
+  })

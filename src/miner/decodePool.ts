@@ -1,11 +1,13 @@
 /**
- * A small pool of decodeWorker.ts threads that read and decode the miner's input files ahead
- * of the main thread, which keeps accumulating strictly in file order. Parquet decoding is
- * ~85% of a mining run's CPU, so with two cores this roughly halves the wall time.
+ * A small pool of decodeWorker.ts threads that decode the miner's input files ahead of the main
+ * thread, which keeps accumulating strictly in file order. Parquet decoding is ~85% of a mining
+ * run's CPU, so with two cores this roughly halves the wall time. The main thread reads each
+ * file through the FileStore and posts its bytes (a copy: a read redone here after a worker
+ * died still has them); a worker never opens a file itself.
  *
  * Starting a TypeScript worker under tsx / vitest: src/runtime/moduleWorker.ts. A worker that
- * dies or cannot start never loses a file: its pending reads are redone on the main thread (readInput), so results
- * are the same with or without workers. Threads are unref'd while idle (never delay exit) and
+ * dies or cannot start never loses a file: its pending decodes are redone on the main thread
+ * (readInput), so results are the same with or without workers. Threads are unref'd while idle (never delay exit) and
  * shared by the process (loading one under tsx costs ~0.5 s).
  */
 import * as os from "node:os"
@@ -28,6 +30,7 @@ const PER_THREAD = 2
 
 interface Job {
   readonly input: DayInput
+  readonly file: ArrayBuffer
   readonly withLevels: boolean
   readonly resolve: (b: InputBatch) => void
   readonly reject: (e: Error) => void
@@ -45,7 +48,7 @@ interface Thread {
 
 /** a read redone on this thread (the worker died): same code, same result */
 const readLocally = (job: Job, done?: () => void): void => {
-  readInput(job.input, job.withLevels).then(
+  readInput(job.input, job.file, job.withLevels).then(
     (b) => {
       job.resolve(b)
       done?.()
@@ -188,15 +191,15 @@ export class DecodePool {
       const id = this.nextId++
       free.worker.ref()
       free.pending.set(id, job)
-      const req: DecodeRequest = { id, path: job.input.path, kind: job.input.kind, withLevels: job.withLevels }
+      const req: DecodeRequest = { id, path: job.input.path, file: job.file, kind: job.input.kind, withLevels: job.withLevels }
       free.worker.postMessage(req)
     }
   }
 
-  /** reads one input file on a worker thread; rejects with the file's read error */
-  read(input: DayInput, withLevels: boolean): Promise<InputBatch> {
+  /** decodes one input file (`file`: its bytes) on a worker thread; rejects with the file's decode error */
+  read(input: DayInput, file: ArrayBuffer, withLevels: boolean): Promise<InputBatch> {
     return new Promise<InputBatch>((resolve, reject) => {
-      this.queue.push({ input, withLevels, resolve, reject })
+      this.queue.push({ input, file, withLevels, resolve, reject })
       this.dispatch()
     })
   }

@@ -8,7 +8,10 @@ export const DECODE_WORKER_ROLE = "surveillance-miner-decoder"
 
 export interface DecodeRequest {
   readonly id: number
+  /** names the file in errors; the worker never opens it */
   readonly path: string
+  /** the whole file, read by the main thread through the FileStore */
+  readonly file: ArrayBuffer
   readonly kind: "snapshots" | "trades"
   readonly withLevels: boolean
 }

@@ -1,7 +1,8 @@
 /**
- * Worker-thread entry of the miner's decoder: reads one input file (projected scalar columns
- * and ladder prefixes, exactly readInput) and posts it back packed (packBatch.ts), so Parquet
- * decoding runs on other cores while the main thread accumulates in time order.
+ * Worker-thread entry of the miner's decoder: decodes one input file from the bytes the main
+ * thread read (projected scalar columns and ladder prefixes, exactly readInput) and posts it
+ * back packed (batchTransfer.ts), so Parquet decoding runs on other cores while the main thread
+ * accumulates in time order.
  * No `effect` in this module graph: it must load fast under tsx.
  */
 import { parentPort, workerData } from "node:worker_threads"
@@ -12,7 +13,7 @@ import { readInput } from "./readInput.js"
 const port = parentPort
 if (port !== null && (workerData as { role?: string } | undefined)?.role === DECODE_WORKER_ROLE) {
   port.on("message", (req: DecodeRequest) => {
-    readInput({ path: req.path, kind: req.kind, bucketStartMs: 0, part: 0 }, req.withLevels).then(
+    readInput({ path: req.path, kind: req.kind }, req.file, req.withLevels).then(
       (batch) => {
         const { batch: packed, transfer } = packBatch(batch)
         const reply: DecodeReply = { id: req.id, ok: true, batch: packed }

@@ -1,15 +1,17 @@
 /**
  * Mine one (venue, date): read its snapshot and trade files one at a time, in time order, with
  * column projection, into the per-key accumulators (and optionally the mm-viability engine).
- * Files are read and decoded on worker threads (decodePool.ts), a few files ahead of the one
- * being accumulated; accumulation itself stays on this thread, strictly file by file in time
+ * Files are read through the FileStore and decoded on worker threads (decodePool.ts), a few
+ * files ahead of the one being accumulated; accumulation itself stays on this thread, strictly file by file in time
  * order. Memory: the files in flight (at most `readAhead`: 6 with two threads) plus the
  * accumulators. A file that cannot be read (truncated, not Parquet, missing columns) is
  * skipped with one warning naming it.
  */
-import { Data, Effect } from "effect"
+import { Data, Effect, Fiber } from "effect"
 import type { StatsRow } from "../domain/StatsRow.js"
 import type { VenueId } from "../domain/VenueId.js"
+import { FileStore, type FileStoreError } from "../storage/FileStore.js"
+import { exactArrayBuffer } from "../storage/parquet/table.js"
 import { datasetDayDir } from "../storage/paths.js"
 import { isTwoSided } from "./accumulate.js"
 import { type DayInput, listDayInputs } from "./dayInputs.js"
@@ -81,33 +83,45 @@ type ReadOutcome = { readonly ok: true; readonly batch: InputBatch } | { readonl
 /** files being read/decoded ahead of the one being accumulated (bounds memory to a few files) */
 const readAhead = (pool: DecodePool): number => 2 * pool.size + 2
 
-/** starts reading a file now, on a decode worker: the next files are decoded while this one is accumulated */
-const startRead = (pool: DecodePool, input: DayInput | undefined, withLevels: boolean): Promise<ReadOutcome> | null =>
-  input === undefined ? null : pool.read(input, withLevels).then(
-    (batch) => ({ ok: true, batch }),
-    (e: unknown) => ({ ok: false, error: e instanceof Error ? e : new Error(String(e)) })
+/** reads a file and decodes it on a decode worker; never fails (a failure is the outcome) */
+const readAndDecode = (store: FileStore["Type"], pool: DecodePool, input: DayInput, withLevels: boolean): Effect.Effect<ReadOutcome> =>
+  store.readFile(input.path).pipe(
+    Effect.flatMap((bytes) =>
+      Effect.tryPromise({
+        try: () => pool.read(input, exactArrayBuffer(bytes), withLevels),
+        catch: (e) => (e instanceof Error ? e : new Error(String(e)))
+      })
+    ),
+    Effect.match({
+      onSuccess: (batch): ReadOutcome => ({ ok: true, batch }),
+      onFailure: (error): ReadOutcome => ({ ok: false, error })
+    })
   )
 
-export const mineDay = (opts: MineDayOptions): Effect.Effect<MineDayResult, NothingReadableError> =>
+export const mineDay = (opts: MineDayOptions): Effect.Effect<MineDayResult, NothingReadableError | FileStoreError, FileStore> =>
   Effect.gen(function*() {
+    const store = yield* FileStore
     const pool = DecodePool.shared()
     pool.warm()
-    const inputs = yield* Effect.promise(() => listDayInputs(opts.dataDir, opts.venue, opts.date))
+    const inputs = yield* listDayInputs(opts.dataDir, opts.venue, opts.date)
+    /** starts reading a file now: the next files are read and decoded while this one is accumulated */
+    const startRead = (input: DayInput | undefined) =>
+      input === undefined ? Effect.succeed(null) : Effect.fork(readAndDecode(store, pool, input, opts.withLevels))
     const stats = new StatsAccumulator({ maxObservedGapMs: 3 * opts.warmIntervalMs })
     const skipped: Array<string> = []
     let filesRead = 0
     let snapshotRows = 0
     let tradeRows = 0
     // reads in flight, in file order; accumulation below stays strictly file by file
-    const reading: Array<Promise<ReadOutcome> | null> = []
+    const reading: Array<Fiber.RuntimeFiber<ReadOutcome> | null> = []
     const ahead = readAhead(pool)
-    for (let j = 0; j < Math.min(ahead, inputs.length); j++) reading.push(startRead(pool, inputs[j], opts.withLevels))
+    for (let j = 0; j < Math.min(ahead, inputs.length); j++) reading.push(yield* startRead(inputs[j]))
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!
       opts.mmEngine?.advance(input.bucketStartMs)
       const current = reading.shift()!
-      const read = yield* Effect.promise(() => current)
-      if (i + ahead < inputs.length) reading.push(startRead(pool, inputs[i + ahead], opts.withLevels))
+      const read = yield* Fiber.join(current!)
+      if (i + ahead < inputs.length) reading.push(yield* startRead(inputs[i + ahead]))
       const consumed = !read.ok
         ? { _tag: "Left" as const, left: read.error }
         : yield* Effect.try({

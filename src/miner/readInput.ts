@@ -1,11 +1,11 @@
 /**
- * Reading one input file for the miner: the scalar columns through storage's columnar reader,
- * the ladder prefixes through the fast list walker (falling back to hyparquet's row assembly
- * if the walker meets a layout it does not expect).
+ * Decoding one input file for the miner from its bytes (read through the FileStore on the main
+ * thread): the scalar columns through storage's columnar reader, the ladder prefixes through
+ * the fast list walker (falling back to hyparquet's row assembly if the walker meets a layout
+ * it does not expect).
  */
-import * as fs from "node:fs/promises"
 import { parquetMetadata } from "hyparquet"
-import { readColumns } from "../storage/parquet/table.js"
+import { ParquetCodecError, readColumnsFromBytes } from "../storage/parquet/table.js"
 import type { DayInput } from "./dayInputs.js"
 import { readListPrefix } from "./listPrefix.js"
 import {
@@ -24,10 +24,13 @@ export interface InputBatch {
   readonly levels?: LevelPrefixes
 }
 
-const readLevelPrefixes = async (filePath: string): Promise<LevelPrefixes> => {
-  const buf = await fs.readFile(filePath)
-  const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer
-  const metadata = parquetMetadata(file)
+const readLevelPrefixes = async (file: ArrayBuffer, filePath: string): Promise<LevelPrefixes> => {
+  let metadata: ReturnType<typeof parquetMetadata>
+  try {
+    metadata = parquetMetadata(file)
+  } catch (e) {
+    throw new ParquetCodecError(`${filePath}: cannot read Parquet: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`)
+  }
   try {
     return {
       bidPx: readListPrefix(file, metadata, "bid_px", PRICE_PREFIX),
@@ -36,16 +39,17 @@ const readLevelPrefixes = async (filePath: string): Promise<LevelPrefixes> => {
       askSz: readListPrefix(file, metadata, "ask_sz", SIZE_PREFIX)
     }
   } catch {
-    const lists = await readColumns(filePath, SNAPSHOT_LEVEL_COLUMNS)
+    const lists = await readColumnsFromBytes(file, filePath, SNAPSHOT_LEVEL_COLUMNS)
     const levels = levelPrefixesFromBatch(lists)
     if (levels === undefined) throw new Error("ladder columns missing")
     return levels
   }
 }
 
-export const readInput = async (input: DayInput, withLevels: boolean): Promise<InputBatch> => {
-  if (input.kind === "trades") return { columns: await readColumns(input.path, TRADE_COLUMNS_USED) }
-  const columns = await readColumns(input.path, SNAPSHOT_SCALAR_COLUMNS)
+/** `file` holds the whole file named by `input.path` (the path only names it in errors) */
+export const readInput = async (input: Pick<DayInput, "path" | "kind">, file: ArrayBuffer, withLevels: boolean): Promise<InputBatch> => {
+  if (input.kind === "trades") return { columns: await readColumnsFromBytes(file, input.path, TRADE_COLUMNS_USED) }
+  const columns = await readColumnsFromBytes(file, input.path, SNAPSHOT_SCALAR_COLUMNS)
   if (!withLevels) return { columns }
-  return { columns, levels: await readLevelPrefixes(input.path) }
+  return { columns, levels: await readLevelPrefixes(file, input.path) }
 }

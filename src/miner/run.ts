@@ -4,10 +4,10 @@
  * stdout carries the summary / report (or one JSON document with --json); warnings and the
  * progress line go to stderr.
  */
-import { Console, Data, Effect } from "effect"
+import { Console, Data, Effect, Either } from "effect"
 import type { AppConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/VenueId.js"
-import { writeFileAtomic } from "../storage/atomic.js"
+import { FileStore } from "../storage/FileStore.js"
 import { encodeStatsRows } from "../storage/parquet/stats.js"
 import { encodeTable, type TableSpec } from "../storage/parquet/table.js"
 import { mmViabilityPath, statsPath } from "../storage/paths.js"
@@ -32,16 +32,15 @@ const progressReporter = (label: string) => (done: number, total: number): Effec
   })
 
 const writeAtomic = (path: string, data: Uint8Array) =>
-  Effect.tryPromise({
-    try: () => writeFileAtomic(path, data),
-    catch: (e) => new MinerWriteError({ path, message: `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}` })
-  })
+  Effect.flatMap(FileStore, (store) => store.writeAtomic(path, data)).pipe(
+    Effect.mapError((e) => new MinerWriteError({ path, message: `cannot write ${path}: ${e.message}` }))
+  )
 
-const loadLabels = (dataDir: string, venue: VenueId, date: string): Effect.Effect<ReadonlyMap<string, MarketLabel>> =>
-  Effect.tryPromise(() => readNewestUniverse(dataDir, venue, date)).pipe(
+const loadLabels = (dataDir: string, venue: VenueId, date: string): Effect.Effect<ReadonlyMap<string, MarketLabel>, never, FileStore> =>
+  readNewestUniverse(dataDir, venue, date).pipe(
     Effect.map((u) => (u === null ? new Map<string, MarketLabel>() : labelsFromUniverse(u.markets))),
     Effect.catchAll((e) =>
-      Console.error(`mine: universe titles unavailable: ${String(e)}`).pipe(Effect.as(new Map<string, MarketLabel>()))
+      Console.error(`mine: universe titles unavailable: ${e.message}`).pipe(Effect.as(new Map<string, MarketLabel>()))
     )
   )
 
@@ -59,7 +58,7 @@ export interface MineOptions {
 export const runMine = (cfg: AppConfig, opts: MineOptions) =>
   Effect.gen(function*() {
     const venueCfg = cfg.venues[opts.venue]
-    const dates = yield* Effect.promise(() => resolveDates(cfg.data_dir, opts.venue, opts))
+    const dates = yield* resolveDates(cfg.data_dir, opts.venue, opts)
     const summaries: Array<DaySummary> = []
     let lastFailure: NothingReadableError | null = null
     for (const date of dates) {
@@ -71,7 +70,11 @@ export const runMine = (cfg: AppConfig, opts: MineOptions) =>
         withLevels: true,
         warn: stderrWarn,
         progress: progressReporter(`mine ${opts.venue} ${date}`)
-      }).pipe(Effect.either)
+      }).pipe(
+        // a day without readable files is reported below; a data dir that cannot be listed fails the run
+        Effect.map(Either.right),
+        Effect.catchTag("NothingReadableError", (e) => Effect.succeed(Either.left(e)))
+      )
       if (mined._tag === "Left") {
         lastFailure = mined.left
         // with several dates an empty one is a warning; with one date it is the failure below

@@ -1,6 +1,7 @@
 import { Clock, Effect } from "effect"
 import { type AppConfig, namedOrEnabledVenues, type VenueConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/VenueId.js"
+import { FileStore } from "../storage/FileStore.js"
 import { utcDate } from "../storage/paths.js"
 import { readNewestUniverse, writeUniverse } from "../storage/universe.js"
 import { makeRateLimiter, type FetchJsonOptions, type FetchLike } from "../venues/http.js"
@@ -59,7 +60,7 @@ const countSkipped = (d: Discovery): number => Object.values(d.skipped).reduce((
  * that cannot be scanned is reported as `failed` and its previous universe files are left
  * untouched (the new file is only published, atomically, after discovery succeeded).
  */
-export const scanVenue = (cfg: AppConfig, venue: VenueId, opts: ScanOptions = {}): Effect.Effect<VenueScanResult, never, Venues> =>
+export const scanVenue = (cfg: AppConfig, venue: VenueId, opts: ScanOptions = {}): Effect.Effect<VenueScanResult, never, Venues | FileStore> =>
   Effect.gen(function* () {
     const startMs = yield* Clock.currentTimeMillis
     const v = cfg.venues[venue]
@@ -86,10 +87,7 @@ export const scanVenue = (cfg: AppConfig, venue: VenueId, opts: ScanOptions = {}
     const { kept, dropped } = applyFilters(d.markets, v, nowMs)
     const date = utcDate(nowMs)
     const written = yield* Effect.either(
-      Effect.tryPromise({
-        try: () => writeUniverse(cfg.data_dir, venue, date, kept),
-        catch: (e) => `cannot write the universe under ${cfg.data_dir}: ${e instanceof Error ? e.message : String(e)}`
-      })
+      Effect.mapError(writeUniverse(cfg.data_dir, venue, date, kept), (e) => `cannot write the universe under ${cfg.data_dir}: ${e.message}`)
     )
     if (written._tag === "Left") {
       return { _tag: "failed", venue, seconds: yield* elapsed, reason: written.left } as const
@@ -119,7 +117,7 @@ export const runScan = (
   cfg: AppConfig,
   venues: ReadonlyArray<VenueId>,
   opts: ScanOptions = {}
-): Effect.Effect<ReadonlyArray<VenueScanResult>, never, Venues> =>
+): Effect.Effect<ReadonlyArray<VenueScanResult>, never, Venues | FileStore> =>
   Effect.forEach(venues, (venue) => scanVenue(cfg, venue, opts), { concurrency: "unbounded" })
 
 export const summaryLine = (r: VenueScanSuccess): string => {
@@ -138,12 +136,13 @@ export const failureLine = (r: VenueScanFailure): string =>
  * Scans the venues that have no universe yet (mock mode: the simulator is scanned once at
  * start, so a fresh demo or test collector has something to subscribe).
  */
-export const scanWhereMissing = (cfg: AppConfig, venues: ReadonlyArray<VenueId>): Effect.Effect<void, never, Venues> =>
+export const scanWhereMissing = (cfg: AppConfig, venues: ReadonlyArray<VenueId>): Effect.Effect<void, never, Venues | FileStore> =>
   Effect.gen(function* () {
     const today = utcDate(yield* Clock.currentTimeMillis)
     const missing: Array<VenueId> = []
     for (const v of venues) {
-      if ((yield* Effect.promise(() => readNewestUniverse(cfg.data_dir, v, today))) === null) missing.push(v)
+      // an unreadable data dir counts as missing: the scan's own write then reports why
+      if ((yield* Effect.orElseSucceed(readNewestUniverse(cfg.data_dir, v, today), () => null)) === null) missing.push(v)
     }
     if (missing.length === 0) return
     yield* Effect.logInfo(`no universe for ${missing.join(", ")}; scanning`)

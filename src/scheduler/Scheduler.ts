@@ -5,6 +5,7 @@ import type { VenueConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { ChurnLimiter } from "./ChurnLimiter.js"
 import { planBatch, targetGroups, type TargetGroup } from "./planBatch.js"
+import type { FileStore } from "../storage/FileStore.js"
 import { makeFileInputs, type InputsView, type SchedulerInputs } from "./SchedulerInputs.js"
 import { advanceCursor, computeTarget, initialCursor, type RotationCursor, type Target } from "./rotation.js"
 import { rankMarkets } from "./scoring.js"
@@ -64,12 +65,12 @@ export interface SchedulerOptions {
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`
 
-export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never> =>
+export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never, FileStore> =>
   Effect.gen(function*() {
     const { venue, venueConfig: vc, control } = opts
     const periodMs = vc.rotation_period_secs * 1000
     const minHours = opts.minHoursUntilClose ?? vc.min_hours_until_close
-    const inputs = opts.inputs ?? makeFileInputs({ dataDir: opts.dataDir, venue })
+    const inputs = opts.inputs ?? (yield* makeFileInputs({ dataDir: opts.dataDir, venue }))
     const limiter = new ChurnLimiter(vc.subscription_churn_limit_per_minute)
 
     let cursor: RotationCursor = initialCursor

@@ -1,9 +1,10 @@
-import * as fs from "node:fs/promises"
 import { Effect } from "effect"
 import type { MarketRecord } from "../domain/Market.js"
 import type { VenueId } from "../domain/VenueId.js"
-import { readColumns } from "../storage/parquet/table.js"
-import { listPartitionDates, statsPath, universePath, utcDate } from "../storage/paths.js"
+import { FileStore } from "../storage/FileStore.js"
+import { exactArrayBuffer, readColumnsFromBytes } from "../storage/parquet/table.js"
+import { listPartitionDates } from "../storage/partitions.js"
+import { statsPath, universePath, utcDate } from "../storage/paths.js"
 import { parseUniverse } from "../storage/universe.js"
 import { aggregateStats, type MarketStats, type StatsInputRow } from "./scoring.js"
 
@@ -59,12 +60,6 @@ interface FileSig {
 const sameSig = (a: FileSig | null, b: FileSig | null): boolean =>
   a !== null && b !== null && a.path === b.path && a.mtimeMs === b.mtimeMs && a.size === b.size
 
-const statOrNull = (path: string): Promise<FileSig | null> =>
-  fs.stat(path).then(
-    (s) => (s.isFile() ? { path, mtimeMs: s.mtimeMs, size: s.size } : null),
-    () => null
-  )
-
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0]!
 
 /** Stats rows from the column arrays readColumns returns (NaN where a value is null). */
@@ -91,8 +86,17 @@ export const statsRowsFromColumns = (cols: Record<string, ArrayLike<unknown>>): 
   return rows
 }
 
-export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue: VenueId }): SchedulerInputs => {
+/** The inputs read through the FileStore (the scheduler's default). */
+export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue: VenueId }): Effect.Effect<SchedulerInputs, never, FileStore> =>
+  Effect.map(FileStore, (store) => fileInputs(store, opts))
+
+const fileInputs = (store: FileStore["Type"], opts: { readonly dataDir: string; readonly venue: VenueId }): SchedulerInputs => {
   const { dataDir, venue } = opts
+  const statOrNull = (path: string): Effect.Effect<FileSig | null> =>
+    store.stat(path).pipe(
+      Effect.map((s) => (s?.kind === "file" ? { path, mtimeMs: s.mtimeMs, size: s.size } : null)),
+      Effect.orElseSucceed(() => null)
+    )
   let universe: LoadedUniverse | null = null
   let universeSig: FileSig | null = null
   /** files already found empty/unreadable, by signature: not re-read until they change */
@@ -110,21 +114,23 @@ export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue:
 
   const refreshUniverse = (today: string) =>
     Effect.gen(function*() {
-      const dates = yield* Effect.tryPromise(() => listPartitionDates(dataDir, "metadata", venue)).pipe(
-        Effect.tapError((e) => Effect.logWarning(`scheduler ${venue}: cannot list universe dates under ${dataDir}: ${errText(e.error)}`)),
+      const dates = yield* listPartitionDates(dataDir, "metadata", venue).pipe(
+        Effect.provideService(FileStore, store),
+        Effect.tapError((e) => Effect.logWarning(`scheduler ${venue}: cannot list universe dates under ${dataDir}: ${e.message}`)),
         Effect.orElseSucceed(() => [] as Array<string>)
       )
       for (let i = dates.length - 1; i >= 0; i--) {
         const date = dates[i]!
         if (date > today) continue
         const path = universePath(dataDir, venue, date)
-        const sig = yield* Effect.promise(() => statOrNull(path))
+        const sig = yield* statOrNull(path)
         if (sig === null) continue
         if (sameSig(sig, universeSig)) return
         if (sameSig(sig, rejected.get(path) ?? null)) continue
-        const parsed = yield* Effect.tryPromise(async () => parseUniverse(await fs.readFile(path, "utf8"), path)).pipe(
+        const parsed = yield* store.readText(path).pipe(
+          Effect.map((text) => parseUniverse(text, path)),
           Effect.catchAll((e) =>
-            Effect.as(Effect.logWarning(`scheduler ${venue}: universe ${path} unreadable (${errText(e.error)}); trying an older one`), null)
+            Effect.as(Effect.logWarning(`scheduler ${venue}: universe ${path} unreadable (${e.message}); trying an older one`), null)
           )
         )
         if (parsed === null || parsed.markets.length === 0) {
@@ -143,7 +149,8 @@ export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue:
 
   const refreshStats = (today: string, oldest: string) =>
     Effect.gen(function*() {
-      const dates = yield* Effect.tryPromise(() => listPartitionDates(dataDir, "stats", venue)).pipe(
+      const dates = yield* listPartitionDates(dataDir, "stats", venue).pipe(
+        Effect.provideService(FileStore, store),
         Effect.orElseSucceed(() => [] as Array<string>)
       )
       let sig: FileSig | null = null
@@ -152,7 +159,7 @@ export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue:
         date = dates[i]!
         if (date > today) continue
         if (date < oldest) break
-        sig = yield* Effect.promise(() => statOrNull(statsPath(dataDir, venue, date)))
+        sig = yield* statOrNull(statsPath(dataDir, venue, date))
       }
       if (sig === null) {
         stats = null
@@ -161,9 +168,10 @@ export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue:
       }
       if (sameSig(sig, statsSig)) return
       const path = sig.path
-      const cols = yield* Effect.tryPromise(() => readColumns(path, STATS_SCORING_COLUMNS)).pipe(
+      const cols = yield* store.readFile(path).pipe(
+        Effect.flatMap((bytes) => Effect.tryPromise(() => readColumnsFromBytes(exactArrayBuffer(bytes), path, STATS_SCORING_COLUMNS))),
         Effect.catchAll((e) =>
-          Effect.as(note(`scheduler ${venue}: stats file ${path} unreadable (${errText(e.error)}); scoring from universe hints`), null)
+          Effect.as(note(`scheduler ${venue}: stats file ${path} unreadable (${errText(e._tag === "FileStoreError" ? e : e.error)}); scoring from universe hints`), null)
         )
       )
       statsSig = sig

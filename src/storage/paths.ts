@@ -4,7 +4,6 @@
  * matches YYYY-MM-DD, an hour 00..23, a bucket start from a number. Network data (market
  * ids, titles) never becomes a path component.
  */
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 
@@ -24,6 +23,7 @@ export class PathComponentError extends Error {
 }
 
 export const isValidDate = (date: string): boolean => DATE_RE.test(date)
+export const isValidHour = (hour: string): boolean => HOUR_RE.test(hour)
 
 export function assertVenue(venue: string): VenueId {
   if (!(ALL_VENUES as ReadonlyArray<string>).includes(venue)) {
@@ -152,75 +152,4 @@ export function isTempFile(name: string): boolean {
 
 export function tempPathFor(finalPath: string): string {
   return `${finalPath}.${process.pid}.${Math.random().toString(36).slice(2, 10) || "0"}.tmp`
-}
-
-/**
- * The lowest part number >= `fromPart` whose file does not exist yet. A writer that starts
- * a new flush for a bucket uses it so a file is never overwritten (a restart within the same
- * bucket gets part 1, 2, ...). Writers still use `writeNewFile` to win races.
- */
-export async function nextFreePart(pathForPart: (part: number) => string, fromPart = 0): Promise<number> {
-  for (let part = assertPart(fromPart); ; part++) {
-    try {
-      await fs.access(pathForPart(part))
-    } catch {
-      return part
-    }
-  }
-}
-
-async function readDirNames(dir: string): Promise<string[]> {
-  try {
-    return await fs.readdir(dir)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return []
-    throw e
-  }
-}
-
-/** Dates that have a `date=` partition for (dataset, venue), ascending; invalid names ignored. */
-export async function listPartitionDates(dataDir: string, dataset: Dataset, venue: VenueId): Promise<string[]> {
-  const names = await readDirNames(datasetVenueDir(dataDir, dataset, venue))
-  const dates: string[] = []
-  for (const name of names) {
-    if (name.startsWith("date=")) {
-      const date = name.slice(5)
-      if (DATE_RE.test(date)) dates.push(date)
-    }
-  }
-  return dates.sort()
-}
-
-/**
- * Every finished `*.parquet` of one day (all `hour=` folders and files directly in the day
- * folder), temp files excluded, in time order: (hour, bucket minute, part), then name.
- */
-export async function listDayFiles(dataDir: string, dataset: Dataset, venue: VenueId, date: string): Promise<string[]> {
-  const dayDir = datasetDayDir(dataDir, dataset, venue, date)
-  const found: Array<{ file: string; key: [number, number, number, string] }> = []
-  const addFiles = async (dir: string, hour: number): Promise<void> => {
-    for (const name of await readDirNames(dir)) {
-      if (!name.endsWith(".parquet") || isTempFile(name)) continue
-      const parsed = parseBucketFileName(name)
-      found.push({
-        file: path.join(dir, name),
-        key: parsed === null ? [hour, -1, 0, name] : [hour, parsed.minute, parsed.part, name]
-      })
-    }
-  }
-  for (const name of await readDirNames(dayDir)) {
-    if (name.startsWith("hour=")) {
-      const hour = name.slice(5)
-      if (HOUR_RE.test(hour)) await addFiles(path.join(dayDir, name), Number(hour))
-    }
-  }
-  await addFiles(dayDir, -1)
-  found.sort((a, b) => {
-    for (let i = 0; i < 3; i++) {
-      const d = (a.key[i] as number) - (b.key[i] as number)
-      if (d !== 0) return d
-    }
-    return a.key[3] < b.key[3] ? -1 : a.key[3] > b.key[3] ? 1 : 0
-  })
-  return found.map((f) => f.file)
 }

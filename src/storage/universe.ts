@@ -2,12 +2,12 @@
  * The scanner's output and the scheduler's input: `data/metadata/venue=V/date=D/universe.jsonl`,
  * one MarketRecord per line (DESIGN section 6), written atomically.
  */
-import * as fs from "node:fs/promises"
-import { Either, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import { MarketRecord } from "../domain/Market.js"
 import type { VenueId } from "../domain/VenueId.js"
-import { writeFileAtomic } from "./atomic.js"
-import { assertDate, listPartitionDates, universePath } from "./paths.js"
+import { FileStore, type FileStoreError } from "./FileStore.js"
+import { listPartitionDates } from "./partitions.js"
+import { assertDate, universePath } from "./paths.js"
 
 export interface BadUniverseLine {
   /** 1-based line number in the file */
@@ -63,11 +63,17 @@ export function parseUniverse(text: string, file: string): ParsedUniverse {
 }
 
 /** Writes the universe for (venue, date) atomically; returns its path. */
-export async function writeUniverse(dataDir: string, venue: VenueId, date: string, markets: ReadonlyArray<MarketRecord>): Promise<string> {
-  const file = universePath(dataDir, venue, date)
-  await writeFileAtomic(file, encodeUniverse(markets))
-  return file
-}
+export const writeUniverse = (
+  dataDir: string,
+  venue: VenueId,
+  date: string,
+  markets: ReadonlyArray<MarketRecord>
+): Effect.Effect<string, FileStoreError, FileStore> =>
+  Effect.gen(function*() {
+    const file = universePath(dataDir, venue, date)
+    yield* (yield* FileStore).writeAtomic(file, encodeUniverse(markets))
+    return file
+  })
 
 export interface LoadedUniverse extends ParsedUniverse {
   readonly date: string
@@ -75,24 +81,24 @@ export interface LoadedUniverse extends ParsedUniverse {
 }
 
 /**
- * The newest universe on or before `onOrBefore` (today's, else the newest earlier one, DESIGN
- * section 8); null when there is none. A date folder without a universe file is skipped.
+ * The newest universe on or before `onOrBefore` (today's, else the newest earlier one);
+ * null when there is none. A date folder without a universe file is skipped.
  */
-export async function readNewestUniverse(dataDir: string, venue: VenueId, onOrBefore: string): Promise<LoadedUniverse | null> {
-  assertDate(onOrBefore)
-  const dates = await listPartitionDates(dataDir, "metadata", venue)
-  for (let i = dates.length - 1; i >= 0; i--) {
-    const date = dates[i]!
-    if (date > onOrBefore) continue
-    const file = universePath(dataDir, venue, date)
-    let text: string
-    try {
-      text = await fs.readFile(file, "utf8")
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue
-      throw e
+export const readNewestUniverse = (
+  dataDir: string,
+  venue: VenueId,
+  onOrBefore: string
+): Effect.Effect<LoadedUniverse | null, FileStoreError, FileStore> =>
+  Effect.gen(function*() {
+    assertDate(onOrBefore)
+    const store = yield* FileStore
+    const dates = yield* listPartitionDates(dataDir, "metadata", venue)
+    for (let i = dates.length - 1; i >= 0; i--) {
+      const date = dates[i]!
+      if (date > onOrBefore) continue
+      const file = universePath(dataDir, venue, date)
+      if ((yield* store.stat(file))?.kind !== "file") continue
+      return { date, path: file, ...parseUniverse(yield* store.readText(file), file) }
     }
-    return { date, path: file, ...parseUniverse(text, file) }
-  }
-  return null
-}
+    return null
+  })

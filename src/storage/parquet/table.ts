@@ -259,10 +259,20 @@ export function encodeTable(spec: TableSpec, rows: ReadonlyArray<Readonly<Record
   return writer.getBytes()
 }
 
-/** A whole local file as hyparquet's AsyncBuffer (ArrayBuffer satisfies it); our files are MBs. */
+/**
+ * A whole local file as hyparquet's AsyncBuffer (ArrayBuffer satisfies it); our files are MBs.
+ * Only the path-taking readers below use it (tests, benches, tools). The product reads file bytes
+ * through its FileStore and decodes them with `readColumnsFromBytes`.
+ */
 async function loadFile(filePath: string): Promise<ArrayBuffer> {
-  const buf = await fs.readFile(filePath)
-  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer
+  return exactArrayBuffer(await fs.readFile(filePath))
+}
+
+/** The bytes as an ArrayBuffer of exactly their length (no copy when they already are one). */
+export function exactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes.buffer as ArrayBuffer
+    : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 }
 
 /** Runs a hyparquet step; its errors (truncated file, not Parquet, bad page) name the file. */
@@ -313,7 +323,15 @@ export async function readTable(filePath: string, spec: TableSpec, columns?: Rea
  * arrays of strings, arrays of number[] for lists).
  */
 export async function readColumns(filePath: string, columns: ReadonlyArray<string>): Promise<Record<string, ArrayLike<unknown>>> {
-  const file = await loadFile(filePath)
+  return readColumnsFromBytes(await loadFile(filePath), filePath, columns)
+}
+
+/** `readColumns` over a file's bytes already in memory; `filePath` names it in errors. */
+export async function readColumnsFromBytes(
+  file: ArrayBuffer,
+  filePath: string,
+  columns: ReadonlyArray<string>
+): Promise<Record<string, ArrayLike<unknown>>> {
   const metadata = await parquetStep(filePath, () => parquetMetadata(file))
   const total = Number(metadata.num_rows)
   // top-level columns only (list children are named list/element); required numeric ones become Float64Array
