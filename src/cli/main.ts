@@ -1,5 +1,7 @@
 import * as Command from "@effect/cli/Command"
+import { Effect } from "effect"
 import { readFileSync } from "node:fs"
+import { FileStoreLayer } from "../storage/FileStore.js"
 import { collectCommand } from "./collect.js"
 import { configCommand } from "./config.js"
 import { demoCommand } from "./demo.js"
@@ -35,6 +37,8 @@ const root = Command.make("surveillance", {}, () =>
   Command.withSubcommands(subcommands)
 )
 
-const cli = Command.run(root, { name: "surveillance", version })
+const run = Command.run(root, { name: "surveillance", version })
+/** Every command reads and writes files through the FileStore: the local disk, provided here once. */
+const cli = (argv: ReadonlyArray<string>) => run(argv).pipe(Effect.provide(FileStoreLayer))
 
 runCli(cli, process.argv)

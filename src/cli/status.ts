@@ -21,17 +21,13 @@ export const statusCommand = Command.make(
       const { dataStatus, formatVenueStatus, formatAge } = yield* Effect.promise(() => import("../storage/dataStatus.js"))
       const venues = namedOrEnabledVenues(cfg, venue)
       const nowMs = yield* Clock.currentTimeMillis
-      const report = yield* Effect.tryPromise({
-        try: () =>
-          dataStatus({
-            dataDir: cfg.data_dir,
-            venues,
-            nowMs,
-            flushSeconds: cfg.storage.flush_seconds,
-            bucketMinutes: cfg.storage.bucket_minutes
-          }),
-        catch: (e) => new StaleDataError({ message: `cannot read data directory ${cfg.data_dir}: ${String(e)}` })
-      })
+      const report = yield* dataStatus({
+        dataDir: cfg.data_dir,
+        venues,
+        nowMs,
+        flushSeconds: cfg.storage.flush_seconds,
+        bucketMinutes: cfg.storage.bucket_minutes
+      }).pipe(Effect.mapError((e) => new StaleDataError({ message: `cannot read data directory ${cfg.data_dir}: ${e.message}` })))
       for (const line of report) yield* Console.log(formatVenueStatus(line))
       const stale = report.filter((s) => s.stale)
       if (stale.length > 0) {

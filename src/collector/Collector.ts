@@ -10,6 +10,7 @@ import type { SubscriptionControl } from "../domain/Subscription.js"
 import { makeVenuePipeline, type VenuePipeline } from "./VenuePipeline.js"
 import { venueService, type Venues } from "../venues/Venue.js"
 import type { ParquetSink } from "../sink/ParquetSink.js"
+import type { FileStore } from "../storage/FileStore.js"
 
 /**
  * The collector: one supervised fiber tree per venue (connections + snapshot loop + its
@@ -59,7 +60,7 @@ export const selectVenues = (
  * Restarts the scheduler after a defect (logged, shared backoff from 5 s) instead of leaving
  * the venue without one. Interruption is shutdown, never retried.
  */
-const superviseScheduler = (venue: VenueId, run: Effect.Effect<never>): Effect.Effect<never> =>
+const superviseScheduler = <R>(venue: VenueId, run: Effect.Effect<never, never, R>): Effect.Effect<never, never, R> =>
   run.pipe(
     Effect.sandbox,
     Effect.retry({
@@ -78,7 +79,7 @@ const superviseScheduler = (venue: VenueId, run: Effect.Effect<never>): Effect.E
 export const startCollector = (
   cfg: AppConfig,
   opts: CollectorOptions
-): Effect.Effect<RunningCollector, ConfigError, Scope.Scope | ParquetSink | Venues> =>
+): Effect.Effect<RunningCollector, ConfigError, Scope.Scope | ParquetSink | Venues | FileStore> =>
   Effect.gen(function*() {
     const file = opts.configFile ?? "config"
     const metrics = opts.metrics ?? new CollectorMetrics()
@@ -138,7 +139,7 @@ export const collectorSummary = (metrics: CollectorMetrics): ReadonlyArray<strin
 export const runCollector = (
   cfg: AppConfig,
   opts: CollectorOptions & { readonly durationMs?: number }
-): Effect.Effect<CollectorMetrics, ConfigError, ParquetSink | Venues> =>
+): Effect.Effect<CollectorMetrics, ConfigError, ParquetSink | Venues | FileStore> =>
   Effect.gen(function*() {
     const metrics = opts.metrics ?? new CollectorMetrics()
     yield* Effect.scoped(

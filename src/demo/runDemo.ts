@@ -1,4 +1,3 @@
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Clock, Console, Effect } from "effect"
 import { runCollectorProgram } from "../collector/CollectorProgram.js"
@@ -9,7 +8,9 @@ import { runMine, runMmViability } from "../miner/run.js"
 import { runScanCommand } from "../scanner/command.js"
 import { withMockVenues } from "../simulator/mock.js"
 import { VenuesLive } from "../venues/VenueLayers.js"
-import { listPartitionDates, WAL_DIR_NAME } from "../storage/paths.js"
+import { FileStore, type FileStoreError } from "../storage/FileStore.js"
+import { listPartitionDates } from "../storage/partitions.js"
+import { isTempFile, WAL_DIR_NAME } from "../storage/paths.js"
 
 /**
  * `surveillance demo`: the whole product in one process with no network and no credentials.
@@ -26,20 +27,18 @@ export interface DemoOptions {
   readonly marketsPerVenue?: number
 }
 
-/** A directory under `data/demo/` that does not exist yet. */
-export const freshDemoDir = async (root: string, nowMs: number): Promise<string> => {
-  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")
-  await fs.mkdir(root, { recursive: true })
-  for (let n = 0; ; n++) {
-    const dir = path.join(root, n === 0 ? `run-${stamp}` : `run-${stamp}-${n}`)
-    try {
-      await fs.mkdir(dir)
+/** A directory under `data/demo/` that does not exist yet (one demo per process: no race to win). */
+export const freshDemoDir = (root: string, nowMs: number): Effect.Effect<string, FileStoreError, FileStore> =>
+  Effect.gen(function* () {
+    const store = yield* FileStore
+    const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")
+    for (let n = 0; ; n++) {
+      const dir = path.join(root, n === 0 ? `run-${stamp}` : `run-${stamp}-${n}`)
+      if ((yield* store.stat(dir)) !== null) continue
+      yield* store.makeDirectory(dir)
       return dir
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
     }
-  }
-}
+  })
 
 /**
  * The demo's settings on top of the user's base config: fast enough to show several
@@ -75,27 +74,33 @@ export const demoConfig = (base: AppConfig, dataDir: string, opts: DemoOptions):
   }
 }
 
-const listWritten = async (dir: string): Promise<ReadonlyArray<{ file: string; bytes: number }>> => {
-  const out: Array<{ file: string; bytes: number }> = []
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await fs.readdir(d, { withFileTypes: true })) {
-      const full = path.join(d, entry.name)
-      if (entry.isDirectory()) {
-        if (entry.name !== WAL_DIR_NAME) await walk(full)
-      } else if (!entry.name.endsWith(".tmp")) {
-        out.push({ file: full, bytes: (await fs.stat(full)).size })
-      }
-    }
-  }
-  await walk(dir)
-  return out.sort((a, b) => (a.file < b.file ? -1 : 1))
-}
+const listWritten = (dir: string): Effect.Effect<ReadonlyArray<{ file: string; bytes: number }>, FileStoreError, FileStore> =>
+  Effect.gen(function* () {
+    const store = yield* FileStore
+    const out: Array<{ file: string; bytes: number }> = []
+    const walk = (d: string): Effect.Effect<void, FileStoreError> =>
+      Effect.gen(function* () {
+        for (const name of yield* store.list(d)) {
+          const full = path.join(d, name)
+          const info = yield* store.stat(full)
+          if (info === null) continue
+          if (info.kind === "directory") {
+            if (name !== WAL_DIR_NAME) yield* walk(full)
+          } else if (!isTempFile(name)) {
+            out.push({ file: full, bytes: info.size })
+          }
+        }
+      })
+    yield* walk(dir)
+    return out.sort((a, b) => (a.file < b.file ? -1 : 1))
+  })
 
 export const runDemo = (base: AppConfig, opts: DemoOptions) =>
   Effect.scoped(
     Effect.gen(function* () {
       const started = yield* Clock.currentTimeMillis
-      const dataDir = opts.dataDir ?? (yield* Effect.promise(() => freshDemoDir(path.join("data", "demo"), started)))
+      const store = yield* FileStore
+      const dataDir = opts.dataDir ?? (yield* freshDemoDir(path.join("data", "demo"), started))
       const { cfg } = yield* withMockVenues(demoConfig(base, dataDir, opts))
       const venues: ReadonlyArray<VenueId> = ALL_VENUES
       yield* Console.log(`demo: data in ${dataDir}; simulator on 127.0.0.1; collecting ${opts.durationMs / 1000} s`)
@@ -111,7 +116,7 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
 
       yield* Console.log("\n== mine ==")
       for (const venue of venues) {
-        const dates = yield* Effect.promise(() => listPartitionDates(cfg.data_dir, "orderbook_snapshots", venue))
+        const dates = yield* listPartitionDates(cfg.data_dir, "orderbook_snapshots", venue)
         for (const date of dates) {
           yield* runMine(cfg, { venue, date, top: 5, json: false })
           yield* runMmViability(cfg, { venue, date, fee: 0, horizons: parseHorizons("1s,5s,30s"), minTrades: 3, top: 5, json: false }).pipe(
@@ -122,10 +127,11 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
 
       // a config for this run's data, so status/mine/DuckDB can be pointed at it afterwards
       const runConfig = path.join(cfg.data_dir, "demo.toml")
-      yield* Effect.promise(() =>
-        fs.writeFile(runConfig, `# written by surveillance demo\ndata_dir = ${JSON.stringify(cfg.data_dir)}\n\n[mock]\nenabled = true\nseed = ${cfg.mock.seed}\nmarkets_per_venue = ${mockMarketsPerVenue(cfg.mock)}\n`)
+      yield* store.writeAtomic(
+        runConfig,
+        `# written by surveillance demo\ndata_dir = ${JSON.stringify(cfg.data_dir)}\n\n[mock]\nenabled = true\nseed = ${cfg.mock.seed}\nmarkets_per_venue = ${mockMarketsPerVenue(cfg.mock)}\n`
       )
-      const files = yield* Effect.promise(() => listWritten(cfg.data_dir))
+      const files = yield* listWritten(cfg.data_dir)
       yield* Console.log(`\n== written (${files.length} files) ==`)
       for (const f of files) yield* Console.log(`${f.file}  ${f.bytes} B`)
       const elapsed = ((yield* Clock.currentTimeMillis) - started) / 1000

@@ -1,8 +1,10 @@
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet"
+import { Effect } from "effect"
+import { parquetMetadata } from "hyparquet"
 import type { VenueId } from "../domain/VenueId.js"
-import { datasetDayDir, isTempFile, listDayFiles, listPartitionDates, universePath, walRootDir } from "./paths.js"
+import { FileStore, type FileStoreError, type FileStoreService } from "./FileStore.js"
+import { listDayFiles, listPartitionDates } from "./partitions.js"
+import { datasetDayDir, isTempFile, universePath, utcDate, walRootDir } from "./paths.js"
 
 /**
  * Data freshness per venue, read from the data directory only (`surveillance status`), so
@@ -49,37 +51,37 @@ interface FileAge {
   readonly mtimeMs: number
 }
 
-const statOrNull = async (file: string): Promise<FileAge | null> => {
-  try {
-    const st = await fs.stat(file)
-    return { file, mtimeMs: st.mtimeMs }
-  } catch {
-    return null
-  }
-}
+const statOrNull = (store: FileStoreService, file: string): Effect.Effect<FileAge | null> =>
+  store.stat(file).pipe(
+    Effect.map((st) => (st?.kind === "file" ? { file, mtimeMs: st.mtimeMs } : null)),
+    Effect.orElseSucceed(() => null)
+  )
 
-const countLines = async (file: string): Promise<number> => {
-  const text = await fs.readFile(file, "utf8")
-  let n = 0
-  for (const line of text.split("\n")) if (line.trim() !== "") n++
-  return n
-}
+const countLines = (store: FileStoreService, file: string): Effect.Effect<number> =>
+  store.readText(file).pipe(
+    Effect.map((text) => {
+      let n = 0
+      for (const line of text.split("\n")) if (line.trim() !== "") n++
+      return n
+    }),
+    Effect.orElseSucceed(() => 0)
+  )
 
-/** Row count from the Parquet footer only (no data pages read). Unreadable files count 0. */
-const parquetRowCount = async (file: string): Promise<number> => {
-  try {
-    const meta = await parquetMetadataAsync(await asyncBufferFromFile(file))
-    return Number(meta.num_rows)
-  } catch {
-    return 0
-  }
-}
+/** Row count from the Parquet footer only (the file's tail: no data pages read). Unreadable files count 0. */
+const parquetRowCount = (store: FileStoreService, file: string, size: number): Effect.Effect<number> =>
+  Effect.gen(function*() {
+    if (size < 8) return 0
+    const tail = yield* store.readRange(file, size - 8, 8)
+    const footerLength = new DataView(tail.buffer, tail.byteOffset, tail.byteLength).getUint32(0, true) + 8
+    if (footerLength > size) return 0
+    const footer = yield* store.readRange(file, size - footerLength, footerLength)
+    return Number(parquetMetadata(footer).num_rows)
+  }).pipe(Effect.catchAllCause(() => Effect.succeed(0)))
 
 /** Dates (UTC) whose files can hold the last hour: today and, just after midnight, yesterday. */
 const recentDates = (nowMs: number): ReadonlyArray<string> => {
-  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10)
-  const today = iso(nowMs)
-  const hourAgo = iso(nowMs - HOUR_MS)
+  const today = utcDate(nowMs)
+  const hourAgo = utcDate(nowMs - HOUR_MS)
   return hourAgo === today ? [today] : [hourAgo, today]
 }
 
@@ -89,99 +91,97 @@ interface DatasetRecent {
   readonly rowsLastHour: number
 }
 
-const scanDataset = async (
+const scanDataset = (
   dataDir: string,
   dataset: "orderbook_snapshots" | "trades",
   venue: VenueId,
   nowMs: number
-): Promise<DatasetRecent> => {
-  let newest: FileAge | null = null
-  let filesLastHour = 0
-  let rowsLastHour = 0
-  // The newest file may be on an older date when the collector has been down a while.
-  const dates = await listPartitionDates(dataDir, dataset, venue)
-  const candidates = new Set([...recentDates(nowMs), ...dates.slice(-1)])
-  for (const date of candidates) {
-    for (const file of await listDayFiles(dataDir, dataset, venue, date)) {
-      const age = await statOrNull(file)
-      if (age === null) continue
-      if (newest === null || age.mtimeMs > newest.mtimeMs) newest = age
-      if (nowMs - age.mtimeMs <= HOUR_MS) {
-        filesLastHour++
-        rowsLastHour += await parquetRowCount(file)
+): Effect.Effect<DatasetRecent, FileStoreError, FileStore> =>
+  Effect.gen(function*() {
+    const store = yield* FileStore
+    let newest: FileAge | null = null
+    let filesLastHour = 0
+    let rowsLastHour = 0
+    // The newest file may be on an older date when the collector has been down a while.
+    const dates = yield* listPartitionDates(dataDir, dataset, venue)
+    const candidates = new Set([...recentDates(nowMs), ...dates.slice(-1)])
+    for (const date of candidates) {
+      for (const file of yield* listDayFiles(dataDir, dataset, venue, date)) {
+        const st = yield* Effect.orElseSucceed(store.stat(file), () => null)
+        if (st?.kind !== "file") continue
+        if (newest === null || st.mtimeMs > newest.mtimeMs) newest = { file, mtimeMs: st.mtimeMs }
+        if (nowMs - st.mtimeMs <= HOUR_MS) {
+          filesLastHour++
+          rowsLastHour += yield* parquetRowCount(store, file, st.size)
+        }
       }
     }
-  }
-  return { newest, filesLastHour, rowsLastHour }
-}
+    return { newest, filesLastHour, rowsLastHour }
+  })
 
-const newestWalAppend = async (dataDir: string, venue: VenueId): Promise<number | null> => {
-  const root = path.join(walRootDir(dataDir), `venue=${venue}`)
-  let newest: number | null = null
-  const walk = async (dir: string): Promise<void> => {
-    let entries: Array<import("node:fs").Dirent>
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true })
-    } catch {
-      return
-    }
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name)
-      if (entry.isDirectory()) await walk(full)
-      else if (entry.name.endsWith(".wal") && !isTempFile(entry.name)) {
-        const age = await statOrNull(full)
-        if (age !== null && (newest === null || age.mtimeMs > newest)) newest = age.mtimeMs
+const newestWalAppend = (dataDir: string, venue: VenueId): Effect.Effect<number | null, never, FileStore> =>
+  Effect.gen(function*() {
+    const store = yield* FileStore
+    let newest: number | null = null
+    const walk = (dir: string): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        for (const name of yield* Effect.orElseSucceed(store.list(dir), () => [])) {
+          const full = path.join(dir, name)
+          const st = yield* Effect.orElseSucceed(store.stat(full), () => null)
+          if (st?.kind === "directory") yield* walk(full)
+          else if (st !== null && name.endsWith(".wal") && !isTempFile(name) && (newest === null || st.mtimeMs > newest)) newest = st.mtimeMs
+        }
+      })
+    yield* walk(path.join(walRootDir(dataDir), `venue=${venue}`))
+    return newest
+  })
+
+export const venueDataStatus = (opts: DataStatusOptions, venue: VenueId): Effect.Effect<VenueDataStatus, FileStoreError, FileStore> =>
+  Effect.gen(function*() {
+    const store = yield* FileStore
+    const { dataDir, nowMs } = opts
+    const universeDates = yield* listPartitionDates(dataDir, "metadata", venue)
+    const universeDate = universeDates.at(-1) ?? null
+    const universeMarkets = universeDate === null ? 0 : yield* countLines(store, universePath(dataDir, venue, universeDate))
+
+    const snapshots = yield* scanDataset(dataDir, "orderbook_snapshots", venue, nowMs)
+    const trades = yield* scanDataset(dataDir, "trades", venue, nowMs)
+    const walMtime = yield* newestWalAppend(dataDir, venue)
+
+    const statsDates = yield* listPartitionDates(dataDir, "stats", venue)
+    let statsDate: string | null = null
+    for (const date of [...statsDates].reverse()) {
+      if ((yield* statOrNull(store, path.join(datasetDayDir(dataDir, "stats", venue, date), "stats.parquet"))) !== null) {
+        statsDate = date
+        break
       }
     }
-  }
-  await walk(root)
-  return newest
-}
 
-export const venueDataStatus = async (opts: DataStatusOptions, venue: VenueId): Promise<VenueDataStatus> => {
-  const { dataDir, nowMs } = opts
-  const universeDates = await listPartitionDates(dataDir, "metadata", venue)
-  const universeDate = universeDates.at(-1) ?? null
-  const universeMarkets = universeDate === null ? 0 : await countLines(universePath(dataDir, venue, universeDate)).catch(() => 0)
+    const staleAfterMs = 3 * opts.flushSeconds * 1000 + opts.bucketMinutes * 60_000
+    const snapshotAgeMs = snapshots.newest === null ? null : Math.max(0, nowMs - snapshots.newest.mtimeMs)
+    const walAgeMs = walMtime === null ? null : Math.max(0, nowMs - walMtime)
+    const freshest = [snapshotAgeMs, walAgeMs].filter((a): a is number => a !== null)
+    const stale = freshest.length === 0 || Math.min(...freshest) > staleAfterMs
 
-  const snapshots = await scanDataset(dataDir, "orderbook_snapshots", venue, nowMs)
-  const trades = await scanDataset(dataDir, "trades", venue, nowMs)
-  const walMtime = await newestWalAppend(dataDir, venue)
-
-  const statsDates = await listPartitionDates(dataDir, "stats", venue)
-  let statsDate: string | null = null
-  for (const date of [...statsDates].reverse()) {
-    if ((await statOrNull(path.join(datasetDayDir(dataDir, "stats", venue, date), "stats.parquet"))) !== null) {
-      statsDate = date
-      break
+    return {
+      venue,
+      universeDate,
+      universeMarkets,
+      newestSnapshotFile: snapshots.newest?.file ?? null,
+      newestSnapshotAgeMs: snapshotAgeMs,
+      newestWalAgeMs: walAgeMs,
+      snapshotFilesLastHour: snapshots.filesLastHour,
+      snapshotRowsLastHour: snapshots.rowsLastHour,
+      tradeFilesLastHour: trades.filesLastHour,
+      tradeRowsLastHour: trades.rowsLastHour,
+      statsDate,
+      staleAfterMs,
+      stale
     }
-  }
+  })
 
-  const staleAfterMs = 3 * opts.flushSeconds * 1000 + opts.bucketMinutes * 60_000
-  const snapshotAgeMs = snapshots.newest === null ? null : Math.max(0, nowMs - snapshots.newest.mtimeMs)
-  const walAgeMs = walMtime === null ? null : Math.max(0, nowMs - walMtime)
-  const freshest = [snapshotAgeMs, walAgeMs].filter((a): a is number => a !== null)
-  const stale = freshest.length === 0 || Math.min(...freshest) > staleAfterMs
-
-  return {
-    venue,
-    universeDate,
-    universeMarkets,
-    newestSnapshotFile: snapshots.newest?.file ?? null,
-    newestSnapshotAgeMs: snapshotAgeMs,
-    newestWalAgeMs: walAgeMs,
-    snapshotFilesLastHour: snapshots.filesLastHour,
-    snapshotRowsLastHour: snapshots.rowsLastHour,
-    tradeFilesLastHour: trades.filesLastHour,
-    tradeRowsLastHour: trades.rowsLastHour,
-    statsDate,
-    staleAfterMs,
-    stale
-  }
-}
-
-export const dataStatus = (opts: DataStatusOptions): Promise<ReadonlyArray<VenueDataStatus>> =>
-  Promise.all(opts.venues.map((venue) => venueDataStatus(opts, venue)))
+export const dataStatus = (opts: DataStatusOptions): Effect.Effect<ReadonlyArray<VenueDataStatus>, FileStoreError, FileStore> =>
+  Effect.forEach(opts.venues, (venue) => venueDataStatus(opts, venue), { concurrency: "unbounded" })
 
 /** "42s", "7m05s", "3h12m", "2d04h": ages for humans. */
 export const formatAge = (ms: number | null): string => {

@@ -3,7 +3,10 @@ import { DuckDBInstance } from "@duckdb/node-api"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
+import { Effect } from "effect"
 import { freshDemoDir } from "../../src/demo/runDemo.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
+import { MemoryFileStoreLayer } from "../support/MemoryFileStore.js"
 import { runCli } from "../support/cli.js"
 
 const count = async (sql: string): Promise<number> => {
@@ -18,10 +21,13 @@ describe("surveillance demo", () => {
   it("gives every run a fresh directory under data/demo", async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), "demo-root-"))
     const now = Date.parse("2026-01-14T10:11:12.345Z")
-    const a = await freshDemoDir(root, now)
-    const b = await freshDemoDir(root, now)
-    expect(path.basename(a)).toBe("run-20260114T101112Z")
-    expect(path.basename(b)).toBe("run-20260114T101112Z-1")
+    for (const layer of [FileStoreLayer, MemoryFileStoreLayer]) {
+      const [a, b] = await Effect.runPromise(
+        Effect.all([freshDemoDir(root, now), freshDemoDir(root, now)]).pipe(Effect.provide(layer))
+      )
+      expect(path.basename(a)).toBe("run-20260114T101112Z")
+      expect(path.basename(b)).toBe("run-20260114T101112Z-1")
+    }
   })
 
   it("runs simulator, scan, collect and mine in one process and writes files DuckDB reads", async () => {

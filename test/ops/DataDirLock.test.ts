@@ -5,6 +5,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { lockDataDir, lockPath, tryLockDataDir } from "../../src/ops/DataDirLock.js"
+import { FileStore, FileStoreLayer } from "../../src/storage/FileStore.js"
+import { MemoryFileStoreLayer } from "../support/MemoryFileStore.js"
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "lock-"))
 
@@ -23,7 +25,7 @@ describe("one collector per data_dir", () => {
         yield* lockDataDir(dir)
         expect(fs.readFileSync(lockPath(dir), "utf8").trim()).toBe(String(process.pid))
         // a different live process (our parent, certainly running) cannot take it
-        expect(tryLockDataDir(dir, process.ppid)).toEqual({ ok: false, holder: process.pid })
+        expect(yield* tryLockDataDir(dir, process.ppid)).toEqual({ ok: false, holder: process.pid })
       }))
       expect(fs.existsSync(lockPath(dir))).toBe(false)
       // held by a live process (our parent): refused, one line, names pid and file
@@ -37,7 +39,7 @@ describe("one collector per data_dir", () => {
       }
       // the refused attempt did not remove the other holder's lock
       expect(fs.readFileSync(lockPath(dir), "utf8").trim()).toBe(String(process.ppid))
-    }))
+    }).pipe(Effect.provide(FileStoreLayer)))
 
   it.effect("a stale lock left by a dead process (kill -9) is taken over", () =>
     Effect.gen(function* () {
@@ -50,5 +52,21 @@ describe("one collector per data_dir", () => {
         expect(fs.readFileSync(lockPath(dir), "utf8").trim()).toBe(String(process.pid))
       }))
       expect(fs.existsSync(lockPath(dir))).toBe(false)
-    }))
+    }).pipe(Effect.provide(FileStoreLayer)))
+
+  it.effect("the same rules on the in-memory FileStore: taken, refused for a live holder, released, stale taken over", () =>
+    Effect.gen(function* () {
+      const store = yield* FileStore
+      const dir = "/data"
+      yield* Effect.scoped(Effect.gen(function* () {
+        yield* lockDataDir(dir)
+        expect((yield* store.readText(lockPath(dir))).trim()).toBe(String(process.pid))
+        expect(yield* tryLockDataDir(dir, process.ppid)).toEqual({ ok: false, holder: process.pid })
+      }))
+      expect(yield* store.exists(lockPath(dir))).toBe(false)
+      const pid = yield* Effect.promise(deadPid)
+      yield* store.writeAtomic(lockPath(dir), `${pid}\n`)
+      expect(yield* tryLockDataDir(dir, process.ppid)).toEqual({ ok: true })
+      expect((yield* store.readText(lockPath(dir))).trim()).toBe(String(process.ppid))
+    }).pipe(Effect.provide(MemoryFileStoreLayer)))
 })
