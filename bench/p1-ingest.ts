@@ -16,6 +16,7 @@ import WebSocket from "ws"
 import { startCollector } from "../src/collector/Collector.js"
 import { VenuesLive } from "../src/venues/VenueLayers.js"
 import { ParquetSinkLive } from "../src/sink/ParquetSink.js"
+import { FileStoreLayer } from "../src/storage/FileStore.js"
 import { AppConfig } from "../src/config/schema.js"
 import { mainIfDirect, result, round, type FigureResult } from "./harness.js"
 import { corpusPath, frameAssets, loadCorpus, specsFromCorpus } from "./ingestCorpus.js"
@@ -112,7 +113,7 @@ export async function run(): Promise<FigureResult[]> {
       yield* control.subscribe(specs)
       const r = yield* Effect.promise(() => waitForFrames(() => metrics.messagesReceived, target, t0))
       return { ...r, snapshotRows: metrics.snapshotRows, shards: (yield* running.venues.get("polymarket")!.shards).length }
-    })).pipe(Effect.provide(VenuesLive(cfg)), Effect.provide(ParquetSinkLive({
+    })).pipe(Effect.provide(VenuesLive(cfg)), Effect.provide(FileStoreLayer), Effect.provide(ParquetSinkLive({
       dataDir: runDir, storage: { flush_rows: 50_000, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 200_000
     }))))
     // alternate reference and ours, best of two each: one-off stalls of the shared machine hit

@@ -17,7 +17,8 @@ import { Effect } from "effect"
 import { ParquetSink, ParquetSinkLive } from "../src/sink/ParquetSink.js"
 import { writeNewFileSync } from "../src/storage/atomic.js"
 import { encodeSnapshotRows, readSnapshotFile } from "../src/storage/parquet/snapshots.js"
-import { listDayFiles } from "../src/storage/paths.js"
+import { FileStoreLayer } from "../src/storage/FileStore.js"
+import { listDayFiles } from "../src/storage/partitions.js"
 import { cpuAndWallMs, eventLoopLag, mainIfDirect, result, round, startTickProbe, type FigureResult } from "./harness.js"
 import { makeSnapshotSet } from "./snapshotRows.js"
 
@@ -72,7 +73,7 @@ export async function run(): Promise<FigureResult[]> {
     const rowsPerCpuSec = ROWS / (best.cpuMs / 1000)
     const rowsPerWallSec = ROWS / (best.wallMs / 1000)
 
-    const files = await listDayFiles(dataDir, "orderbook_snapshots", "polymarket", "2026-01-05")
+    const files = await Effect.runPromise(listDayFiles(dataDir, "orderbook_snapshots", "polymarket", "2026-01-05").pipe(Effect.provide(FileStoreLayer)))
     let written = 0
     for (const f of files) written += (await readSnapshotFile(f, ["ts_recv"])).length
     if (written !== ROWS) throw new Error(`P3: the sink wrote ${written} rows in ${files.length} files, expected ${ROWS}`)

@@ -7,8 +7,10 @@ import { Effect } from "effect"
 import { beforeAll, describe, expect, it, vi } from "vitest"
 import { mineCommand } from "../../src/cli/mine.js"
 import { runCommandEffect } from "../../src/cli/run.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { runCliSync } from "../support/cli.js"
+import { onLocalDisk } from "../support/onLocalDisk.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 
 const DATE = "2026-01-14"
@@ -30,7 +32,7 @@ const inProcess = async (args: Array<string>) => {
   })
   try {
     const argv = ["node", "surveillance", ...args]
-    const code = await Effect.runPromise(runCommandEffect(cliApp(argv), argv).pipe(Effect.provide(NodeContext.layer)))
+    const code = await Effect.runPromise(runCommandEffect(cliApp(argv), argv).pipe(Effect.provide(NodeContext.layer), Effect.provide(FileStoreLayer)))
     return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") }
   } finally {
     log.mockRestore()
@@ -54,11 +56,11 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "miner-cli-"))
   const dataDir = path.join(dir, "data")
   writeSyntheticDay({ dataDir, venue: "polymarket", date: DATE, markets: 3, intervalMs: 5000, levels: 10, hours: 1, tradeRate: 0.3, seed: 9 })
-  await writeUniverse(dataDir, "polymarket", DATE, [0, 1, 2].map((m) => ({
+  await onLocalDisk(writeUniverse(dataDir, "polymarket", DATE, [0, 1, 2].map((m) => ({
     market_id: `0xsyn${m.toString(16).padStart(6, "0")}`, title: `Will synthetic market ${m} resolve yes?`,
     outcome_ids: [`${m}1`, `${m}2`], outcomes: ["Yes", "No"], close_ts: null, status: "active", tags: [],
     token_ids: [`${m}1`, `${m}2`], event_id: null, slug: null, volume: null, liquidity: null, tick_size: 0.01
-  })))
+  }))))
   config = path.join(dir, "surveillance.toml")
   fs.writeFileSync(config, `data_dir = "${dataDir}"\n[venues.polymarket]\nsnapshot_interval_ms_warm = 5000\n`)
 })

@@ -8,10 +8,12 @@ import type { StatsRow } from "../../src/domain/StatsRow.js"
 import { mineDay } from "../../src/miner/mineDay.js"
 import { mmReportRows } from "../../src/miner/mmReport.js"
 import { MmViabilityEngine, parseHorizons } from "../../src/miner/mmViability.js"
+import { FileStore, FileStoreLayer } from "../../src/storage/FileStore.js"
 import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
 import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
 import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath, tradeFilePath } from "../../src/storage/paths.js"
+import { MemoryFileStoreLayer } from "../support/MemoryFileStore.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 
 const DATE = "2026-01-14"
@@ -108,7 +110,7 @@ describe("mineDay", () => {
       ))
       expect(Number(bad[0]![0])).toBeGreaterThan(50)
       expect(Number(bad[0]![1])).toBeGreaterThan(10)
-    }))
+    }).pipe(Effect.provide(FileStoreLayer)))
 
   it.effect("skips a truncated file and a non-Parquet file with one warning each; ignores temp files", () =>
     Effect.gen(function*() {
@@ -129,7 +131,7 @@ describe("mineDay", () => {
       expect(result.filesRead).toBe(small.snapshotFiles.length - 1 + small.tradeFiles.length)
       const perFile = small.snapshotRows / small.snapshotFiles.length
       expect(result.snapshotRows).toBeGreaterThan(small.snapshotRows - 2 * perFile)
-    }))
+    }).pipe(Effect.provide(FileStoreLayer)))
 
   it.effect("fails with NothingReadableError when no file can be read", () =>
     Effect.gen(function*() {
@@ -143,7 +145,7 @@ describe("mineDay", () => {
       fs.writeFileSync(file, "PAR1 broken")
       const broken = yield* mineDay({ dataDir: dir, venue: "kalshi", date: DATE, warmIntervalMs: WARM_MS, withLevels: false, warn }).pipe(Effect.flip)
       expect(broken.message).toContain("none of the 1 files")
-    }))
+    }).pipe(Effect.provide(FileStoreLayer)))
 
   it.effect("without level lists the scalar stats are identical and list stats are NaN", () =>
     Effect.gen(function*() {
@@ -156,7 +158,29 @@ describe("mineDay", () => {
       }
       expect(scalarOnly.stats.map(strip)).toEqual(withLists.stats.map(strip))
       expect(scalarOnly.stats.every((r) => Number.isNaN(r.avg_depth_top3))).toBe(true)
-    }))
+    }).pipe(Effect.provide(FileStoreLayer)))
+
+  it.effect("reads its files only through the FileStore: the same day in an in-memory store gives the same stats", () =>
+    Effect.gen(function*() {
+      const { warn } = collectWarnings()
+      const fromDisk = yield* mineDay({ dataDir, venue: "polymarket", date: DATE, warmIntervalMs: WARM_MS, withLevels: true, warn }).pipe(
+        Effect.provide(FileStoreLayer)
+      )
+      const store = yield* FileStore
+      const copy = (from: string, to: string): void => {
+        for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+          const src = path.join(from, entry.name)
+          if (entry.isDirectory()) copy(src, path.join(to, entry.name))
+          else Effect.runSync(store.writeAtomic(path.join(to, entry.name), fs.readFileSync(src)))
+        }
+      }
+      copy(dataDir, "/mem/data")
+      const fromMemory = yield* mineDay({ dataDir: "/mem/data", venue: "polymarket", date: DATE, warmIntervalMs: WARM_MS, withLevels: true, warn })
+      expect(fromMemory.filesRead).toBe(fromDisk.filesRead)
+      expect(fromMemory.snapshotRows).toBe(day.snapshotRows)
+      expect(fromMemory.stats).toEqual(fromDisk.stats)
+      expect(fs.existsSync("/mem")).toBe(false)
+    }).pipe(Effect.provide(MemoryFileStoreLayer)))
 })
 
 describe("mineDay with the mm-viability engine", () => {
@@ -203,5 +227,5 @@ describe("mineDay with the mm-viability engine", () => {
       expect(late.n_trades).toBe(1)
       expect(late.n_1s).toBe(0)
       expect(late.n_30s).toBe(1)
-    }))
+    }).pipe(Effect.provide(FileStoreLayer)))
 })
