@@ -11,6 +11,7 @@ import { startCollector } from "../../src/collector/Collector.js"
 import { generateKeyPairSync } from "node:crypto"
 import { MemoryWriter, venuePipeline } from "./ConnectionHarness.js"
 import { VenuesLive } from "../../src/venues/VenueLayers.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 /**
  * Real sockets against the in-process simulator (it.live, real clock, short configured
@@ -176,5 +177,5 @@ describe("collector against the simulator (live sockets)", () => {
       // kalshi rows are still written, honestly stale
       yield* waitFor("stale kalshi rows", () => writer.snapshots.some((r) => r.venue === "kalshi" && r.status === "stale"))
       expect(writer.snapshots.some((r) => r.venue === "kalshi" && r.status === "ok")).toBe(false)
-    }), 40_000)
+    }).pipe(Effect.provide(FileStoreLayer)), 40_000)
 })

@@ -8,6 +8,7 @@ import { runCollectorProgram } from "../../src/collector/CollectorProgram.js"
 import { scanWhereMissing } from "../../src/scanner/Scanner.js"
 import { MockVenues } from "../../src/simulator/MockVenues.js"
 import { AppConfig } from "../../src/config/schema.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 const venueCfg = { snapshot_interval_ms_hot: 200, snapshot_interval_ms_warm: 500, subscription_churn_limit_per_minute: 1000, max_subs: 10, hot_count: 4 }
 
@@ -39,5 +40,5 @@ describe("collect in [mock] mode", () => {
       expect(rows.map((r) => r["venue"])).toEqual(["kalshi", "polymarket"])
       for (const r of rows) expect(r["ok"] as number).toBeGreaterThan(0)
       yield* Effect.promise(() => rm(dir, { recursive: true, force: true }))
-    }), 60_000)
+    }).pipe(Effect.provide(FileStoreLayer)), 60_000)
 })

@@ -8,6 +8,7 @@ import { ensureWritableDataDir } from "../../src/collector/CollectorProgram.js"
 import { AppConfig } from "../../src/config/schema.js"
 import { MemoryWriter } from "./ConnectionHarness.js"
 import { VenuesLive } from "../../src/venues/VenueLayers.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 const cfgOf = (raw: object) => Schema.decodeUnknownSync(AppConfig)(raw)
 
@@ -38,7 +39,7 @@ describe("collector start-up checks", () => {
       )
       expect(bad.message).toMatch(/^c\.toml: venues\.kalshi\.api_secret: the RSA private key/)
       expect(bad.message).not.toContain("TOPSECRET")
-    }))
+    }).pipe(Effect.provide(FileStoreLayer)))
 
   it.live("an unwritable data dir is a fatal one-line error", () =>
     Effect.gen(function*() {

@@ -11,6 +11,7 @@ import { AppConfig } from "../../src/config/schema.js"
 import { runScan } from "../../src/scanner/Scanner.js"
 import { startSimulator } from "../../src/simulator/Simulator.js"
 import { VenuesLive } from "../../src/venues/VenueLayers.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 const get = (url: string) =>
   Effect.promise(() => fetch(url).then(async (r) => ({ status: r.status, body: await r.text() })))
@@ -74,5 +75,5 @@ describe("collector metrics and health against the simulator", () => {
         // within stale_after (plus polling and scheduling slack on a loaded machine)
         expect(elapsed).toBeLessThan(staleAfter + 2_500)
       }).pipe(Effect.provide(VenuesLive(cfg)), Effect.provide(ParquetSinkLive({ dataDir, storage: cfg.storage, queueRows: 100_000 })))
-    })), 60_000)
+    }).pipe(Effect.provide(FileStoreLayer))), 60_000)
 })

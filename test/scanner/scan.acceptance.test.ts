@@ -14,6 +14,7 @@ import type { LiveMarket } from "../../src/simulator/truth.js"
 import { isTempFile, universePath, utcDate } from "../../src/storage/paths.js"
 import { parseUniverse } from "../../src/storage/universe.js"
 import { VenuesLive } from "../../src/venues/VenueLayers.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 const HOUR = 3_600_000
 const MIN_HOURS = 24
@@ -139,7 +140,7 @@ describe("scanner against the simulator (issue 4 acceptance)", () => {
           expect(r.missing.length).toBeLessThanOrEqual(broken)
           expect(r.expected).toBeGreaterThan(venue === "polymarket" ? 10_000 : 2_000)
         }
-      }),
+      }).pipe(Effect.provide(FileStoreLayer)),
     240_000
   )
 
@@ -155,7 +156,7 @@ describe("scanner against the simulator (issue 4 acceptance)", () => {
         const kalshiYesterday = universePath(dir, "kalshi", yesterday)
         const kalshiToday = universePath(dir, "kalshi", today)
         const { writeUniverse } = yield* Effect.promise(() => import("../../src/storage/universe.js"))
-        yield* Effect.promise(() => writeUniverse(dir, "kalshi", yesterday, []))
+        yield* writeUniverse(dir, "kalshi", yesterday, []).pipe(Effect.provide(FileStoreLayer))
         // an unrelated file in today's kalshi folder: the failed venue must add nothing beside it
         mkdirSync(dirname(kalshiToday), { recursive: true })
         writeFileSync(join(dirname(kalshiToday), "marker"), "x")
@@ -191,6 +192,6 @@ describe("scanner against the simulator (issue 4 acceptance)", () => {
       expect(r.failures).toHaveLength(1)
       expect(r.failures[0]).toContain(`(host 127.0.0.1:${sim.port}): unreachable`)
       expect(r.failures[0]).toContain("after 2 attempts")
-    })
+    }).pipe(Effect.provide(FileStoreLayer))
   )
 })

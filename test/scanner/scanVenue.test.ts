@@ -10,6 +10,7 @@ import { universePath, utcDate } from "../../src/storage/paths.js"
 import { sendJson, withRestServer } from "../venues/rest_server.js"
 import { VenuesLive } from "../../src/venues/VenueLayers.js"
 import { MockVenues } from "../../src/simulator/MockVenues.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 const configFor = (dataDir: string, kalshiUrl: string) =>
   Schema.decodeUnknownSync(AppConfig)({
@@ -27,7 +28,7 @@ describe("scanVenue", () => {
       expect(r._tag).toBe("failed")
       expect(r._tag === "failed" && r.reason).toContain("listed no open markets")
       expect(existsSync(universePath(dir, "kalshi", utcDate(Date.now())))).toBe(false)
-    })
+    }).pipe(Effect.provide(FileStoreLayer))
   )
 
   it.scopedLive("writes the kept markets and reports counts in the summary line", () =>
@@ -55,7 +56,7 @@ describe("scanVenue", () => {
       expect(summaryLine(r)).toMatch(
         /^kalshi: found 3, kept 1; dropped closed 1, closing_soon 0, excluded_title 0, no_orderbook 0, no_token_ids 0, malformed 1; 2 pages in \d+\.\d s -> /
       )
-    })
+    }).pipe(Effect.provide(FileStoreLayer))
   )
 
   it("selects named venues, else the enabled ones", () => {
@@ -82,6 +83,6 @@ describe("scan in mock mode", () => {
       for (const venue of ["polymarket", "kalshi"] as const) {
         expect(existsSync(universePath(dir, venue, utcDate(Date.now())))).toBe(true)
       }
-    })
+    }).pipe(Effect.provide(FileStoreLayer))
   )
 })

@@ -6,10 +6,11 @@ import { AppConfig } from "../../src/config/schema.js"
 import { scanVenue } from "../../src/scanner/Scanner.js"
 import { startSimulator } from "../../src/simulator/Simulator.js"
 import { readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
-import { listDayFiles, listPartitionDates } from "../../src/storage/paths.js"
+import { listDayFiles, listPartitionDates } from "../../src/storage/partitions.js"
 import { readNewestUniverse } from "../../src/storage/universe.js"
 import { removeDir, tempDataDir } from "./support.js"
 import { VenuesLive } from "../../src/venues/VenueLayers.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 /**
  * Simulator -> scanner -> collector (with its embedded scheduler) -> writer -> Parquet, with a
@@ -42,8 +43,8 @@ describe("Scheduler end to end (simulator, it.live)", () => {
       }))
       const scanned = yield* scanVenue(cfg, "polymarket").pipe(Effect.provide(VenuesLive(cfg)))
       expect(scanned._tag).toBe("ok")
-      const dates = yield* Effect.promise(() => listPartitionDates(dataDir, "metadata", "polymarket"))
-      const universe = (yield* Effect.promise(() => readNewestUniverse(dataDir, "polymarket", dates[dates.length - 1]!)))!
+      const dates = yield* listPartitionDates(dataDir, "metadata", "polymarket").pipe(Effect.provide(FileStoreLayer))
+      const universe = (yield* readNewestUniverse(dataDir, "polymarket", dates[dates.length - 1]!).pipe(Effect.provide(FileStoreLayer)))!
       expect(universe.markets.length).toBeGreaterThanOrEqual(20)
 
       yield* runCollector(cfg, { venues: ["polymarket"], durationMs: 7_500 }).pipe(
@@ -53,8 +54,8 @@ describe("Scheduler end to end (simulator, it.live)", () => {
       )
 
       const rows: Array<{ market_id: string; ts_recv: number; status: string }> = []
-      for (const date of yield* Effect.promise(() => listPartitionDates(dataDir, "orderbook_snapshots", "polymarket"))) {
-        for (const file of yield* Effect.promise(() => listDayFiles(dataDir, "orderbook_snapshots", "polymarket", date))) {
+      for (const date of yield* listPartitionDates(dataDir, "orderbook_snapshots", "polymarket").pipe(Effect.provide(FileStoreLayer))) {
+        for (const file of yield* listDayFiles(dataDir, "orderbook_snapshots", "polymarket", date).pipe(Effect.provide(FileStoreLayer))) {
           const part = yield* Effect.promise(() => readSnapshotFile(file, ["market_id", "ts_recv", "status"]))
           for (const r of part) rows.push({ market_id: r.market_id!, ts_recv: r.ts_recv!, status: r.status! })
         }
@@ -76,5 +77,5 @@ describe("Scheduler end to end (simulator, it.live)", () => {
       const firstWindow = seenOrder.slice(0, 2).map((id) => firstSeen.get(id)!)
       const laterWindow = seenOrder.slice(-2).map((id) => firstSeen.get(id)!)
       expect(Math.min(...laterWindow)).toBeGreaterThan(Math.max(...firstWindow) + 1_000)
-    }).pipe(Effect.scoped), 60_000)
+    }).pipe(Effect.provide(FileStoreLayer)).pipe(Effect.scoped), 60_000)
 })

@@ -1,13 +1,15 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
+import { Effect, Layer, TestClock } from "effect"
 import { writeFileAtomic } from "../../src/storage/atomic.js"
 import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
 import { statsPath, universePath } from "../../src/storage/paths.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { liquidityUniverse, makeMarket, makeStatsRow, topByLiquidity } from "./fixtures.js"
 import { captureLogs, removeDir, startScheduler, tempDataDir } from "./support.js"
+import { FileStore, FileStoreLayer } from "../../src/storage/FileStore.js"
+import { makeMemoryFileStore } from "../support/MemoryFileStore.js"
 
 const NOW = Date.parse("2026-11-25T06:00:00Z")
 const TODAY = "2026-11-25"
@@ -26,7 +28,7 @@ describe("Scheduler inputs (universe and stats files)", () => {
     Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
       const markets = liquidityUniverse("kalshi", 300)
-      yield* Effect.promise(() => writeUniverse(dataDir, "kalshi", YESTERDAY, markets))
+      yield* writeUniverse(dataDir, "kalshi", YESTERDAY, markets).pipe(Effect.provide(FileStoreLayer))
       const h = yield* startScheduler({ venue: "kalshi", dataDir, rotationEnabled: true, maxSubs: 50, hotCount: 10 })
       const r1 = yield* h.nextReport
       expect([r1.universeDate, r1.eligible, h.fake.live.size]).toEqual([YESTERDAY, 300, 50])
@@ -34,7 +36,7 @@ describe("Scheduler inputs (universe and stats files)", () => {
 
       // the scanner writes today's file mid-day: a new market with the most liquidity
       const newcomer = makeMarket("kalshi", 9001, { liquidity: 1e9 })
-      yield* Effect.promise(() => writeUniverse(dataDir, "kalshi", TODAY, [...markets, newcomer]))
+      yield* writeUniverse(dataDir, "kalshi", TODAY, [...markets, newcomer]).pipe(Effect.provide(FileStoreLayer))
       yield* TestClock.adjust("60 seconds")
       const r2 = yield* h.nextReport
       expect([r2.universeDate, r2.eligible]).toEqual([TODAY, 301])
@@ -42,11 +44,31 @@ describe("Scheduler inputs (universe and stats files)", () => {
 
       // a scanner re-run rewrites today's file: the change is picked up too
       const second = makeMarket("kalshi", 9002, { liquidity: 2e9 })
-      yield* Effect.promise(() => writeUniverse(dataDir, "kalshi", TODAY, [...markets, newcomer, second]))
+      yield* writeUniverse(dataDir, "kalshi", TODAY, [...markets, newcomer, second]).pipe(Effect.provide(FileStoreLayer))
       yield* TestClock.adjust("60 seconds")
       const r3 = yield* h.nextReport
       expect(r3.eligible).toBe(302)
       expect(h.fake.live.get(second.market_id)?.tier).toBe("hot")
+      yield* h.stop
+    }))
+
+  it.effect("reads through the FileStore: an in-memory store under TestClock, a rewrite seen by its new modification time", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const memory = Layer.succeed(FileStore, makeMemoryFileStore())
+      const markets = liquidityUniverse("kalshi", 30)
+      yield* writeUniverse("/mem/data", "kalshi", TODAY, markets).pipe(Effect.provide(memory))
+      const h = yield* startScheduler({ venue: "kalshi", dataDir: "/mem/data", rotationEnabled: true, maxSubs: 10, hotCount: 3, fileStore: memory })
+      const r1 = yield* h.nextReport
+      expect([r1.universeDate, r1.eligible, h.fake.live.size]).toEqual([TODAY, 30, 10])
+      // same size, new content: only the modification time (TestClock's) tells the change
+      const swapped = markets.map((m, i) => (i === 29 ? { ...m, liquidity: 1e12 } : m))
+      yield* TestClock.adjust("30 seconds")
+      yield* writeUniverse("/mem/data", "kalshi", TODAY, swapped).pipe(Effect.provide(memory))
+      yield* TestClock.adjust("30 seconds")
+      const r2 = yield* h.nextReport
+      expect(r2.hotMarkets[0]).toBe(markets[29]!.market_id)
+      expect(fs.existsSync("/mem")).toBe(false)
       yield* h.stop
     }))
 
@@ -55,7 +77,7 @@ describe("Scheduler inputs (universe and stats files)", () => {
     return Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
       const markets = liquidityUniverse("kalshi", 100)
-      yield* Effect.promise(() => writeUniverse(dataDir, "kalshi", YESTERDAY, markets))
+      yield* writeUniverse(dataDir, "kalshi", YESTERDAY, markets).pipe(Effect.provide(FileStoreLayer))
       const todayFile = universePath(dataDir, "kalshi", TODAY)
       fs.mkdirSync(path.dirname(todayFile), { recursive: true })
       fs.writeFileSync(todayFile, "")
@@ -76,7 +98,7 @@ describe("Scheduler inputs (universe and stats files)", () => {
       const h = yield* startScheduler({ venue: "polymarket", dataDir, rotationEnabled: false, maxSubs: 20, hotCount: 4 })
       const r1 = yield* h.nextReport
       expect([r1.universeDate, r1.eligible, h.fake.live.size]).toEqual([null, 0, 0])
-      yield* Effect.promise(() => writeUniverse(dataDir, "polymarket", TODAY, liquidityUniverse("polymarket", 50)))
+      yield* writeUniverse(dataDir, "polymarket", TODAY, liquidityUniverse("polymarket", 50)).pipe(Effect.provide(FileStoreLayer))
       yield* TestClock.adjust("60 seconds")
       const r2 = yield* h.nextReport
       // rotation disabled keeps the first NON-EMPTY target
@@ -89,7 +111,7 @@ describe("Scheduler inputs (universe and stats files)", () => {
     return Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
       const markets = liquidityUniverse("polymarket", 200)
-      yield* Effect.promise(() => writeUniverse(dataDir, "polymarket", TODAY, markets))
+      yield* writeUniverse(dataDir, "polymarket", TODAY, markets).pipe(Effect.provide(FileStoreLayer))
       const h = yield* startScheduler({ venue: "polymarket", dataDir, rotationEnabled: true, maxSubs: 40, hotCount: 10 })
       const r1 = yield* h.nextReport
       expect(r1.statsDate).toBeNull()
@@ -126,7 +148,7 @@ describe("Scheduler inputs (universe and stats files)", () => {
     return Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
       const markets = liquidityUniverse("kalshi", 100)
-      yield* Effect.promise(() => writeUniverse(dataDir, "kalshi", TODAY, markets))
+      yield* writeUniverse(dataDir, "kalshi", TODAY, markets).pipe(Effect.provide(FileStoreLayer))
       const lowest = [...markets].sort((a, b) => (a.liquidity ?? 0) - (b.liquidity ?? 0))[0]!
       // a valid file from 8 days ago that would make `lowest` HOT if it were used
       yield* Effect.promise(() =>

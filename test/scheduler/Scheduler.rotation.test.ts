@@ -5,6 +5,7 @@ import type { VenueId } from "../../src/domain/VenueId.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { liquidityUniverse, topByLiquidity } from "./fixtures.js"
 import { captureLogs, maxChangesPerRollingMinute, memoryInputs, removeDir, startScheduler, tempDataDir, type Harness } from "./support.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 const NOW = Date.parse("2026-11-25T06:00:00Z")
 const TODAY = "2026-11-25"
@@ -37,7 +38,7 @@ const coverageRun = (venue: VenueId, hotMarkets: number, warmMarketsPerWindow: n
   Effect.gen(function*() {
     yield* TestClock.setTime(NOW)
     const markets = liquidityUniverse(venue, 5000)
-    yield* Effect.promise(() => writeUniverse(dataDir, venue, TODAY, markets))
+    yield* writeUniverse(dataDir, venue, TODAY, markets).pipe(Effect.provide(FileStoreLayer))
     const expectedHot = keysOf(venue, topByLiquidity(markets, hotMarkets), markets)
     const allKeys = keysOf(venue, markets.map((m) => m.market_id), markets)
     const h = yield* startScheduler({ venue, dataDir, rotationEnabled: true, maxSubs: 200, hotCount: 40, rotationSecs: 60 })

@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Effect, Fiber, Logger, Queue } from "effect"
+import { Effect, Fiber, Logger, Queue, Layer } from "effect"
 import type { MarketRecord } from "../../src/domain/Market.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
 import type { SchedulerInputs } from "../../src/scheduler/SchedulerInputs.js"
@@ -9,6 +9,7 @@ import { runScheduler, type RotationReport, type SchedulerOptions } from "../../
 import { makeFakeSubscriptionControl, type FakeSubscriptionControl } from "../support/fakeSubscriptionControl.js"
 import { kalshiMarketKeys } from "../../src/venues/kalshi/KalshiLive.js"
 import { polymarketMarketKeys } from "../../src/venues/polymarket/PolymarketLive.js"
+import { type FileStore, FileStoreLayer } from "../../src/storage/FileStore.js"
 
 /** Helpers for the scheduler fiber tests (TestClock + fake control). */
 
@@ -36,6 +37,8 @@ export const startScheduler = (
     readonly rotationSecs?: number
     readonly churn?: number
     readonly minHoursUntilClose?: number
+    /** where the scheduler reads its files: the local disk unless a test gives another store */
+    readonly fileStore?: Layer.Layer<FileStore>
   }
 ) =>
   Effect.gen(function*() {
@@ -54,7 +57,7 @@ export const startScheduler = (
       },
       control: fake.control,
       onRotation: (r) => Queue.offer(reports, r)
-    }))
+    }).pipe(Effect.provide(opts.fileStore ?? FileStoreLayer)))
     const harness: Harness = { fake, reports, nextReport: Queue.take(reports), stop: Fiber.interrupt(fiber).pipe(Effect.asVoid) }
     return harness
   })
