@@ -7,7 +7,12 @@ import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
 import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath, statsPath, tradeFilePath, universePath } from "../../src/storage/paths.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
+import { it as effectIt } from "@effect/vitest"
+import { Clock, Effect, TestClock } from "effect"
+import { FileStore } from "../../src/storage/FileStore.js"
 import { runCliSync } from "../support/cli.js"
+import { MemoryFileStoreLayer } from "../support/MemoryFileStore.js"
+import { onLocalDisk } from "../support/onLocalDisk.js"
 
 const NOW = Date.parse("2026-01-14T12:30:00Z")
 
@@ -49,7 +54,7 @@ const prepare = async (): Promise<string> => {
 describe("data status", () => {
   it("reports universe, newest snapshot age, last-hour rows and files, stats date, staleness", async () => {
     const dir = await prepare()
-    const [poly, kalshi] = await dataStatus({ dataDir: dir, venues: ["polymarket", "kalshi"], nowMs: NOW, flushSeconds: 5, bucketMinutes: 5 })
+    const [poly, kalshi] = await onLocalDisk(dataStatus({ dataDir: dir, venues: ["polymarket", "kalshi"], nowMs: NOW, flushSeconds: 5, bucketMinutes: 5 }))
     expect(poly).toMatchObject({
       venue: "polymarket", universeDate: "2026-01-14", universeMarkets: 3,
       newestSnapshotAgeMs: 120_000, snapshotFilesLastHour: 2, snapshotRowsLastHour: 5,
@@ -66,15 +71,36 @@ describe("data status", () => {
   it("counts a recent write-ahead append as fresh while the bucket is still open", async () => {
     const dir = await prepare()
     await writeAt(path.join(dir, ".wal", "venue=kalshi", "orderbook_snapshots", `${NOW}-1-0.wal`), "{}\n", NOW - 4_000)
-    const [kalshi] = await dataStatus({ dataDir: dir, venues: ["kalshi"], nowMs: NOW, flushSeconds: 5, bucketMinutes: 5 })
+    const [kalshi] = await onLocalDisk(dataStatus({ dataDir: dir, venues: ["kalshi"], nowMs: NOW, flushSeconds: 5, bucketMinutes: 5 }))
     expect(kalshi).toMatchObject({ newestWalAgeMs: 4_000, stale: false })
   })
 
   it("an empty data dir is stale for every venue", async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "status-empty-"))
-    const out = await dataStatus({ dataDir: dir, venues: ["polymarket"], nowMs: NOW, flushSeconds: 5, bucketMinutes: 5 })
+    const out = await onLocalDisk(dataStatus({ dataDir: dir, venues: ["polymarket"], nowMs: NOW, flushSeconds: 5, bucketMinutes: 5 }))
     expect(out[0]).toMatchObject({ newestSnapshotFile: null, stale: true })
   })
+
+  effectIt.effect("reads only through the FileStore: an in-memory data dir, ages from TestClock, rows from the Parquet footer", () =>
+    Effect.gen(function*() {
+      const store = yield* FileStore
+      const b = Date.parse("2026-01-14T12:20:00Z")
+      yield* TestClock.setTime(b + 300_000)
+      yield* store.writeAtomic(snapshotFilePath("/mem", "polymarket", b, 0), encodeSnapshotRows([row(b, "m1"), row(b, "m2"), row(b + 5, "m3")]))
+      yield* store.writeAtomic(universePath("/mem", "polymarket", "2026-01-14"), '{"a":1}\n{"b":2}\n')
+      yield* TestClock.adjust("2 minutes")
+      yield* store.appendFile(path.join("/mem", ".wal", "venue=polymarket", "trades", `${b}-1-0.wal`), "[]\n")
+      yield* TestClock.adjust("3 seconds")
+      const nowMs = yield* Clock.currentTimeMillis
+      const [poly] = yield* dataStatus({ dataDir: "/mem", venues: ["polymarket"], nowMs, flushSeconds: 5, bucketMinutes: 5 })
+      expect(poly).toMatchObject({
+        universeDate: "2026-01-14", universeMarkets: 2, newestSnapshotAgeMs: 123_000, newestWalAgeMs: 3_000,
+        snapshotFilesLastHour: 1, snapshotRowsLastHour: 3, stale: false
+      })
+      yield* TestClock.adjust("10 minutes")
+      const [later] = yield* dataStatus({ dataDir: "/mem", venues: ["polymarket"], nowMs: yield* Clock.currentTimeMillis, flushSeconds: 5, bucketMinutes: 5 })
+      expect(later).toMatchObject({ newestSnapshotAgeMs: 723_000, stale: true })
+    }).pipe(Effect.provide(MemoryFileStoreLayer)))
 
   it("formats ages for humans", () => {
     expect([formatAge(null), formatAge(42_000), formatAge(425_000), formatAge(3 * 3_600_000 + 720_000), formatAge(2 * 86_400_000 + 4 * 3_600_000)])

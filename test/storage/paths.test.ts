@@ -3,10 +3,12 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import {
-  bucketStart, datasetDayDir, isTempFile, listDayFiles, listPartitionDates, mmViabilityPath, nextFreePart,
+  bucketStart, datasetDayDir, isTempFile, mmViabilityPath,
   parseBucketFileName, snapshotFilePath, statsPath, tradeFilePath, universePath, utcDate, utcHour
 } from "../../src/storage/paths.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
+import { listDayFiles, listPartitionDates } from "../../src/storage/partitions.js"
+import { onLocalDisk } from "../support/onLocalDisk.js"
 
 const T = Date.UTC(2026, 0, 5, 7, 43, 12, 345) // 2026-01-05T07:43:12.345Z
 
@@ -73,9 +75,9 @@ describe("paths", () => {
       await fs.mkdir(path.join(dir, "orderbook_snapshots/venue=polymarket/date=2026-01-06"), { recursive: true })
       await fs.mkdir(path.join(dir, "orderbook_snapshots/venue=polymarket/date=garbage"), { recursive: true })
       await fs.mkdir(path.join(dir, "orderbook_snapshots/venue=polymarket/date=2025-12-31"), { recursive: true })
-      expect(await listPartitionDates(dir, "orderbook_snapshots", "polymarket")).toEqual(["2025-12-31", "2026-01-05", "2026-01-06"])
-      expect(await listPartitionDates(dir, "orderbook_snapshots", "kalshi")).toEqual([])
-      const listed = await listDayFiles(dir, "orderbook_snapshots", "polymarket", "2026-01-05")
+      expect(await onLocalDisk(listPartitionDates(dir, "orderbook_snapshots", "polymarket"))).toEqual(["2025-12-31", "2026-01-05", "2026-01-06"])
+      expect(await onLocalDisk(listPartitionDates(dir, "orderbook_snapshots", "kalshi"))).toEqual([])
+      const listed = await onLocalDisk(listDayFiles(dir, "orderbook_snapshots", "polymarket", "2026-01-05"))
       expect(listed.map((f) => path.basename(f))).toEqual([
         "snapshots_2026-01-05T00-00.parquet",
         "snapshots_2026-01-05T09-05-2.parquet",
@@ -84,23 +86,7 @@ describe("paths", () => {
         "snapshots_2026-01-05T09-55-1.parquet",
         "snapshots_2026-01-05T10-05.parquet"
       ])
-      expect(await listDayFiles(dir, "orderbook_snapshots", "polymarket", "2026-01-07")).toEqual([])
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true })
-    }
-  })
-
-  it("finds the next free part so a bucket file is never overwritten", async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "paths-"))
-    try {
-      const b = Date.UTC(2026, 0, 5, 9, 55)
-      const at = (part: number) => snapshotFilePath(dir, "kalshi", b, part)
-      expect(await nextFreePart(at)).toBe(0)
-      await fs.mkdir(path.dirname(at(0)), { recursive: true })
-      await fs.writeFile(at(0), "x")
-      await fs.writeFile(at(1), "x")
-      expect(await nextFreePart(at)).toBe(2)
-      expect(await nextFreePart(at, 5)).toBe(5)
+      expect(await onLocalDisk(listDayFiles(dir, "orderbook_snapshots", "polymarket", "2026-01-07"))).toEqual([])
     } finally {
       await fs.rm(dir, { recursive: true, force: true })
     }

@@ -5,6 +5,7 @@ import * as path from "node:path"
 import type { MarketRecord } from "../../src/domain/Market.js"
 import { universePath } from "../../src/storage/paths.js"
 import { encodeUniverse, parseUniverse, readNewestUniverse, writeUniverse } from "../../src/storage/universe.js"
+import { onLocalDisk } from "../support/onLocalDisk.js"
 
 const market = (i: number, over: Partial<MarketRecord> = {}): MarketRecord => ({
   market_id: `0xcond${i}`, title: `Will thing ${i} happen? "quoted" \u00e9`, outcome_ids: [`${i}1`, `${i}2`], outcomes: ["Yes", "No"],
@@ -46,19 +47,19 @@ describe("universe JSONL", () => {
 
   it("writes atomically and reads today's universe, else the newest earlier one", () =>
     withDir(async (dir) => {
-      expect(await readNewestUniverse(dir, "polymarket", "2026-01-05")).toBeNull()
-      const p1 = await writeUniverse(dir, "polymarket", "2026-01-03", [market(3)])
+      expect(await onLocalDisk(readNewestUniverse(dir, "polymarket", "2026-01-05"))).toBeNull()
+      const p1 = await onLocalDisk(writeUniverse(dir, "polymarket", "2026-01-03", [market(3)]))
       expect(p1).toBe(universePath(dir, "polymarket", "2026-01-03"))
-      await writeUniverse(dir, "polymarket", "2026-01-07", [market(7)])
-      await writeUniverse(dir, "kalshi", "2026-01-05", [market(5, { outcome_ids: ["yes", "no"], token_ids: [] })])
+      await onLocalDisk(writeUniverse(dir, "polymarket", "2026-01-07", [market(7)]))
+      await onLocalDisk(writeUniverse(dir, "kalshi", "2026-01-05", [market(5, { outcome_ids: ["yes", "no"], token_ids: [] })]))
       // a date folder without a universe file (e.g. a scan that crashed) is skipped
       await fs.mkdir(path.join(dir, "metadata/venue=polymarket/date=2026-01-04"), { recursive: true })
-      const older = await readNewestUniverse(dir, "polymarket", "2026-01-05")
+      const older = await onLocalDisk(readNewestUniverse(dir, "polymarket", "2026-01-05"))
       expect(older).toMatchObject({ date: "2026-01-03", path: p1, badLines: 0 })
       expect(older!.markets).toEqual([market(3)])
-      expect((await readNewestUniverse(dir, "polymarket", "2026-01-07"))!.date).toBe("2026-01-07")
-      expect((await readNewestUniverse(dir, "kalshi", "2026-01-09"))!.markets[0]!.market_id).toBe("0xcond5")
+      expect((await onLocalDisk(readNewestUniverse(dir, "polymarket", "2026-01-07")))!.date).toBe("2026-01-07")
+      expect((await onLocalDisk(readNewestUniverse(dir, "kalshi", "2026-01-09")))!.markets[0]!.market_id).toBe("0xcond5")
       expect(await fs.readdir(path.dirname(p1))).toEqual(["universe.jsonl"])
-      await expect(readNewestUniverse(dir, "polymarket", "yesterday")).rejects.toThrow(/invalid date "yesterday"/)
+      await expect(onLocalDisk(readNewestUniverse(dir, "polymarket", "yesterday"))).rejects.toThrow(/invalid date "yesterday"/)
     }))
 })
