@@ -119,6 +119,7 @@ const rejectUpgrade = (socket: Socket, status: number, text: string, body: strin
 export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promise<SimulatorHandle> => {
   const seed = opts.seed ?? 42
   const tickMs = opts.tickMs ?? 100
+  // wall time: the simulated venue lives in real time (close dates, timestamps) unless a test anchors it
   const anchorMs = opts.anchorMs ?? Date.now()
   const universe = generateUniverse(seed, opts.polymarketMarkets ?? 2000, opts.kalshiMarkets ?? 1000, anchorMs)
   const engine = new MarketEngine(seed, universe, tickMs === 0 ? (opts.virtualStepMs ?? 100) : null)

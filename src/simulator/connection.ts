@@ -30,6 +30,7 @@ export abstract class SimSocket implements BookWatcher {
   abstract readonly venue: VenueId
   overrides: Partial<StreamFaults> = {}
   framesSent = 0
+  /** wall time: the simulated venue's own clock (its connection listing) */
   readonly openedAtMs = Date.now()
   protected pending: string[] = []
   private slowQueue: string[] = []

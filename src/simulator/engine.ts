@@ -28,6 +28,7 @@ export class MarketEngine {
     private readonly virtualStepMs: number | null
   ) {}
 
+  /** the simulated venue's clock: wall time, as a real venue's, unless stepping virtually */
   nowMs(): number {
     return this.virtualStepMs === null ? Date.now() : this.universe.anchorMs + this.step * this.virtualStepMs
   }

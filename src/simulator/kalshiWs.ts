@@ -53,6 +53,7 @@ export const verifyKalshiHandshake = (req: IncomingMessage, path: string, keyId:
   if (key === null || ts === null || sig === null) return { ok: false, reason: "missing KALSHI-ACCESS-* header" }
   if (key !== keyId) return { ok: false, reason: "unknown KALSHI-ACCESS-KEY" }
   const tsMs = Number(ts)
+  // wall time: the venue checks the client's signed timestamp against its own clock, as Kalshi does
   if (!/^\d+$/.test(ts) || Math.abs(Date.now() - tsMs) > windowMs) return { ok: false, reason: "stale or invalid KALSHI-ACCESS-TIMESTAMP" }
   const good = verify("sha256", Buffer.from(ts + "GET" + path), {
     key: publicKey,

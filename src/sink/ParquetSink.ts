@@ -177,7 +177,8 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   const flushRequests = yield* Queue.unbounded<FlushRequest>()
   const encodeQueue = yield* Queue.unbounded<EncodeMessage>()
   let wakeQueued = false
-  const runId = `${process.pid}-${Date.now().toString(36)}`
+  // pid + start time: names this run's segments apart from a previous run's, in time order
+  const runId = `${process.pid}-${(yield* Clock.currentTimeMillis).toString(36)}`
   let segmentCounter = 0
 
   const newSegment = (venue: VenueId, dataset: WalDataset, bucketStartMs: number): Segment => ({
@@ -248,7 +249,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
     const batch = seg.pending
     if (batch.length === 0) return
     seg.pending = []
-    const started = performance.now()
+    const started = performance.now() // wall time: the latency metric measures real work, not Clock time
     const walPath = seg.walPaths[seg.walPaths.length - 1]!
     const progress = { rows: 0 }
     const failure = yield* Effect.tryPromise({

@@ -50,7 +50,7 @@ function removeSegments(walPaths: ReadonlyArray<string>): void {
 }
 
 export function runEncodeJob(job: EncodeJob): EncodeResult {
-  const started = performance.now()
+  const started = performance.now() // wall time: encode cost for the metrics (no Effect Clock in a worker)
   const snapshots: SnapshotRow[] = []
   const trades: TradeRow[] = []
   let badLines = 0
