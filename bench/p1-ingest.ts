@@ -11,7 +11,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Effect, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import WebSocket from "ws"
 import { startCollector } from "../src/collector/Collector.js"
 import { VenuesLive } from "../src/venues/VenueLayers.js"
@@ -113,9 +113,9 @@ export async function run(): Promise<FigureResult[]> {
       yield* control.subscribe(specs)
       const r = yield* Effect.promise(() => waitForFrames(() => metrics.messagesReceived, target, t0))
       return { ...r, snapshotRows: metrics.snapshotRows, shards: (yield* running.venues.get("polymarket")!.shards).length }
-    })).pipe(Effect.provide(VenuesLive(cfg)), Effect.provide(FileStoreLayer), Effect.provide(ParquetSinkLive({
+    })).pipe(Effect.provide(VenuesLive(cfg)), Effect.provide(FileStoreLayer), Effect.provide(Layer.provide(FileStoreLayer)(ParquetSinkLive({
       dataDir: runDir, storage: { flush_rows: 50_000, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 200_000
-    }))))
+    })))))
     // alternate reference and ours, best of two each: one-off stalls of the shared machine hit
     // either side, never only one
     const ours1 = await oursOnce(path.join(dataDir, "run1"))

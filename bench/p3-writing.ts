@@ -13,7 +13,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { ParquetSink, ParquetSinkLive } from "../src/sink/ParquetSink.js"
 import { writeNewFileSync } from "../src/storage/atomic.js"
 import { encodeSnapshotRows, readSnapshotFile } from "../src/storage/parquet/snapshots.js"
@@ -34,7 +34,7 @@ export async function run(): Promise<FigureResult[]> {
     const dataDir = path.join(dir, "data")
     const writer = ParquetSinkLive({
       dataDir, storage: { flush_rows: ROWS, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 2 * ROWS
-    })
+    }).pipe(Layer.provide(FileStoreLayer))
     const sink = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
       const w = yield* ParquetSink
       // let the worker thread start before measuring (the collector starts it at boot)

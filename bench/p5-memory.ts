@@ -8,7 +8,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Effect, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { startCollector } from "../src/collector/Collector.js"
 import { VenuesLive } from "../src/venues/VenueLayers.js"
 import type { SubscriptionSpec } from "../src/domain/Subscription.js"
@@ -63,9 +63,9 @@ export async function run(): Promise<FigureResult[]> {
       yield* Effect.sleep("12 seconds")
       const after = yield* Effect.promise(settle)
       return { before, after, live, secondsToLive: (Date.now() - t0) / 1000, rows: venue.metrics.snapshotRows }
-    })).pipe(Effect.provide(VenuesLive(cfg)), Effect.provide(FileStoreLayer), Effect.provide(ParquetSinkLive({
+    })).pipe(Effect.provide(VenuesLive(cfg)), Effect.provide(FileStoreLayer), Effect.provide(Layer.provide(FileStoreLayer)(ParquetSinkLive({
       dataDir: cfg.data_dir, storage: { flush_rows: 50_000, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 200_000
-    }))))
+    })))))
     const perBookKb = (m.after.rss - m.before.rss) / m.live / 1024
     const heapPerBookKb = (m.after.heapUsed - m.before.heapUsed) / m.live / 1024
     return [result({

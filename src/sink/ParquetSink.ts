@@ -30,13 +30,19 @@
  *   next start which segments are already in a file (WriteAheadLog.ts, writerWorker.ts).
  * - Failures: a failed append or encode is logged, counted in `writeErrors` and retried on the
  *   next tick (rows stay in memory, then backpressure, or in the write-ahead file).
+ * - Files: start-up recovery (listing, commit markers, temp cleanup) and the checks here go
+ *   through the FileStore. Two paths use the storage primitives directly: the encoder worker
+ *   (encoderWorker.ts) publishes with atomic.ts's no-overwrite write, because a worker thread
+ *   cannot use a Layer of the main thread; and the write-ahead append (appendRowsDurably) keeps
+ *   one handle open across 500-row chunks with an event-loop turn between them, then one fsync,
+ *   which a whole-data `appendFile` cannot do without reopening the file per chunk.
  */
-import * as fs from "node:fs"
 import { Clock, Context, Deferred, Duration, Effect, Fiber, Layer, Queue } from "effect"
 import type { AppConfig } from "../config/schema.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
 import type { VenueId } from "../domain/VenueId.js"
+import { FileStore } from "../storage/FileStore.js"
 import { bucketStart } from "../storage/paths.js"
 import {
   appendRowsDurably, walSegmentPath,
@@ -126,10 +132,11 @@ type EncodeMessage = { readonly segment: Segment } | { readonly barrier: Deferre
 /** A ts_recv that names a bucket and a date (JS Dates end at 8.64e15 ms). */
 const isBucketTime = (ts: number): boolean => Number.isFinite(ts) && ts >= 0 && ts <= 8.64e15
 
-export const ParquetSinkLive = (opts: ParquetSinkOptions): Layer.Layer<ParquetSink, WriteError> =>
+export const ParquetSinkLive = (opts: ParquetSinkOptions): Layer.Layer<ParquetSink, WriteError, FileStore> =>
   Layer.scoped(ParquetSink, makeWriter(opts))
 
 const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
+  const store = yield* FileStore
   const { dataDir, queueRows } = opts
   const flushRows = opts.storage.flush_rows
   const bucketMinutes = opts.storage.bucket_minutes
@@ -266,7 +273,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
       // this one may end in a partial line.
       stats.writeErrors++
       seg.pending = batch.slice(done).concat(seg.pending)
-      if (fs.existsSync(walPath)) { // (nothing reached the disk when the open/mkdir failed)
+      if (yield* Effect.orElseSucceed(store.exists(walPath), () => true)) { // (nothing reached the disk when the open/mkdir failed)
         seg.walPaths.push(walSegmentPath(dataDir, seg.venue, seg.dataset, seg.bucketStartMs, `${runId}-${segmentCounter++}`))
       }
       yield* Effect.logError(`writer: cannot append ${batch.length - done} rows to ${failure.value.path}: ${failure.value.message} (kept in memory, retried next flush)`)

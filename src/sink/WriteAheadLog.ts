@@ -18,9 +18,11 @@
  */
 import * as fsp from "node:fs/promises"
 import * as path from "node:path"
+import { Effect } from "effect"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
+import { FileStore, type FileStoreError } from "../storage/FileStore.js"
 import { walRootDir } from "../storage/paths.js"
 
 export type WalDataset = "orderbook_snapshots" | "trades"
@@ -54,30 +56,26 @@ export interface WalSegmentFile {
   readonly bucketStartMs: number
 }
 
-async function listWalFiles(dataDir: string, nameRe: RegExp): Promise<WalSegmentFile[]> {
-  const found: WalSegmentFile[] = []
-  for (const venue of ALL_VENUES) {
-    for (const dataset of WAL_DATASETS) {
-      const dir = walDatasetDir(dataDir, venue, dataset)
-      let names: string[]
-      try {
-        names = await fsp.readdir(dir)
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") continue
-        throw e
-      }
-      for (const name of names.sort()) {
-        const m = nameRe.exec(name)
-        if (m === null) continue
-        found.push({ path: path.join(dir, name), venue, dataset, bucketStartMs: Number(m[1]) })
+const listWalFiles = (dataDir: string, nameRe: RegExp): Effect.Effect<Array<WalSegmentFile>, FileStoreError, FileStore> =>
+  Effect.gen(function*() {
+    const store = yield* FileStore
+    const found: Array<WalSegmentFile> = []
+    for (const venue of ALL_VENUES) {
+      for (const dataset of WAL_DATASETS) {
+        const dir = walDatasetDir(dataDir, venue, dataset)
+        for (const name of yield* store.list(dir)) {
+          const m = nameRe.exec(name)
+          if (m === null) continue
+          found.push({ path: path.join(dir, name), venue, dataset, bucketStartMs: Number(m[1]) })
+        }
       }
     }
-  }
-  return found
-}
+    return found
+  })
 
 /** Every leftover segment under `<dataDir>/.wal` (unknown names are ignored, not touched). */
-export const listWalSegments = (dataDir: string): Promise<WalSegmentFile[]> => listWalFiles(dataDir, SEGMENT_NAME_RE)
+export const listWalSegments = (dataDir: string): Effect.Effect<Array<WalSegmentFile>, FileStoreError, FileStore> =>
+  listWalFiles(dataDir, SEGMENT_NAME_RE)
 
 // ---------------------------------------------------------------------------------------------
 // Commit markers: exactly-once across a crash between publishing a file and deleting its
@@ -118,24 +116,26 @@ export interface ResolvedMarkers {
 }
 
 /** Start-up step before recovery: settle every commit marker left by a crash. */
-export async function resolveCommitMarkers(
+export const resolveCommitMarkers = (
   dataDir: string,
-  partFileExists: (marker: WalSegmentFile, part: number) => Promise<boolean>
-): Promise<ResolvedMarkers> {
-  let published = 0
-  let dropped = 0
-  for (const m of await listWalFiles(dataDir, MARKER_NAME_RE)) {
-    const marker = parseCommitMarker(await fsp.readFile(m.path, "utf8").catch(() => ""))
-    if (marker !== null && await partFileExists(m, marker.part)) {
-      for (const name of marker.segments) await fsp.rm(path.join(path.dirname(m.path), name), { force: true })
-      published++
-    } else {
-      dropped++
+  partFileExists: (marker: WalSegmentFile, part: number) => Effect.Effect<boolean, FileStoreError, FileStore>
+): Effect.Effect<ResolvedMarkers, FileStoreError, FileStore> =>
+  Effect.gen(function*() {
+    const store = yield* FileStore
+    let published = 0
+    let dropped = 0
+    for (const m of yield* listWalFiles(dataDir, MARKER_NAME_RE)) {
+      const marker = parseCommitMarker(yield* Effect.orElseSucceed(store.readText(m.path), () => ""))
+      if (marker !== null && (yield* partFileExists(m, marker.part))) {
+        for (const name of marker.segments) yield* store.remove(path.join(path.dirname(m.path), name))
+        published++
+      } else {
+        dropped++
+      }
+      yield* store.remove(m.path)
     }
-    await fsp.rm(m.path, { force: true })
-  }
-  return { published, dropped }
-}
+    return { published, dropped }
+  })
 
 /** Rows per write: ~1-2 ms of JSON.stringify for 20-level rows, then the event loop gets a turn
  *  while the write is in flight (a 50k-row append must not stall the sockets). */

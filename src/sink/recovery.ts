@@ -3,9 +3,8 @@
  * settle commit markers (files published just before a crash), then write every leftover
  * write-ahead segment to Parquet at the next free part of its bucket and delete it.
  */
-import * as fs from "node:fs"
 import { Effect } from "effect"
-import { cleanTempFiles } from "../storage/atomic.js"
+import { FileStore, type FileStoreError } from "../storage/FileStore.js"
 import { snapshotFilePath, tradeFilePath } from "../storage/paths.js"
 import { WriteError } from "./WriteError.js"
 import { listWalSegments, resolveCommitMarkers } from "./WriteAheadLog.js"
@@ -17,24 +16,22 @@ export interface Recovered {
   readonly badLines: number
 }
 
-const io = <A>(op: string, dataDir: string, what: string, run: () => Promise<A>) =>
-  Effect.tryPromise({
-    try: run,
-    catch: (e) => new WriteError({ path: dataDir, op, message: `cannot ${op} under ${dataDir}${what}: ${e instanceof Error ? e.message : String(e)}` })
-  })
+const io = <A, R>(op: string, dataDir: string, what: string, run: Effect.Effect<A, FileStoreError, R>) =>
+  Effect.mapError(run, (e) => new WriteError({ path: dataDir, op, message: `cannot ${op} under ${dataDir}${what}: ${e.message}` }))
 
 export const recoverLeftovers = (
   dataDir: string,
   runJob: (job: EncodeJob) => Effect.Effect<EncodeResult, WriteError>
-): Effect.Effect<Recovered, WriteError> => Effect.gen(function*() {
-  yield* io("clean temp files", dataDir, "", () => cleanTempFiles(dataDir))
-  const markers = yield* io("settle commit markers", dataDir, "/.wal", () =>
-    resolveCommitMarkers(dataDir, async (m, part) =>
-      fs.existsSync((m.dataset === "orderbook_snapshots" ? snapshotFilePath : tradeFilePath)(dataDir, m.venue, m.bucketStartMs, part))))
+): Effect.Effect<Recovered, WriteError, FileStore> => Effect.gen(function*() {
+  const store = yield* FileStore
+  yield* io("clean temp files", dataDir, "", store.cleanTemp(dataDir))
+  const markers = yield* io("settle commit markers", dataDir, "/.wal",
+    resolveCommitMarkers(dataDir, (m, part) =>
+      store.exists((m.dataset === "orderbook_snapshots" ? snapshotFilePath : tradeFilePath)(dataDir, m.venue, m.bucketStartMs, part))))
   if (markers.published > 0) {
     yield* Effect.logInfo(`writer: ${markers.published} file(s) were published just before a crash; their write-ahead files were removed`)
   }
-  const leftovers = yield* io("list write-ahead files", dataDir, "/.wal", () => listWalSegments(dataDir))
+  const leftovers = yield* io("list write-ahead files", dataDir, "/.wal", listWalSegments(dataDir))
   let rows = 0
   let files = 0
   let badLines = 0

@@ -5,6 +5,7 @@ import {
   decodeWalText, encodeSnapshotWalLines, encodeTradeWalLines, listWalSegments, walSegmentPath, appendDurably
 } from "../../src/sink/WriteAheadLog.js"
 import { snapshotRow, tmpDataDir, tradeRow } from "./sinkTestRows.js"
+import { onLocalDisk } from "../support/onLocalDisk.js"
 
 describe("WriteAheadLog", () => {
   it("round-trips snapshot rows, NaN prices and null fields included", () => {
@@ -63,12 +64,12 @@ describe("WriteAheadLog", () => {
     await appendDurably(a, "y\n")
     await appendDurably(b, "z\n")
     fs.writeFileSync(path.join(path.dirname(b), "notes.txt"), "keep me")
-    const found = await listWalSegments(dataDir)
+    const found = await onLocalDisk(listWalSegments(dataDir))
     expect(found).toEqual([
       { path: a, venue: "polymarket", dataset: "orderbook_snapshots", bucketStartMs: 1_700_000_100_000 },
       { path: b, venue: "kalshi", dataset: "trades", bucketStartMs: 1_700_000_400_000 }
     ])
     expect(fs.readFileSync(a, "utf8")).toBe("x\ny\n")
-    expect(await listWalSegments(path.join(dataDir, "missing"))).toEqual([])
+    expect(await onLocalDisk(listWalSegments(path.join(dataDir, "missing")))).toEqual([])
   })
 })

@@ -7,6 +7,7 @@ import { ParquetSink, ParquetSinkLive, type ParquetSinkOptions, type WriterStats
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { TradeRow } from "../../src/domain/TradeRow.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 /** A snapshot row with `levels` price levels a side on a 0.01 grid; `i` makes it distinct. */
 export function snapshotRow(tsRecv: number, i: number, opts: { venue?: VenueId; levels?: number; market?: string } = {}): SnapshotRow {
@@ -95,7 +96,7 @@ export const options = (dataDir: string, over: Partial<ParquetSinkOptions["stora
 
 /** The writer as a scoped resource of the test. */
 export const startWriter = (opts: ParquetSinkOptions) =>
-  Layer.build(ParquetSinkLive(opts)).pipe(Effect.map((ctx) => Context.get(ctx, ParquetSink)))
+  Layer.build(ParquetSinkLive(opts).pipe(Layer.provide(FileStoreLayer))).pipe(Effect.map((ctx) => Context.get(ctx, ParquetSink)))
 
 /** Real-time wait (the writer does real file I/O and a worker thread; TestClock only drives its timers). */
 export const realSleep = (ms: number) => Effect.promise(() => new Promise<void>((r) => setTimeout(r, ms)))

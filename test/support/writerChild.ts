@@ -12,6 +12,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Context, Duration, Effect, Layer } from "effect"
 import { ParquetSink, ParquetSinkLive } from "../../src/sink/ParquetSink.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
+import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 const [dataDir, flushSecondsArg, flushRowsArg, seqStartArg] = process.argv.slice(2)
 if (dataDir === undefined || seqStartArg === undefined) {
@@ -41,7 +42,7 @@ const program = Effect.scoped(Effect.gen(function*() {
     dataDir,
     storage: { flush_seconds: Number(flushSecondsArg), flush_rows: Number(flushRowsArg), bucket_minutes: 5 },
     queueRows: 200_000
-  }))
+  }).pipe(Layer.provide(FileStoreLayer)))
   const writer = Context.get(ctx, ParquetSink)
   const s = yield* writer.stats
   process.stdout.write(`ready ${s.rowsRecovered} ${s.filesRecovered}\n`)
