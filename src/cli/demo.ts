@@ -1,8 +1,8 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { existsSync } from "node:fs"
 import { Effect, Option, Schema } from "effect"
 import { loadConfig } from "../config/load.js"
+import { FileStore } from "../storage/FileStore.js"
 import { AppConfig } from "../config/schema.js"
 import { parseDurationMs } from "./collect.js"
 import { UsageError } from "./run.js"
@@ -36,7 +36,7 @@ export const demoCommand = Command.make(
         return yield* new UsageError({ message: `--duration ${JSON.stringify(opts.duration)}: expected a positive duration like 60s, 2m, 1h30m` })
       }
       if (Option.isSome(opts.markets) && opts.markets.value < 1) return yield* new UsageError({ message: "--markets must be >= 1" })
-      const configFile = Option.getOrUndefined(opts.config) ?? (existsSync(DEMO_CONFIG) ? DEMO_CONFIG : undefined)
+      const configFile = Option.getOrUndefined(opts.config) ?? ((yield* Effect.orElseSucceed((yield* FileStore).exists(DEMO_CONFIG), () => false)) ? DEMO_CONFIG : undefined)
       const base = configFile === undefined ? Schema.decodeUnknownSync(AppConfig)({}) : yield* loadConfig(configFile)
       const { runDemo } = yield* Effect.promise(() => import("../demo/runDemo.js"))
       yield* runDemo(base, {
