@@ -286,6 +286,31 @@ describe("Connection (TestClock, in-memory venue)", () => {
       expect((yield* vc.control.current).size).toBe(4)
     }))
 
+  it.scoped("a connection rotation left below half full is emptied into the others and closed", () =>
+    Effect.gen(function*() {
+      const { venue, metrics, vc } = yield* polymarket({ polymarket: { max_assets_per_connection: 6 } })
+      const markets = ["mA", "mB", "mC", "mD", "mE", "mF"]
+      yield* vc.control.subscribe(markets.flatMap((m) => [spec(`${m}-y`, m), spec(`${m}-n`, m)]))
+      yield* tick(0)
+      expect(venue.sockets.length).toBe(2)
+      // rotation takes two markets off each connection: 2 tokens left on each (< 6 / 2)
+      yield* vc.control.unsubscribe(["mA-y", "mA-n", "mB-y", "mB-n", "mD-y", "mD-n", "mE-y", "mE-n"])
+      yield* tick(0)
+      expect(venue.open.length).toBe(1)
+      expect(metrics.connections).toBe(1)
+      expect(metrics.connectionsConsolidated).toBe(1)
+      // the survivor subscribed the moved market (both tokens together) and carries all four
+      const survivor = venue.open[0]!
+      expect(survivor.json().at(-1)).toEqual({ operation: "subscribe", assets_ids: ["mC-y", "mC-n"] })
+      expect((yield* vc.shards)).toEqual([{ label: expect.any(String), size: 4 }])
+      expect([...(yield* vc.control.current).keys()].sort()).toEqual(["mC-n", "mC-y", "mF-n", "mF-y"])
+      // the moved market is stale until its fresh book, then ok
+      expect(vc.books.snapshotRow("mC", "mC-y", 0).status).toBe("stale")
+      survivor.push(pmBook("mC", "mC-y", [[0.4, 1]], [[0.5, 1]]))
+      yield* tick(0)
+      expect(vc.books.snapshotRow("mC", "mC-y", 0).status).toBe("ok")
+    }))
+
   it.scoped("HOT books every snapshot_interval_ms_hot, WARM every snapshot_interval_ms_warm; setTier moves them", () =>
     Effect.gen(function*() {
       const { venue, writer, vc } = yield* polymarket()
