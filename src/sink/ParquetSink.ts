@@ -37,6 +37,7 @@
  *   one handle open across 500-row chunks with an event-loop turn between them, then one fsync,
  *   which a whole-data `appendFile` cannot do without reopening the file per chunk.
  */
+import { randomBytes } from "node:crypto"
 import { Clock, Context, Deferred, Duration, Effect, Fiber, Layer, Queue } from "effect"
 import type { AppConfig } from "../config/schema.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
@@ -184,8 +185,8 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   const flushRequests = yield* Queue.unbounded<FlushRequest>()
   const encodeQueue = yield* Queue.unbounded<EncodeMessage>()
   let wakeQueued = false
-  // pid + start time: names this run's segments apart from a previous run's, in time order
-  const runId = `${process.pid}-${(yield* Clock.currentTimeMillis).toString(36)}`
+  // unique per writer instance (restarts in one process too), so write-ahead names never collide
+  const runId = `${process.pid}-${randomBytes(4).toString("hex")}`
   let segmentCounter = 0
 
   const newSegment = (venue: VenueId, dataset: WalDataset, bucketStartMs: number): Segment => ({
