@@ -13,6 +13,7 @@ import type { VenueId } from "../../src/domain/VenueId.js"
 import { type SimulatorHandle, startSimulatorPromise } from "../../src/simulator/Simulator.js"
 import { utcDate } from "../../src/storage/paths.js"
 import { writeUniverse } from "../../src/storage/universe.js"
+import { onLocalDisk } from "../support/onLocalDisk.js"
 
 const BIN = join(import.meta.dirname, "../../bin/surveillance.js")
 const TOP_K = 5
@@ -116,7 +117,7 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
         close_ts: m.close_ts + 30 * 86_400_000, status: "active", tags: m.tags, token_ids: m.token_ids,
         event_id: m.event_id, slug: m.slug, volume: m.volume, liquidity: m.liquidity, tick_size: m.tick_size
       }))
-      await writeUniverse(join(dir, "data"), venue, today, markets)
+      await onLocalDisk(writeUniverse(join(dir, "data"), venue, today, markets))
     }
     await writeConfig("a.toml")
     await writeConfig("m.toml", "127.0.0.1:0")

@@ -25,6 +25,7 @@ import { encodeTable } from "../../src/storage/parquet/table.js"
 import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
 import { bucketStart, mmViabilityPath, snapshotFilePath, statsPath, tradeFilePath } from "../../src/storage/paths.js"
 import { writeUniverse } from "../../src/storage/universe.js"
+import { onLocalDisk } from "../support/onLocalDisk.js"
 
 const ROOT = path.resolve(import.meta.dirname, "../..")
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8")
@@ -170,14 +171,14 @@ async function writeDataDir(dataDir: string): Promise<void> {
     outcomes: ["Yes", "No"], close_ts: Date.UTC(2026, 0, 31), status: "active", tags: [], token_ids: [],
     event_id: null, slug: null, volume: 1234.5, liquidity: 500, tick_size: 0.01, ...m
   })
-  await writeUniverse(dataDir, "polymarket", DATE, [
+  await onLocalDisk(writeUniverse(dataDir, "polymarket", DATE, [
     market({ market_id: "0xaaa", title: "Will A happen?", outcome_ids: ["111", "112"], token_ids: ["111", "112"], tags: ["Politics"] }),
     market({ market_id: "0xbbb", title: "Will B happen?", outcome_ids: ["221", "222"], token_ids: ["221", "222"], close_ts: null, volume: 7 })
-  ])
-  await writeUniverse(dataDir, "kalshi", DATE, [
+  ]))
+  await onLocalDisk(writeUniverse(dataDir, "kalshi", DATE, [
     market({ market_id: "KXFED-26JAN", title: "Fed cut in January?", outcome_ids: ["yes", "no"], event_id: "KXFED" }),
     market({ market_id: "KXBTC-26JAN", title: "BTC above 100k?", outcome_ids: ["yes", "no"], event_id: "KXBTC" })
-  ])
+  ]))
 
   const horizons = [{ label: "1s", ms: 1000 }, { label: "30s", ms: 30_000 }]
   const columns = mmReportColumns(horizons)
