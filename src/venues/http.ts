@@ -1,8 +1,9 @@
-import { Clock, Data, Duration, Effect, Random } from "effect"
+import { Clock, Data, Duration, Effect } from "effect"
+import { backoffSchedule } from "../domain/Backoff.js"
 
 /**
  * JSON over HTTP for venue discovery (scanner): per-request timeout, bounded retries with
- * jittered exponential backoff on timeouts, connection failures, 429 (Retry-After honoured)
+ * the shared backoff Schedule on timeouts, connection failures, 429 (Retry-After honoured)
  * and 5xx, and a shared request-rate limiter. Time comes from Clock, so tests use TestClock.
  */
 
@@ -43,7 +44,7 @@ export interface FetchJsonOptions {
   /** retries after the first attempt */
   readonly maxRetries: number
   readonly limiter: RateLimiter
-  /** first backoff (doubles per retry, jittered 50-150%), default 500 ms */
+  /** first backoff ceiling (doubles per retry; the delay is 50-100% of it), default 500 ms */
   readonly backoffBaseMs?: number
   /** backoff ceiling, default 30 s; also caps Retry-After */
   readonly backoffMaxMs?: number
@@ -130,31 +131,30 @@ const attemptOnce = (url: string, opts: FetchJsonOptions): Effect.Effect<unknown
 }
 
 /** GET `url` and parse JSON, retrying per the options. Fails with one-line VenueHttpError. */
-export const fetchJson = (url: string, opts: FetchJsonOptions): Effect.Effect<unknown, VenueHttpError> => {
-  const baseMs = opts.backoffBaseMs ?? 500
-  const maxMs = opts.backoffMaxMs ?? 30_000
-  const loop = (attempt: number): Effect.Effect<unknown, VenueHttpError> =>
-    Effect.catchAll(attemptOnce(url, opts), (failure) => {
-      if (!failure.retryable || attempt > opts.maxRetries) {
-        const attempts = `${attempt} attempt${attempt === 1 ? "" : "s"}`
-        return Effect.fail(
-          new VenueHttpError({
-            url,
-            host: hostOf(url),
-            status: failure.status,
-            attempts: attempt,
-            message: `GET ${url} (host ${hostOf(url)}): ${failure.reason} after ${attempts}`
-          })
-        )
-      }
-      return Effect.flatMap(Random.next, (r) => {
-        const backoff = Math.min(maxMs, baseMs * 2 ** (attempt - 1)) * (0.5 + r)
-        const waitMs = failure.retryAfterMs !== null ? Math.min(maxMs, failure.retryAfterMs) : backoff
-        return Effect.zipRight(
-          Effect.logDebug(`retrying ${url} in ${Math.round(waitMs)} ms: ${failure.reason}`),
-          Effect.zipRight(Effect.sleep(Duration.millis(waitMs)), loop(attempt + 1))
-        )
-      })
+export const fetchJson = (url: string, opts: FetchJsonOptions): Effect.Effect<unknown, VenueHttpError> =>
+  Effect.suspend(() => {
+    let attempts = 0
+    const attempt = Effect.suspend(() => {
+      attempts++
+      return attemptOnce(url, opts)
     })
-  return loop(1)
-}
+    const retries = backoffSchedule<AttemptFailure>({
+      baseMs: opts.backoffBaseMs ?? 500,
+      maxMs: opts.backoffMaxMs ?? 30_000,
+      maxRetries: opts.maxRetries,
+      requestedDelayMs: (failure) => failure.retryAfterMs,
+      onRetry: (failure, delayMs) => Effect.logDebug(`retrying ${url} in ${delayMs} ms: ${failure.reason}`)
+    })
+    return attempt.pipe(
+      Effect.retry({ schedule: retries, while: (failure) => failure.retryable }),
+      Effect.mapError((failure) =>
+        new VenueHttpError({
+          url,
+          host: hostOf(url),
+          status: failure.status,
+          attempts,
+          message: `GET ${url} (host ${hostOf(url)}): ${failure.reason} after ${attempts} attempt${attempts === 1 ? "" : "s"}`
+        })
+      )
+    )
+  })
