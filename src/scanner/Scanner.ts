@@ -4,7 +4,7 @@ import type { VenueId } from "../domain/VenueId.js"
 import { utcDate } from "../storage/paths.js"
 import { readNewestUniverse, writeUniverse } from "../storage/universe.js"
 import { makeRateLimiter, type FetchJsonOptions, type FetchLike } from "../venues/http.js"
-import type { Discovery } from "../venues/Discovery.js"
+import { collectDiscovery, type Discovery } from "../venues/Discovery.js"
 import { venueService, type Venues } from "../venues/Venue.js"
 import { applyFilters, type FilterDrops } from "./filters.js"
 
@@ -47,10 +47,10 @@ const httpOptions = (v: VenueConfig, opts: ScanOptions): FetchJsonOptions => ({
 
 const discover = (venue: VenueId, v: VenueConfig, opts: ScanOptions) =>
   Effect.flatMap(venueService(venue), (service) =>
-    service.discover({
+    collectDiscovery(service.discoverPages({
       http: httpOptions(v, opts),
       ...(opts.pageLimit === undefined ? {} : { pageLimit: opts.pageLimit })
-    }))
+    })))
 
 const countSkipped = (d: Discovery): number => Object.values(d.skipped).reduce((a, b) => a + b, 0)
 

@@ -104,7 +104,7 @@ describe("fetchJson", () => {
       )
       // ceilings 100, 200, 400, 400: attempt n+1 starts between the sums of half ceilings and of ceilings
       const bounds: Array<[atMs: number, minCalls: number, maxCalls: number]> = [
-        [49, 1, 1], [100, 2, 2], [149, 2, 2], [300, 3, 3], [349, 3, 3], [549, 3, 4], [700, 4, 4], [1100, 5, 5]
+        [49, 1, 1], [100, 2, 2], [149, 2, 2], [300, 3, 3], [349, 3, 3], [549, 3, 4], [700, 4, 5], [1100, 5, 5]
       ]
       let now = 0
       for (const [atMs, minCalls, maxCalls] of bounds) {
