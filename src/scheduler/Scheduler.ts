@@ -10,7 +10,7 @@ import { advanceCursor, computeTarget, initialCursor, type RotationCursor, type 
 import { rankMarkets } from "./scoring.js"
 
 /**
- * The scheduler fiber of one venue (DESIGN section 8, issue 6): every `rotation_period_secs`
+ * The scheduler fiber of one venue (README.md, "Scheduler"): every `rotation_period_secs`
  * it re-reads its inputs (when a newer file appeared), ranks the markets, moves the cursor past
  * what the last window actually subscribed and computes a new HOT + WARM target; between
  * rotations it drives the collector's SubscriptionControl towards that target within the churn

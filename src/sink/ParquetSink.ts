@@ -1,9 +1,9 @@
 /**
- * The collector's Parquet sink (DESIGN sections 6 and 7, issue 5 item 6).
+ * The collector's Parquet sink (docs/DESIGN.md, "The collector pipeline" and "Data layout").
  *
  * Semantics:
  * - Rows are routed by `bucketStart(ts_recv, bucket_minutes)` (UTC) to one snapshot or trade
- *   file per (venue, bucket), named per DESIGN section 6.
+ *   file per (venue, bucket), named per docs/DESIGN.md, "Data layout".
  * - Memory bound and backpressure: rows held in memory (accepted, not yet in a write-ahead
  *   file) never exceed `queueRows` (collector.writer_queue_rows). When full, `writeSnapshots` /
  *   `writeTrades` WAIT until the flusher has appended rows to disk (backpressure, never a drop);

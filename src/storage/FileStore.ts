@@ -1,5 +1,5 @@
 /**
- * The file-system seam (DESIGN section 2: `FileStoreLayer`, local today, object storage later).
+ * The file-system seam (docs/DESIGN.md, "Layers": `FileStoreLayer`, local today, object storage later).
  * Effects over the atomic primitives in atomic.ts; every failure is a FileStoreError that names
  * the operation and the path.
  */

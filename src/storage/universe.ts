@@ -1,6 +1,6 @@
 /**
  * The scanner's output and the scheduler's input: `data/metadata/venue=V/date=D/universe.jsonl`,
- * one MarketRecord per line (DESIGN section 6), written atomically.
+ * one MarketRecord per line (docs/DESIGN.md, "Data layout"), written atomically.
  */
 import * as fs from "node:fs/promises"
 import { Either, ParseResult, Schema } from "effect"
@@ -75,8 +75,8 @@ export interface LoadedUniverse extends ParsedUniverse {
 }
 
 /**
- * The newest universe on or before `onOrBefore` (today's, else the newest earlier one, DESIGN
- * section 8); null when there is none. A date folder without a universe file is skipped.
+ * The newest universe on or before `onOrBefore` (today's, else the newest earlier one, README
+ * "Scheduler"); null when there is none. A date folder without a universe file is skipped.
  */
 export async function readNewestUniverse(dataDir: string, venue: VenueId, onOrBefore: string): Promise<LoadedUniverse | null> {
   assertDate(onOrBefore)

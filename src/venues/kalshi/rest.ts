@@ -6,7 +6,7 @@ import { cursorPages } from "../paging.js"
 
 /**
  * Kalshi discovery: `GET /markets?status=open&limit=1000&cursor=C` until the cursor comes
- * back empty (PROTOCOLS.md, Kalshi REST v2; 1000 is the documented maximum `limit`).
+ * back empty (docs/PROTOCOLS.md, Kalshi REST v2; 1000 is the documented maximum `limit`).
  * Market data is public: no credentials. `status=open` returns markets whose status reads
  * "active"; anything else that slips through is dropped by the filters.
  */

@@ -5,7 +5,7 @@ import { DiscoveryPage, isoToMs, isRecord, type ListingRecords, toNumberOrNull }
 import { cursorPages } from "../paging.js"
 
 /**
- * Polymarket discovery through Gamma `GET /events?closed=false` (PROTOCOLS.md, Gamma REST):
+ * Polymarket discovery through Gamma `GET /events?closed=false` (docs/PROTOCOLS.md, Gamma REST):
  * events carry their markets, so one pass over events yields every live market.
  *
  * Page size 500: Gamma caps `/events` at 500 results per request (pmxt-dev/pmxt#37,
@@ -142,7 +142,7 @@ export const addEventsPage = (page: ReadonlyArray<unknown>, tally: ListingRecord
   return fresh
 }
 
-/** Gamma answers a bare array or `{ "data": [...] }` (PROTOCOLS.md). */
+/** Gamma answers a bare array or `{ "data": [...] }` (docs/PROTOCOLS.md). */
 export const eventsOfPage = (body: unknown): ReadonlyArray<unknown> | null => {
   if (Array.isArray(body)) return body
   if (isRecord(body) && Array.isArray(body["data"])) return body["data"]
