@@ -10,8 +10,9 @@ import { describe, expect, it } from "vitest"
  * nothing may point at an issue tracker entry by number or at design documents kept outside.
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..")
-const SCOPE = ["src", "test", "bench", "docs", "config", "README.md"]
-const TEXT_FILE = /\.(ts|js|mjs|cjs|md|toml|json|sh|txt|ya?ml)$/
+const SCOPE = ["src", "test", "bench", "docs", "config", "README.md", ".ci", "deploy", "flake.nix"]
+// text files by extension, plus the extension-less CI script and systemd units
+const TEXT_FILE = /\.(ts|js|mjs|cjs|md|toml|json|sh|txt|ya?ml|nix|service|timer|example)$|^\.ci\//
 // verbatim copies of third-party recordings: their provenance notes cite upstream paths
 const VERBATIM = "test/fixtures/shared/"
 
@@ -58,7 +59,7 @@ const trackedFiles = (): ReadonlyArray<string> =>
 describe("references to documents", () => {
   const inRepo = (p: string) => !p.startsWith("..") && existsSync(join(ROOT, p))
 
-  it("every markdown file named in src, test, bench, docs, config and the README exists; no issue numbers", () => {
+  it("every markdown file named in src, test, bench, docs, config, CI, deploy and the README exists; no issue numbers", () => {
     const files = trackedFiles()
     expect(files.length).toBeGreaterThan(100)
     const dangling = files.flatMap((f) => danglingReferences(f, readFileSync(join(ROOT, f), "utf8"), inRepo))
