@@ -14,6 +14,8 @@ export class VenueHttpError extends Data.TaggedError("VenueHttpError")<{
   readonly status: number | null
   readonly attempts: number
   readonly message: string
+  /** the last attempt's underlying error (socket error), when there was one */
+  readonly cause?: unknown
 }> {}
 
 /** Spaces requests at least 1/rate apart (no bursts); shared by all requests of a venue. */
@@ -59,6 +61,7 @@ interface AttemptFailure {
   readonly reason: string
   /** server-requested wait (429 Retry-After), ms */
   readonly retryAfterMs: number | null
+  readonly cause?: unknown
 }
 
 const hostOf = (url: string): string => {
@@ -85,7 +88,7 @@ const networkFailure = (error: unknown): AttemptFailure => {
   const detail = code ?? (typeof cause?.message === "string" ? cause.message : String(error))
   // A name that does not resolve will not resolve on retry; refused/reset connections may.
   const permanent = code === "ENOTFOUND" || code === "ERR_INVALID_URL" || detail === "bad port"
-  return { retryable: !permanent, status: null, reason: `unreachable (${detail})`, retryAfterMs: null }
+  return { retryable: !permanent, status: null, reason: `unreachable (${detail})`, retryAfterMs: null, cause: error }
 }
 
 const attemptOnce = (url: string, opts: FetchJsonOptions): Effect.Effect<unknown, AttemptFailure> => {
@@ -153,7 +156,8 @@ export const fetchJson = (url: string, opts: FetchJsonOptions): Effect.Effect<un
           host: hostOf(url),
           status: failure.status,
           attempts,
-          message: `GET ${url} (host ${hostOf(url)}): ${failure.reason} after ${attempts} attempt${attempts === 1 ? "" : "s"}`
+          message: `GET ${url} (host ${hostOf(url)}): ${failure.reason} after ${attempts} attempt${attempts === 1 ? "" : "s"}`,
+          ...(failure.cause === undefined ? {} : { cause: failure.cause })
         })
       )
     )

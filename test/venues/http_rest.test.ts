@@ -208,6 +208,8 @@ describe("fetchJson", () => {
       )
       if (Either.isRight(result)) throw new Error("expected failure")
       expect(result.left.message).toContain(`(host 127.0.0.1:${port}): unreachable (ECONNREFUSED) after 2 attempts`)
+      // the socket error is kept as the cause, for a debug log; the message stays one line
+      expect(String((result.left.cause as { cause?: { code?: string } }).cause?.code)).toBe("ECONNREFUSED")
     })
   )
 })
