@@ -1,6 +1,6 @@
 /**
  * Worker-thread entry of the miner's decoder: reads one input file (projected scalar columns
- * and ladder prefixes, exactly readInput) and posts it back packed (packBatch.ts), so Parquet
+ * and ladder prefixes, exactly readInput) and posts it back packed (packBatch in batchTransfer.ts), so Parquet
  * decoding runs on other cores while the main thread accumulates in time order.
  * No `effect` in this module graph: it must load fast under tsx.
  */

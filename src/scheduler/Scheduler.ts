@@ -56,7 +56,7 @@ export interface SchedulerOptions {
   readonly control: SubscriptionControl
   /** overrides venueConfig.min_hours_until_close */
   readonly minHoursUntilClose?: number
-  /** defaults to the data directory (inputs.ts); tests may supply their own */
+  /** defaults to the data directory (SchedulerInputs.ts); tests may supply their own */
   readonly inputs?: SchedulerInputs
   /** called after each rotation's first batch, after the log line */
   readonly onRotation?: (report: RotationReport) => Effect.Effect<void>
