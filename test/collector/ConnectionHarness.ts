@@ -22,11 +22,19 @@ export class FakeSocket implements SocketHandle {
   closed = false
   /** answer PING with PONG like the Polymarket server */
   answerPings = true
-  constructor(readonly req: SocketRequest, private readonly events: SocketEvents) {}
+  constructor(
+    readonly req: SocketRequest,
+    private readonly events: SocketEvents,
+    private readonly onSubscribe: ((assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>) | null = null
+  ) {}
   send(text: string): void {
     if (this.closed) return
     this.sent.push(text)
     if (this.answerPings && text === "PING") this.events.onText("PONG")
+    if (this.onSubscribe !== null && text.startsWith("{")) {
+      const msg = JSON.parse(text) as { type?: string; operation?: string; assets_ids?: Array<string> }
+      if (msg.type === "market" || msg.operation === "subscribe") this.push(...this.onSubscribe(msg.assets_ids ?? []))
+    }
   }
   pauses = 0
   resumes = 0
@@ -52,6 +60,11 @@ export class FakeSocket implements SocketHandle {
 export class FakeVenue {
   readonly sockets: Array<FakeSocket> = []
   refuseNext = 0
+  private onSubscribe: ((assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>) | null = null
+  /** Polymarket-style: every (re)subscription is answered at once with these frames. */
+  answerSubscriptions(frames: (assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>): void {
+    this.onSubscribe = frames
+  }
   readonly opener: SocketOpener = (req, events) =>
     Effect.acquireRelease(
       Effect.suspend(() => {
@@ -59,7 +72,7 @@ export class FakeVenue {
           this.refuseNext--
           return Effect.fail(new ConnectionError({ label: req.label, url: req.url, kind: "connect", reason: "HTTP 429 on upgrade" }))
         }
-        const s = new FakeSocket(req, events)
+        const s = new FakeSocket(req, events, this.onSubscribe)
         this.sockets.push(s)
         return Effect.succeed(s)
       }),
