@@ -60,6 +60,8 @@ export class FakeSocket implements SocketHandle {
 export class FakeVenue {
   readonly sockets: Array<FakeSocket> = []
   refuseNext = 0
+  /** Retry-After the refusals carry (null: none) */
+  retryAfterMs: number | null = null
   private onSubscribe: ((assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>) | null = null
   /** Polymarket-style: every (re)subscription is answered at once with these frames. */
   answerSubscriptions(frames: (assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>): void {
@@ -70,7 +72,10 @@ export class FakeVenue {
       Effect.suspend(() => {
         if (this.refuseNext > 0) {
           this.refuseNext--
-          return Effect.fail(new ConnectionError({ label: req.label, url: req.url, kind: "connect", reason: "HTTP 429 on upgrade" }))
+          return Effect.fail(new ConnectionError({
+            label: req.label, url: req.url, kind: "connect", reason: "HTTP 429 on upgrade",
+            ...(this.retryAfterMs !== null ? { retryAfterMs: this.retryAfterMs } : {})
+          }))
         }
         const s = new FakeSocket(req, events, this.onSubscribe)
         this.sockets.push(s)
