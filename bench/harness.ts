@@ -4,7 +4,7 @@
  * and an honest RSS for P5) and collects the results.
  *
  * Speed claims are ratios measured in the same process on the same input: absolute numbers on
- * this shared 2-core machine drift with the load (issue 9).
+ * this shared 2-core machine drift with the load.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks"
 

@@ -1,10 +1,10 @@
 /**
- * P1 ingest (issue 9): the simulator's Polymarket WebSocket replays a fixed corpus (2,000
+ * P1 ingest: the simulator's Polymarket WebSocket replays a fixed corpus (2,000
  * assets: book dump, then price_change bursts, trades, books) as fast as the client reads.
  * - reference: bare `ws` clients that only JSON.parse each frame;
  * - ours: the full collector path (startCollector: connections, decode, BookStore, HOT
  *   snapshot scheduling every 2 s, rows to the real ParquetSink with its worker).
- * The simulator runs in its own process (bench/simServer.ts). Both use 4 sockets of 500 assets (the venue's per-connection limit, PROTOCOLS.md) and the
+ * The simulator runs in its own process (bench/simServer.ts). Both use 4 sockets of 500 assets (the venue's per-connection limit, docs/PROTOCOLS.md) and the
  * same market order, so each receives the same frames. Rate = frames / time to the last frame
  * (the arrival of the last frame is found by polling the counters every 5 ms).
  */

@@ -1,8 +1,8 @@
 /**
- * P2 book updates (issue 9): one deterministic stream of 1,000,000 level updates on a 0.001
+ * P2 book updates: one deterministic stream of 1,000,000 level updates on a 0.001
  * tick grid (60% within 5 ticks of the mid, size 0 deletes, the mid drifting one tick at a time
  * with the deletes that keep the book uncrossed), applied to
- * - ours: src/collector/BookStore.ts (level_set events, top-10 rows via snapshotRow),
+ * - ours: src/books/BookStore.ts (level_set events, top-10 rows via snapshotRow),
  * - tardis-dev's OrderBook (red-black trees),
  * - ccxt's OrderBook (sorted arrays with a Float64Array index),
  * - a naive Map-per-side book (sort on read),

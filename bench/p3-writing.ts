@@ -1,5 +1,5 @@
 /**
- * P3 writing (issue 9), 20 levels per side, 50,000 rows:
+ * P3 writing, 20 levels per side, 50,000 rows:
  * 1. rows/s of our Parquet encode + atomic file write (encodeSnapshotRows + writeNewFileSync).
  *    Target >= 40,000 rows/s. Reported per CPU-second (what an idle core does; wall time on
  *    this shared machine mostly measures the neighbours) and, in the notes, per wall second.

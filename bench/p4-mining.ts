@@ -1,5 +1,5 @@
 /**
- * P4 mining (issue 9): wall time of `surveillance mine polymarket 2026-01-05` (the real CLI, in
+ * P4 mining: wall time of `surveillance mine polymarket 2026-01-05` (the real CLI, in
  * its own process) over one synthetic day of ~2,000,000 snapshot rows (232 books every 10 s,
  * 5-10 levels per side, a few stale and one-sided rows, 288 five-minute files) plus ~100k
  * trades, against DuckDB computing the same statistics with SQL over the same files and

@@ -1,5 +1,5 @@
 /**
- * P5 memory (issue 9): RSS per subscribed book with 10,000 books live in the collector against
+ * P5 memory: RSS per subscribed book with 10,000 books live in the collector against
  * the simulator (model mode, its own process): RSS with the books minus RSS with none (same
  * process, collector and writer already started), divided by the number of live books.
  * Tiers as configured in production: 40 HOT (2 s), the rest WARM (10 s). Run with

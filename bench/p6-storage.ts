@@ -1,5 +1,5 @@
 /**
- * P6 storage (issue 9): bytes per snapshot row in our Parquet files, for typical books (5-10
+ * P6 storage: bytes per snapshot row in our Parquet files, for typical books (5-10
  * levels per side) and deep books (50 levels). Reference: DuckDB writing the very same rows to
  * Parquet with its defaults (COPY ... TO ... (FORMAT parquet), Snappy), and, for scale, the
  * rows as JSON lines (what a naive recorder or our write-ahead log holds).

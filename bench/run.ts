@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every figure of issue 9, each in its own Node process (clean heap and JIT,
+ * `npm run bench`: every benchmark figure (README, "Benchmarks"), each in its own Node process (clean heap and JIT,
  * honest RSS), one after the other; prints a table and writes bench/results.json.
  * `npm run bench -- P2 P6` runs only the named figures. The whole run stays under 10 minutes
  * (first run a little longer while the P4 day and the P1 corpus are generated and cached).

@@ -13,7 +13,7 @@ import { buildSnapshotRow } from "./buildSnapshotRow.js"
  * - outcome books (Polymarket): one bid + one ask ladder per token (outcomeId = token id);
  * - binary books (Kalshi): one YES-bid and one NO-bid ladder per market; the "yes" row reads
  *   (YES bids, NO bids as asks) and the "no" row reads (NO bids, YES bids as asks), because
- *   YES ask = 1 - NO bid and NO ask = 1 - YES bid (PROTOCOLS.md, Kalshi publishes bids only).
+ *   YES ask = 1 - NO bid and NO ask = 1 - YES bid (docs/PROTOCOLS.md: Kalshi publishes bids only).
  *
  * Trust: a book is "confirmed" only after a full snapshot. Until then (new book, after
  * `resetMarket`) and after `markStale` its rows are `stale` with `err` saying why; the next

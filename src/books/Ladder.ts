@@ -127,7 +127,7 @@ export class Ladder {
       m++
     }
     this.count = m
-    // Polymarket sends levels worst-first (PROTOCOLS.md), which is exactly our order; other
+    // Polymarket sends levels worst-first (docs/PROTOCOLS.md), which is exactly our order; other
     // orders (Kalshi snapshots, hand-written frames) take the general path.
     if (!sorted) this.sortAndDedupe()
     return rejected

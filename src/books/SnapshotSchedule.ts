@@ -1,7 +1,7 @@
 /**
  * When is each book due for its next snapshot row? An indexed binary min-heap on due time:
- * `takeDue` costs O(k log n) for the k books that are due, never a scan of all books (DESIGN
- * section 7). Keys are subscription keys (Polymarket token id, Kalshi ticker).
+ * `takeDue` costs O(k log n) for the k books that are due, never a scan of all books
+ * (docs/DESIGN.md, "The collector pipeline"). Keys are subscription keys (Polymarket token id, Kalshi ticker).
  *
  * Cadence: a book added at t with interval i is first due at t + i, then every i after its
  * previous due time (so rows keep a steady phase). When the caller falls behind by more than

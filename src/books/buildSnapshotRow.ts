@@ -3,10 +3,10 @@ import type { VenueId } from "../domain/VenueId.js"
 import { type Ladder, PRICE_SCALE } from "./Ladder.js"
 
 /**
- * Build one DESIGN section 6 row from a bid ladder and an ask ladder (see Ladder.ts for the
+ * Build one snapshot row (docs/DESIGN.md, "Data layout") from a bid ladder and an ask ladder (see Ladder.ts for the
  * key orientation: both sides hold their best level last; ask price = (SCALE - key) / SCALE).
  *
- * Conventions (documented in docs/PROTOCOLS-NOTES.md):
+ * Conventions (documented in docs/PROTOCOLS.md):
  * - missing best price = NaN, missing best size = 0 (seed convention);
  * - `mid` and `spread` are NaN unless both sides have a level; a crossed book still gets them
  *   (spread <= 0), because the crossed moment is exactly what an analyst wants to see;

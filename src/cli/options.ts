@@ -5,7 +5,7 @@ export const DEFAULT_CONFIG_FILE = "config/surveillance.toml"
 
 /**
  * `--config FILE`. Every subcommand declares it itself, so it may come before or after the
- * subcommand's other options (STACK.md: parent options must precede the subcommand).
+ * subcommand's other options (with @effect/cli a parent's options must precede the subcommand).
  * Plain text, not Options.file: a missing file is reported by the config loader as one line.
  */
 export const configOption = Options.text("config").pipe(

@@ -32,7 +32,7 @@ const messageOf = (error: unknown): string => {
   return String(error)
 }
 
-/** Map a failed command to its exit code and one line (CONTRACTS.md: config + CLI). */
+/** Map a failed command to its exit code and one line (docs/CONTRACTS.md: config + CLI). */
 export const reportFailure = (cause: Cause.Cause<unknown>): FailureReport => {
   const failure = Cause.failureOption(cause)
   if (Option.isSome(failure)) {
@@ -56,7 +56,7 @@ export const isDebug = (argv: ReadonlyArray<string>): boolean =>
 /**
  * Turn a command's outcome into an exit code, printing failures as one line on stderr
  * (stack/cause only with `--log-level debug`). Never fails, so NodeRuntime.runMain does not
- * log the error a second time as JSON (STACK.md).
+ * log the error a second time as JSON.
  */
 export const runCommandEffect = <R>(
   program: Effect.Effect<void, unknown, R>,
@@ -77,7 +77,7 @@ export const runCommandEffect = <R>(
 
 /**
  * Run the CLI app as the process: SIGINT/SIGTERM interrupt the program (scopes close,
- * writers flush) and a graceful interruption exits 0 (DESIGN section 4: exit codes).
+ * writers flush) and a graceful interruption exits 0 (docs/DESIGN.md, "Parts": exit codes).
  */
 export const runCli = (
   cli: (argv: ReadonlyArray<string>) => Effect.Effect<void, unknown, NodeContext.NodeContext>,

@@ -4,7 +4,7 @@ import { Console, Effect, Option } from "effect"
 
 /**
  * `surveillance simulate [--seed N] [--markets N] [--port P] [--tick-ms T] [--write-config FILE] [--config BASE]`:
- * runs the venue simulator (DESIGN section 9) on 127.0.0.1 until SIGINT/SIGTERM, prints its
+ * runs the venue simulator (docs/DESIGN.md, "Simulator and mock mode") on 127.0.0.1 until SIGINT/SIGTERM, prints its
  * URLs, and with --write-config writes a complete config pointing at it (the Kalshi private key
  * goes next to the config file, mode 0600, referenced by private_key_path).
  */

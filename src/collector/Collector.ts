@@ -24,8 +24,8 @@ export interface CollectorOptions {
   readonly configFile?: string
   readonly metrics?: CollectorMetrics
   /**
-   * Who drives the subscriptions. Default "scheduler" (runScheduler per venue, DESIGN
-   * section 8); "none" leaves it to the caller through the returned controls.
+   * Who drives the subscriptions. Default "scheduler" (runScheduler per venue, README
+   * "Scheduler"); "none" leaves it to the caller through the returned controls.
    */
   readonly driver?: "scheduler" | "none"
 }

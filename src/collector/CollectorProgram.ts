@@ -57,7 +57,7 @@ export const runCollectorProgram = (cfg: AppConfig, opts: CollectorProgramOption
       })
       yield* Effect.scoped(Effect.gen(function*() {
         const writer = yield* ParquetSink
-        // /metrics + /healthz + the 60 s compact log line (issue 8); metrics_addr "" = log line only
+        // /metrics + /healthz + the 60 s compact log line; metrics_addr "" = log line only
         const server = yield* serveMetrics({
           addr: effective.collector.metrics_addr,
           venues,

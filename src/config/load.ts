@@ -77,7 +77,7 @@ const isTable = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v)
 
 /**
- * Secrets may come from the environment instead of the file (DESIGN section 5).
+ * Secrets may come from the environment instead of the file (README.md, "Secrets from the environment").
  * Applied to the raw table before decoding, so an override is validated like the file.
  */
 export const applyEnvOverrides = (raw: Record<string, unknown>, env: Env): Record<string, unknown> => {

@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 
 /**
- * The configuration file (DESIGN section 5). Every key has a default except what a venue
+ * The configuration file (README.md, "Configuration reference"). Every key has a default except what a venue
  * truly needs; unknown keys are errors (the loader decodes with onExcessProperty: "error").
  * Keys kept from the seed keep their names and meanings; new keys are documented in
  * config/surveillance.toml.

@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 
 /**
- * One line of `data/metadata/venue=V/date=D/universe.jsonl` (DESIGN section 6).
+ * One line of `data/metadata/venue=V/date=D/universe.jsonl` (docs/DESIGN.md, "Data layout").
  *
  * - Polymarket: `market_id` = conditionId; `outcome_ids` = `token_ids` (the CLOB asset ids,
  *   which is what the WebSocket speaks and what snapshot rows carry as `outcome_id`);

@@ -5,7 +5,7 @@ export const SnapshotStatus = Schema.Literal("ok", "partial", "empty", "stale", 
 export type SnapshotStatus = typeof SnapshotStatus.Type
 
 /**
- * One order-book snapshot row (DESIGN section 6), as held in memory.
+ * One order-book snapshot row (docs/DESIGN.md, "Data layout"), as held in memory.
  *
  * In memory `ts_recv`, `seq` and `source_ts` are JS numbers (epoch ms and counters are far
  * below 2^53); the Parquet codec writes them as INT64 and reads them back as numbers.

@@ -6,7 +6,7 @@ export const TakerSide = Schema.Literal("buy", "sell")
 export type TakerSide = typeof TakerSide.Type
 
 /**
- * One trade (DESIGN section 6). Kalshi trades are recorded once, on outcome "yes", at the
+ * One trade (docs/DESIGN.md, "Data layout"). Kalshi trades are recorded once, on outcome "yes", at the
  * YES price (a NO purchase at q is a YES sale at 1 - q).
  */
 export const TradeRow = Schema.Struct({

@@ -12,7 +12,7 @@ export type RowStatus = "ok" | "partial" | "empty" | "stale" | "crossed"
 
 /**
  * Spreads are histogrammed on a 1e-6 price grid (integer micro-price units). Both venues quote
- * on 0.01 / 0.001 / 0.0001 grids (PROTOCOLS.md: Polymarket tick sizes; Kalshi cents and
+ * on 0.01 / 0.001 / 0.0001 grids (docs/PROTOCOLS.md: Polymarket tick sizes; Kalshi cents and
  * fixed-point dollars with 4 decimals), so every real spread is an exact multiple of 1e-6 and
  * the median / p90 read from this histogram equal the exact order statistics of the spread
  * column (they differ from the raw doubles only by their binary representation error, < 1e-12).

@@ -12,7 +12,7 @@
  * hyparquet's page readers below.
  *
  * It uses hyparquet's page-level decoders (exported under `hyparquet/src/*.js`; pinned at
- * 1.31.5, see STACK.md), so page formats, codecs and encodings are hyparquet's own. Any
+ * 1.31.5, pinned in package.json), so page formats, codecs and encodings are hyparquet's own. Any
  * surprise (an unexpected layout) throws, and the caller falls back to hyparquet's row reader.
  */
 import { type FileMetaData, parquetSchema } from "hyparquet"

@@ -1,5 +1,5 @@
 /**
- * Market-making viability (issue 7 item 4; formulas in README.md "Miner"). Pure and streaming:
+ * Market-making viability (formulas in README.md "Miner"). Pure and streaming:
  * the runner feeds two-sided mids and trades file by file in time order and tells the engine
  * how far the input is complete (`advance(watermark)`); a trade is evaluated once every mid it
  * may need has been seen, and mids older than any trade can still need are dropped, so memory

@@ -1,6 +1,6 @@
 /**
  * Column batches (one Parquet file at a time) -> per-key accumulators -> StatsRow.
- * Pure: no IO here; src/miner/runStats.ts feeds it file by file.
+ * Pure: no IO here; src/miner/mineDay.ts feeds it file by file.
  */
 import type { StatsRow } from "../domain/StatsRow.js"
 import type { VenueId } from "../domain/VenueId.js"

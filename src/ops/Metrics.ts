@@ -2,7 +2,7 @@ import type { VenueId } from "../domain/VenueId.js"
 
 /**
  * Per-venue collector counters: plain mutable numbers, written on the hot path without any
- * Effect and read by the /metrics endpoint (issue 8). Counters only ever increase; gauges
+ * Effect and read by the /metrics endpoint. Counters only ever increase; gauges
  * (`connectionsUp`, `subscriptionsHot`, `subscriptionsWarm`, `books`, `lastMessageAtMs`)
  * are overwritten.
  */

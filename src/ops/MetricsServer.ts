@@ -6,7 +6,7 @@ import type { CollectorMetrics, VenueMetrics } from "./Metrics.js"
 import type { WriterStats } from "../sink/ParquetSink.js"
 
 /**
- * Collector observability (issue 8): Prometheus text at `GET /metrics`, a health verdict at
+ * Collector observability: Prometheus text at `GET /metrics`, a health verdict at
  * `GET /healthz`, and a compact log line every 60 s with the same figures.
  *
  * Health is 200 only when, for every venue the collector runs, a socket is open and data

@@ -5,7 +5,7 @@ import { FileStore } from "../storage/FileStore.js"
 import { utcDate } from "../storage/paths.js"
 import { readNewestUniverse, writeUniverse } from "../storage/universe.js"
 import { makeRateLimiter, type FetchJsonOptions, type FetchLike } from "../venues/http.js"
-import type { Discovery } from "../venues/Discovery.js"
+import { collectDiscovery, type Discovery } from "../venues/Discovery.js"
 import { venueService, type Venues } from "../venues/Venue.js"
 import { applyFilters, type FilterDrops } from "./filters.js"
 
@@ -48,10 +48,10 @@ const httpOptions = (v: VenueConfig, opts: ScanOptions): FetchJsonOptions => ({
 
 const discover = (venue: VenueId, v: VenueConfig, opts: ScanOptions) =>
   Effect.flatMap(venueService(venue), (service) =>
-    service.discover({
+    collectDiscovery(service.discoverPages({
       http: httpOptions(v, opts),
       ...(opts.pageLimit === undefined ? {} : { pageLimit: opts.pageLimit })
-    }))
+    })))
 
 const countSkipped = (d: Discovery): number => Object.values(d.skipped).reduce((a, b) => a + b, 0)
 

@@ -18,7 +18,7 @@ export interface FilterResult {
 
 type FilterConfig = Pick<VenueConfig, "exclude_title_patterns" | "min_hours_until_close">
 
-/** Both venues report tradable markets as "active" (Kalshi's `status=open` returns "active": PROTOCOLS.md). */
+/** Both venues report tradable markets as "active" (Kalshi's `status=open` returns "active": docs/PROTOCOLS.md). */
 export const isLive = (m: MarketRecord): boolean => m.status === "active"
 
 export const compileTitlePatterns = (patterns: ReadonlyArray<string>): RegExp[] =>

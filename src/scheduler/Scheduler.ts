@@ -11,7 +11,7 @@ import { advanceCursor, computeTarget, initialCursor, type RotationCursor, type 
 import { rankMarkets } from "./scoring.js"
 
 /**
- * The scheduler fiber of one venue (DESIGN section 8, issue 6): every `rotation_period_secs`
+ * The scheduler fiber of one venue (README.md, "Scheduler"): every `rotation_period_secs`
  * it re-reads its inputs (when a newer file appeared), ranks the markets, moves the cursor past
  * what the last window actually subscribed and computes a new HOT + WARM target; between
  * rotations it drives the collector's SubscriptionControl towards that target within the churn
@@ -57,7 +57,7 @@ export interface SchedulerOptions {
   readonly control: SubscriptionControl
   /** overrides venueConfig.min_hours_until_close */
   readonly minHoursUntilClose?: number
-  /** defaults to the data directory (inputs.ts); tests may supply their own */
+  /** defaults to the data directory (SchedulerInputs.ts); tests may supply their own */
   readonly inputs?: SchedulerInputs
   /** called after each rotation's first batch, after the log line */
   readonly onRotation?: (report: RotationReport) => Effect.Effect<void>

@@ -9,7 +9,7 @@ import { parseUniverse } from "../storage/universe.js"
 import { aggregateStats, type MarketStats, type StatsInputRow } from "./scoring.js"
 
 /**
- * What the scheduler reads from the data directory (issue 6, "Inputs"):
+ * What the scheduler reads from the data directory:
  * - the universe: today's file (UTC), else the newest earlier one; a file is re-read only when
  *   its (date, mtime, size) changes, so a scanner re-run mid-day is picked up at the next
  *   rotation. An empty or unreadable file never replaces a good one (never an empty target

@@ -13,7 +13,7 @@ import type { RankedMarket } from "./scoring.js"
  * window order, whole markets at a time so the cursor's "subscribed prefix" is well defined),
  * and the live set may not end the batch above `maxSubs`: an add beyond the headroom is paid
  * for with a remove in the same batch. Tokens left after the adds remove stale subscriptions.
- * The caller subscribes first, then unsubscribes (DESIGN section 8). Tier changes of keys
+ * The caller subscribes first, then unsubscribes (README.md, "Scheduler"). Tier changes of keys
  * already live are free: they change snapshot cadence, not the venue subscription.
  */
 

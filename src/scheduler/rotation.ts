@@ -1,7 +1,7 @@
 import type { RankedMarket } from "./scoring.js"
 
 /**
- * HOT/WARM target selection and the rotation cursor. Pure functions (DESIGN section 8).
+ * HOT/WARM target selection and the rotation cursor. Pure functions (README.md, "Scheduler").
  *
  * - HOT: the best-ranked markets, whole markets only (a Polymarket market's tokens are never
  *   split between HOT and not-HOT), while their subscriptions fit in `hotCount`. Selection

@@ -8,7 +8,7 @@ import type { MarketKey } from "../domain/Subscription.js"
  *
  * 1. `stats`: the miner's `score` column (stats.parquet, README "Miner"), when finite. A market
  *    has one stats row per outcome; the market takes the MAX over its outcomes (Polymarket's
- *    two tokens mirror each other, PROTOCOLS.md, so the better-quoted side speaks for both).
+ *    two tokens mirror each other, docs/PROTOCOLS.md, so the better-quoted side speaks for both).
  * 2. `composite`: when `score` is missing or NaN, the same kind of number built from its parts
  *    (outcome values combined: depth, activity, two-sidedness by max; spread by min):
  *
@@ -129,7 +129,7 @@ export const hintScore = (m: MarketRecord, nowMs: number): number => {
 
 /**
  * Statuses after which a market never trades again (Polymarket "closed"; Kalshi
- * closed|determined|disputed|amended|finalized, PROTOCOLS.md Kalshi market fields).
+ * closed|determined|disputed|amended|finalized, docs/PROTOCOLS.md Kalshi market fields).
  */
 const CLOSED_STATUSES = new Set([
   "closed", "determined", "disputed", "amended", "finalized", "settled", "resolved", "archived"

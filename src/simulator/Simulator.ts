@@ -20,7 +20,7 @@ import { makeTruth, type SimulatorTruth } from "./truth.js"
 import { generateUniverse } from "./universe.js"
 
 /**
- * The venue simulator (DESIGN section 9, issue 3): one HTTP server on 127.0.0.1 that speaks
+ * The venue simulator (docs/DESIGN.md, "Simulator and mock mode"): one HTTP server on 127.0.0.1 that speaks
  * Gamma (`/gamma`), the CLOB (`/clob`), the CLOB market WebSocket (`/ws/market`), Kalshi REST
  * (`/trade-api/v2`) and the Kalshi WebSocket (`/trade-api/ws/v2`, signed handshake), plus the
  * control API (`/control`, see faults.ts). Paths under the venue prefixes are the venues' own.

@@ -4,7 +4,7 @@ import { Rng } from "./rng.js"
  * One binary market's order book, held as the YES book in integer units:
  * prices in mills (1/1000 of a dollar / probability unit; 0.01 tick = 10 mills, 0.001 = 1),
  * sizes in hundredths of a share/contract. The NO side is derived, never stored:
- * Polymarket NO bids = 1 - YES asks and NO asks = 1 - YES bids (PROTOCOLS.md "YES and NO tokens
+ * Polymarket NO bids = 1 - YES asks and NO asks = 1 - YES bids (docs/PROTOCOLS.md "YES and NO tokens
  * mirror each other"); Kalshi publishes YES bids and NO bids, where NO bids = 1 - YES asks.
  *
  * Evolution is lazy: `advanceTo(step)` replays this book's own RNG from its last step, so a
@@ -88,7 +88,7 @@ export class BinaryBook {
     return best
   }
 
-  /** bids ascending then asks descending: the venues' worst-first order (PROTOCOLS.md) */
+  /** bids ascending then asks descending: the venues' worst-first order (docs/PROTOCOLS.md) */
   sortedLevels(side: Side, order: "asc" | "desc"): Array<[number, number]> {
     const m = side === BID ? this.bids : this.asks
     const out = Array.from(m.entries())

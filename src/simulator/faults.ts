@@ -2,7 +2,7 @@ import type { VenueId } from "../domain/VenueId.js"
 import { Rng } from "./rng.js"
 
 /**
- * Fault knobs of the venue simulator (issue 3 item 4). Read this header to drive them.
+ * Fault knobs of the venue simulator. Read this header to drive them.
  *
  * Programmatic API: `handle.faults` (a `FaultControl`). HTTP API: `urls.control` (see control.ts):
  *   GET  {control}/faults                 -> current state (JSON)
@@ -24,7 +24,7 @@ import { Rng } from "./rng.js"
  *
  * Persistent stream knobs (`StreamFaults`, set with `setStream(patch, target)`):
  *   silent            no data frames at all, but Polymarket PING->PONG and Kalshi ping control
- *                     frames continue (the "open but deaf" socket, PROTOCOLS.md failure modes)
+ *                     frames continue (the "open but deaf" socket, docs/PROTOCOLS.md failure modes)
  *   silentAssets      asset ids (Polymarket) / market tickers (Kalshi) that get no data frames
  *                     while the others on the same socket flow
  *   slowMs            every outbound data frame waits this long (queued, order kept): slow feed
@@ -53,7 +53,7 @@ import { Rng } from "./rng.js"
  * WebSocket upgrade knob:
  *   failUpgrade({venue?, status?, count?, retryAfterSec?})  the next `count` (default 1) upgrade
  *       requests (of that venue, default both) are refused with HTTP `status` (default 429, with
- *       Retry-After): "opening many sockets at once draws HTTP 429 on the upgrade" (PROTOCOLS.md)
+ *       Retry-After): "opening many sockets at once draws HTTP 429 on the upgrade" (docs/PROTOCOLS.md)
  *
  * REST knobs (Gamma, CLOB and Kalshi REST; the control API itself is never affected):
  *   failRest({pathPrefix?, status, count?, fraction?, retryAfterSec?})

@@ -17,7 +17,7 @@ const MARKETS_MAX_LIMIT = 1000
 const EVENTS_MAX_LIMIT = 200
 const DEFAULT_LIMIT = 100
 
-/** the query filter names differ from the status values markets carry (PROTOCOLS.md) */
+/** the query filter names differ from the status values markets carry (docs/PROTOCOLS.md) */
 const STATUS_FILTER: Record<string, ReadonlyArray<KMarket["status"]>> = {
   open: ["active"],
   closed: ["closed"],

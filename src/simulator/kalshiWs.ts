@@ -7,7 +7,7 @@ import { pseudoHash } from "./http.js"
 import type { KMarket } from "./universe.js"
 
 /**
- * Kalshi WebSocket v2 (`/trade-api/ws/v2`), PROTOCOLS.md "WebSocket v2" and fixtures
+ * Kalshi WebSocket v2 (`/trade-api/ws/v2`), docs/PROTOCOLS.md "WebSocket v2" and fixtures
  * kalshi/shapes.jsonl, kalshi/recorded/*: signed handshake; commands subscribe /
  * update_subscription / unsubscribe with ids; replies subscribed (no seq) / ok and unsubscribed
  * (carry and consume a seq on their sid) / error; orderbook_snapshot then orderbook_delta,
@@ -42,7 +42,7 @@ export interface KalshiAuthCheck {
 /**
  * Verify the handshake headers: key id known, timestamp within `windowMs` of the wall clock
  * (either direction), RSA-PSS/SHA-256 signature with salt = digest length over
- * `timestamp + "GET" + path` (PROTOCOLS.md "Auth").
+ * `timestamp + "GET" + path` (docs/PROTOCOLS.md "Authentication").
  */
 export const verifyKalshiHandshake = (req: IncomingMessage, path: string, keyId: string, publicKey: KeyObject, windowMs: number): KalshiAuthCheck => {
   const h = (name: string) => {

@@ -4,7 +4,7 @@ import { AppConfig, mockMarketsPerVenue } from "../config/schema.js"
 import { startSimulator, type SimulatorError, type SimulatorHandle, type SimulatorOptions } from "./Simulator.js"
 
 /**
- * Mock mode (DESIGN section 9): start the simulator in-process and point the real venue
+ * Mock mode (docs/DESIGN.md, "Simulator and mock mode"): start the simulator in-process and point the real venue
  * adapters at it. There is no second code path for mock data: the returned config only
  * differs in its venue URLs and Kalshi credentials (and `mock.enabled`, turned off so that
  * nothing downstream starts a second simulator).

@@ -7,7 +7,7 @@ import { tokenLevels } from "./polymarketRest.js"
 import type { PmMarket } from "./universe.js"
 
 /**
- * The Polymarket CLOB market channel (`/ws/market`), PROTOCOLS.md "CLOB market WebSocket":
+ * The Polymarket CLOB market channel (`/ws/market`), docs/PROTOCOLS.md "Market WebSocket":
  * first message `{type:"market", assets_ids, initial_dump}`, later `{operation, assets_ids}`;
  * text PING -> PONG only after the first subscription (a PING before it: close 1008
  * "invalid subscription payload"); `book` frames on subscribe (one JSON array, as the live
@@ -35,7 +35,7 @@ export class PmConnection extends SimSocket {
   private idleTimer: NodeJS.Timeout | null = null
   /** assets whose crossed-book injection must be healed with a true book on the next tick */
   private heal: string[] = []
-  /** `custom_feature_enabled: true` on the subscription adds best_bid_ask frames (PROTOCOLS.md) */
+  /** `custom_feature_enabled: true` on the subscription adds best_bid_ask frames (docs/PROTOCOLS.md) */
   private customFeatures = false
   private readonly lastTop = new Map<string, string>()
 
@@ -183,7 +183,7 @@ export class PmConnection extends SimSocket {
         }
         n++
       }
-      // the venue follows trades with a full book (PROTOCOLS.md "book ... sent after trades")
+      // the venue follows trades with a full book (docs/PROTOCOLS.md "book ... sent after trades")
       for (const o of outcomes) this.pending.push(this.bookFrame(m, o, book))
     } else if (act.changes.length > 0) {
       this.pushPriceChange(m, book, act.changes, outcomes, ts)

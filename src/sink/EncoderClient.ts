@@ -1,5 +1,5 @@
 /**
- * Starts writerWorker.ts in a worker thread and sends it encode jobs (one at a time is how
+ * Starts encoderWorker.ts in a worker thread and sends it encode jobs (one at a time is how
  * the Writer uses it; ids make concurrent use safe too). How a TypeScript worker starts under
  * tsx, vitest and compiled JS: src/runtime/moduleWorker.ts.
  */

@@ -1,9 +1,9 @@
 /**
- * The collector's Parquet sink (DESIGN sections 6 and 7, issue 5 item 6).
+ * The collector's Parquet sink (docs/DESIGN.md, "The collector pipeline" and "Data layout").
  *
  * Semantics:
  * - Rows are routed by `bucketStart(ts_recv, bucket_minutes)` (UTC) to one snapshot or trade
- *   file per (venue, bucket), named per DESIGN section 6.
+ *   file per (venue, bucket), named per docs/DESIGN.md, "Data layout".
  * - Memory bound and backpressure: rows held in memory (accepted, not yet in a write-ahead
  *   file) never exceed `queueRows` (collector.writer_queue_rows). When full, `writeSnapshots` /
  *   `writeTrades` WAIT until the flusher has appended rows to disk (backpressure, never a drop);
@@ -17,7 +17,7 @@
  *   `flushNow` and at shutdown. Extra parts (-1, -2, ...) only on `flush_rows` overflow, rows
  *   arriving after their bucket was written, `flushNow` mid-bucket, or restarts. Files are
  *   published with the storage no-overwrite write at the next free part; then the segment is
- *   deleted. Encoding runs in a worker thread (writerWorker.ts) that reads the segment itself.
+ *   deleted. Encoding runs in a worker thread (encoderWorker.ts) that reads the segment itself.
  * - Start-up: stale temp files are removed, then every leftover segment is written to Parquet
  *   (one file per segment, at the next free part of its bucket) and deleted; a truncated last
  *   line is ignored. This runs before the layer is ready, so a crash's rows are in files before new
@@ -27,7 +27,7 @@
  *   by `shutdownTimeoutMs` (default 9 s), after which Parquet writing stops and what is left is
  *   appended to write-ahead files for the next start (never lost; appends are not cut short).
  * - Exactly once across crashes: a commit marker written just before each publish tells the
- *   next start which segments are already in a file (WriteAheadLog.ts, writerWorker.ts).
+ *   next start which segments are already in a file (WriteAheadLog.ts, encoderWorker.ts).
  * - Failures: a failed append or encode is logged, counted in `writeErrors` and retried on the
  *   next tick (rows stay in memory, then backpressure, or in the write-ahead file).
  * - Files: start-up recovery (listing, commit markers, temp cleanup) and the checks here go

@@ -1,8 +1,8 @@
 /**
  * The writer's write-ahead files: rows the collector accepted but that are not yet in a
- * Parquet file. Why: encoding Parquet costs ~1 s per 40k rows (STACK.md), so a bucket becomes
+ * Parquet file. Why: encoding Parquet costs ~1 s per 40k rows (docs/DESIGN.md, "Stack and known traps"), so a bucket becomes
  * one file only when it closes, minutes later; a kill -9 must lose at most `flush_seconds` of
- * rows (DESIGN section 7), so the rows are appended here (with fsync) every `flush_seconds`.
+ * rows (docs/DESIGN.md, "The collector pipeline"), so the rows are appended here (with fsync) every `flush_seconds`.
  * The WAL is also the hand-off to the encoder thread: the worker reads the segment from disk,
  * so the socket thread never structured-clones tens of thousands of rows.
  *

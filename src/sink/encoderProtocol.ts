@@ -1,4 +1,4 @@
-/** Messages between the Writer (main thread) and writerWorker.ts (plain data, structured-cloned). */
+/** Messages between the ParquetSink (main thread) and encoderWorker.ts (plain data, structured-cloned). */
 import type { VenueId } from "../domain/VenueId.js"
 import type { WalDataset } from "./WriteAheadLog.js"
 

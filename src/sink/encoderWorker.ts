@@ -1,6 +1,6 @@
 /**
  * Worker-thread entry of the Parquet writer: turns write-ahead segments into one Parquet
- * file. Encoding is CPU-bound (~1 s per 40k rows of 20 levels, STACK.md), so it runs here and
+ * file. Encoding is CPU-bound (~1 s per 40k rows of 20 levels, docs/DESIGN.md "Stack and known traps"), so it runs here and
  * never on the thread that reads the sockets.
  *
  * A job: read the segments (rows of one venue, dataset and bucket), encode, publish with the

@@ -15,7 +15,7 @@ import { datasetDayDir, isTempFile, universePath, utcDate, walRootDir } from "./
  * every `flush_seconds`. A healthy collector therefore always has either a snapshot file
  * younger than one bucket (plus a short close grace) or a write-ahead append younger than
  * `flush_seconds`. Snapshots count as stale when the freshest of the two is older than
- * `3 * flush_seconds + bucket_minutes` (issue 8).
+ * `3 * flush_seconds + bucket_minutes`.
  */
 export interface VenueDataStatus {
   readonly venue: VenueId

@@ -1,5 +1,5 @@
 /**
- * The Hive-partitioned data layout (DESIGN section 6). Every path below `dataDir` is built
+ * The Hive-partitioned data layout (docs/DESIGN.md, "Data layout"). Every path below `dataDir` is built
  * here and only here, from validated components: a venue from the closed set, a date that
  * matches YYYY-MM-DD, an hour 00..23, a bucket start from a number. Network data (market
  * ids, titles) never becomes a path component.

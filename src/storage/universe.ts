@@ -1,6 +1,6 @@
 /**
  * The scanner's output and the scheduler's input: `data/metadata/venue=V/date=D/universe.jsonl`,
- * one MarketRecord per line (DESIGN section 6), written atomically.
+ * one MarketRecord per line (docs/DESIGN.md, "Data layout"), written atomically.
  */
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { MarketRecord } from "../domain/Market.js"

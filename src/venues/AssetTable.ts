@@ -45,7 +45,7 @@ export interface AssetState {
 /**
  * Per-asset watchdog decision.
  * - No book within `firstBookTimeoutMs` of (re)subscribing: the venue lost the subscription
- *   (PROTOCOLS.md: deltas stop beyond ~500 assets; silent per-asset failures) -> resubscribe.
+ *   (docs/PROTOCOLS.md: deltas stop beyond ~500 assets; silent per-asset failures) -> resubscribe.
  * - A confirmed book with no message for `assetSilenceMs`: prediction-market books are often
  *   quiet for many minutes (no quote changes overnight, long-dated markets), so this timeout
  *   is long (default 15 min). A false positive costs one fresh book message; a miss would

@@ -1,3 +1,4 @@
+import { Effect, Stream } from "effect"
 import type { MarketRecord } from "../domain/Market.js"
 
 /**
@@ -17,14 +18,53 @@ export interface Discovery {
   readonly firstMalformed: string | null
 }
 
-/** Mutable tally used while paging. */
-export class DiscoveryTally {
+/** Where decoded listing records go: a page being built, or the whole scan's tally. */
+export interface ListingRecords {
+  add(record: MarketRecord): void
+  /** a market the venue lists that cannot be recorded, counted under `reason` */
+  skip(reason: string): void
+  /** a record that failed to decode */
+  bad(record: unknown): void
+}
+
+/** One fetched page of a venue's listing, decoded: what discovery streams, one per HTTP request. */
+export class DiscoveryPage implements ListingRecords {
+  readonly markets: MarketRecord[] = []
+  readonly malformed: unknown[] = []
+  readonly skipped: Record<string, number> = {}
+  /** event id -> category, for venues whose markets carry none (Kalshi); tags untagged markets */
+  readonly eventCategories = new Map<string, string>()
+
+  add(record: MarketRecord): void {
+    this.markets.push(record)
+  }
+
+  skip(reason: string): void {
+    this.skipped[reason] = (this.skipped[reason] ?? 0) + 1
+  }
+
+  bad(record: unknown): void {
+    this.malformed.push(record)
+  }
+}
+
+/** The fold of a scan's pages into a Discovery. */
+export class DiscoveryTally implements ListingRecords {
   readonly markets: MarketRecord[] = []
   readonly seen = new Set<string>()
+  readonly eventCategories = new Map<string, string>()
   pages = 0
   malformed = 0
   firstMalformed: string | null = null
   readonly skipped: Record<string, number> = {}
+
+  addPage(page: DiscoveryPage): void {
+    this.pages++
+    for (const record of page.markets) this.add(record)
+    for (const record of page.malformed) this.bad(record)
+    for (const [reason, n] of Object.entries(page.skipped)) this.skipped[reason] = (this.skipped[reason] ?? 0) + n
+    for (const [event, category] of page.eventCategories) this.eventCategories.set(event, category)
+  }
 
   add(record: MarketRecord): void {
     // Offset paging over a list that changes between requests can repeat a record.
@@ -51,8 +91,13 @@ export class DiscoveryTally {
   }
 
   result(): Discovery {
+    // categories may arrive after the markets they tag (Kalshi lists events in a second pass)
+    const markets = this.eventCategories.size === 0 ? this.markets : this.markets.map((m) => {
+      const category = m.tags.length > 0 || m.event_id === null ? undefined : this.eventCategories.get(m.event_id)
+      return category === undefined || category === "" ? m : { ...m, tags: [category] }
+    })
     return {
-      markets: this.markets,
+      markets,
       pages: this.pages,
       malformed: this.malformed,
       skipped: this.skipped,
@@ -60,6 +105,15 @@ export class DiscoveryTally {
     }
   }
 }
+
+/** Runs a venue's discovery stream to its end and folds every page into one Discovery. */
+export const collectDiscovery = <E, R>(pages: Stream.Stream<DiscoveryPage, E, R>): Effect.Effect<Discovery, E, R> =>
+  Effect.suspend(() => {
+    const tally = new DiscoveryTally()
+    return Stream.runForEach(pages, (page) => Effect.sync(() => tally.addPage(page))).pipe(
+      Effect.map(() => tally.result())
+    )
+  })
 
 /** Numbers arrive as JSON numbers or decimal strings depending on the field and era. */
 export const toNumberOrNull = (value: unknown): number | null => {

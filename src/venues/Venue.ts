@@ -1,9 +1,9 @@
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Stream } from "effect"
 import type { ConfigError } from "../config/ConfigError.js"
 import type { MarketRecord } from "../domain/Market.js"
 import type { MarketKey } from "../domain/Subscription.js"
 import type { VenueId } from "../domain/VenueId.js"
-import type { Discovery } from "./Discovery.js"
+import type { DiscoveryPage } from "./Discovery.js"
 import type { FetchJsonOptions, VenueHttpError } from "./http.js"
 import type { IngestContext, VenueDriver } from "./VenueDriver.js"
 import type { SocketOpener } from "./WebSocketTransport.js"
@@ -28,8 +28,8 @@ export interface VenueService {
   readonly id: VenueId
   readonly restUrl: string
   readonly wsUrl: string
-  /** every open market the venue lists, paged over its REST API */
-  readonly discover: (opts: DiscoveryOptions) => Effect.Effect<Discovery, VenueHttpError>
+  /** every open market the venue lists, one page per REST request (fold with `collectDiscovery`) */
+  readonly discoverPages: (opts: DiscoveryOptions) => Stream.Stream<DiscoveryPage, VenueHttpError>
   /** the subscriptions a market needs (what `max_subs` counts) */
   readonly marketKeys: (m: MarketRecord) => ReadonlyArray<MarketKey>
   /** what the WebSocket needs (Kalshi: a signing key), checked before any socket opens */

@@ -85,7 +85,7 @@ export const wsOpener: SocketOpener = (req, events) =>
       // ws answers the server's ping control frames itself (Kalshi pings every ~10 s).
       ws.on("message", (data) => events.onText(frameText(data)))
       ws.on("unexpected-response", (_req, res) => {
-        // e.g. HTTP 429 when too many sockets open at once (PROTOCOLS.md Polymarket), 401 bad auth
+        // e.g. HTTP 429 when too many sockets open at once (docs/PROTOCOLS.md Polymarket), 401 bad auth
         const retryAfter = retryAfterMs(res.headers["retry-after"])
         fail("connect", `HTTP ${res.statusCode ?? "?"} on upgrade`, res.statusCode === 429 ? retryAfter : undefined)
         ws.terminate()

@@ -1,8 +1,9 @@
-import { Clock, Data, Duration, Effect, Random } from "effect"
+import { Clock, Data, Duration, Effect } from "effect"
+import { backoffSchedule } from "../domain/Backoff.js"
 
 /**
  * JSON over HTTP for venue discovery (scanner): per-request timeout, bounded retries with
- * jittered exponential backoff on timeouts, connection failures, 429 (Retry-After honoured)
+ * the shared backoff Schedule on timeouts, connection failures, 429 (Retry-After honoured)
  * and 5xx, and a shared request-rate limiter. Time comes from Clock, so tests use TestClock.
  */
 
@@ -13,6 +14,8 @@ export class VenueHttpError extends Data.TaggedError("VenueHttpError")<{
   readonly status: number | null
   readonly attempts: number
   readonly message: string
+  /** the last attempt's underlying error (socket error), when there was one */
+  readonly cause?: unknown
 }> {}
 
 /** Spaces requests at least 1/rate apart (no bursts); shared by all requests of a venue. */
@@ -43,7 +46,7 @@ export interface FetchJsonOptions {
   /** retries after the first attempt */
   readonly maxRetries: number
   readonly limiter: RateLimiter
-  /** first backoff (doubles per retry, jittered 50-150%), default 500 ms */
+  /** first backoff ceiling (doubles per retry; the delay is 50-100% of it), default 500 ms */
   readonly backoffBaseMs?: number
   /** backoff ceiling, default 30 s; also caps Retry-After */
   readonly backoffMaxMs?: number
@@ -58,6 +61,7 @@ interface AttemptFailure {
   readonly reason: string
   /** server-requested wait (429 Retry-After), ms */
   readonly retryAfterMs: number | null
+  readonly cause?: unknown
 }
 
 const hostOf = (url: string): string => {
@@ -84,7 +88,7 @@ const networkFailure = (error: unknown): AttemptFailure => {
   const detail = code ?? (typeof cause?.message === "string" ? cause.message : String(error))
   // A name that does not resolve will not resolve on retry; refused/reset connections may.
   const permanent = code === "ENOTFOUND" || code === "ERR_INVALID_URL" || detail === "bad port"
-  return { retryable: !permanent, status: null, reason: `unreachable (${detail})`, retryAfterMs: null }
+  return { retryable: !permanent, status: null, reason: `unreachable (${detail})`, retryAfterMs: null, cause: error }
 }
 
 const attemptOnce = (url: string, opts: FetchJsonOptions): Effect.Effect<unknown, AttemptFailure> => {
@@ -130,31 +134,31 @@ const attemptOnce = (url: string, opts: FetchJsonOptions): Effect.Effect<unknown
 }
 
 /** GET `url` and parse JSON, retrying per the options. Fails with one-line VenueHttpError. */
-export const fetchJson = (url: string, opts: FetchJsonOptions): Effect.Effect<unknown, VenueHttpError> => {
-  const baseMs = opts.backoffBaseMs ?? 500
-  const maxMs = opts.backoffMaxMs ?? 30_000
-  const loop = (attempt: number): Effect.Effect<unknown, VenueHttpError> =>
-    Effect.catchAll(attemptOnce(url, opts), (failure) => {
-      if (!failure.retryable || attempt > opts.maxRetries) {
-        const attempts = `${attempt} attempt${attempt === 1 ? "" : "s"}`
-        return Effect.fail(
-          new VenueHttpError({
-            url,
-            host: hostOf(url),
-            status: failure.status,
-            attempts: attempt,
-            message: `GET ${url} (host ${hostOf(url)}): ${failure.reason} after ${attempts}`
-          })
-        )
-      }
-      return Effect.flatMap(Random.next, (r) => {
-        const backoff = Math.min(maxMs, baseMs * 2 ** (attempt - 1)) * (0.5 + r)
-        const waitMs = failure.retryAfterMs !== null ? Math.min(maxMs, failure.retryAfterMs) : backoff
-        return Effect.zipRight(
-          Effect.logDebug(`retrying ${url} in ${Math.round(waitMs)} ms: ${failure.reason}`),
-          Effect.zipRight(Effect.sleep(Duration.millis(waitMs)), loop(attempt + 1))
-        )
-      })
+export const fetchJson = (url: string, opts: FetchJsonOptions): Effect.Effect<unknown, VenueHttpError> =>
+  Effect.suspend(() => {
+    let attempts = 0
+    const attempt = Effect.suspend(() => {
+      attempts++
+      return attemptOnce(url, opts)
     })
-  return loop(1)
-}
+    const retries = backoffSchedule<AttemptFailure>({
+      baseMs: opts.backoffBaseMs ?? 500,
+      maxMs: opts.backoffMaxMs ?? 30_000,
+      maxRetries: opts.maxRetries,
+      requestedDelayMs: (failure) => failure.retryAfterMs,
+      onRetry: (failure, delayMs) => Effect.logDebug(`retrying ${url} in ${delayMs} ms: ${failure.reason}`)
+    })
+    return attempt.pipe(
+      Effect.retry({ schedule: retries, while: (failure) => failure.retryable }),
+      Effect.mapError((failure) =>
+        new VenueHttpError({
+          url,
+          host: hostOf(url),
+          status: failure.status,
+          attempts,
+          message: `GET ${url} (host ${hostOf(url)}): ${failure.reason} after ${attempts} attempt${attempts === 1 ? "" : "s"}`,
+          ...(failure.cause === undefined ? {} : { cause: failure.cause })
+        })
+      )
+    )
+  })

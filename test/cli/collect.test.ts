@@ -128,8 +128,8 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 
-  it("collect --duration writes Parquet that DuckDB reads with the DESIGN section 6 schema; every produced row is in the files", async () => {
-    // the metrics endpoint (issue 8) serves the collector's counters while it runs
+  it("collect --duration writes Parquet that DuckDB reads with the snapshot schema; every produced row is in the files", async () => {
+    // the metrics endpoint serves the collector's counters while it runs
     let metricsText: Promise<string> | null = null
     const run = await runCli(["collect", "--config", "m.toml", "--duration", "3s"], dir, undefined, (out) => {
       const m = /metrics on (http:\/\/[\d.:]+)\/metrics/.exec(out)

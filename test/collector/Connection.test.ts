@@ -8,7 +8,7 @@ import { makeDecodeStats } from "../../src/venues/DecodeStats.js"
 import { PolymarketConnection } from "../../src/venues/polymarket/stream.js"
 import { FakeVenue, MemoryWriter, pmBook, pmPriceChange, testConfig, venuePipeline } from "./ConnectionHarness.js"
 
-/** Let forked fibers run after a TestClock move (STACK.md: they start only after a yield). */
+/** Let forked fibers run after a TestClock move (they start only after a yield). */
 const tick = (ms: number) =>
   Effect.gen(function*() {
     yield* TestClock.adjust(ms)

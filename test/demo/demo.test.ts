@@ -35,7 +35,7 @@ describe("surveillance demo", () => {
     const first = await runCli(["demo", "--duration", "6s", "--markets", "80"], { cwd })
     expect(first.stderr).toBe("")
     expect(first.code).toBe(0)
-    // duration + 30 s budget (issue 8); generous for a loaded CI machine
+    // duration + 30 s budget; generous for a loaded CI machine
     expect(first.ms).toBeLessThan(6_000 + 30_000)
     expect(first.stdout).toMatch(/^polymarket: found \d+, kept \d+/m)
     expect(first.stdout).toMatch(/^kalshi: found \d+, kept \d+/m)

@@ -1,5 +1,5 @@
 /**
- * README checks (issue 8): the quick start is exactly the two commands, every configuration key
+ * README checks: the quick start is exactly the two commands, every configuration key
  * (schema and shipped config) is in "Configuration reference", and every DuckDB query of
  * "Data layout" runs against files written by the project's own writers.
  */

@@ -44,7 +44,7 @@ const readUniverse = (dataDir: string, venue: VenueId, date: string): MarketReco
   return parsed.markets
 }
 
-/** Independent reading of the filters (DESIGN section 5 / issue 4) applied to the simulator's truth. */
+/** Independent reading of the filters (README.md, "Scanner") applied to the simulator's truth. */
 const expectedFromTruth = (truth: ReadonlyArray<LiveMarket>, fromMs: number, toMs: number) => {
   const patterns = PATTERNS.map((p) => p.toLowerCase())
   const matches = (title: string) =>
@@ -106,7 +106,7 @@ const compareWithTruth = (sim: SimulatorHandle, dataDir: string, venue: VenueId,
 
 const tmpDataDir = () => mkdtempSync(join(tmpdir(), "scan-"))
 
-describe("scanner against the simulator (issue 4 acceptance)", () => {
+describe("scanner against the simulator", () => {
   it.scopedLive(
     "20,000 + 5,000 markets with 429s, 500s and malformed records: every kept record is the filtered truth, only broken ones missing",
     () =>

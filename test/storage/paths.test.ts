@@ -26,7 +26,7 @@ describe("paths", () => {
     expect(() => bucketStart(T, 0)).toThrow(/bucket_minutes/)
   })
 
-  it("builds the Hive layout of DESIGN section 6", () => {
+  it("builds the Hive layout of docs/DESIGN.md", () => {
     const b = bucketStart(T, 5)
     expect(snapshotFilePath("data", "polymarket", b, 0)).toBe(
       "data/orderbook_snapshots/venue=polymarket/date=2026-01-05/hour=07/snapshots_2026-01-05T07-40.parquet")

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 
-/** The shared recorded frames (a verbatim copy of ../shared/fixtures in test/fixtures/shared). A `.jsonl` line is one frame; a `.json` file is one frame. */
+/** The shared recorded frames (verbatim copies in test/fixtures/shared, provenance in test/fixtures/shared/SOURCES.md). A `.jsonl` line is one frame; a `.json` file is one frame. */
 export const FIXTURES_DIR = fileURLToPath(new URL("../fixtures/shared", import.meta.url))
 
 const walk = (dir: string): string[] =>

@@ -1,5 +1,5 @@
 /**
- * Synthetic, deterministic order-book days in the real Hive layout (DESIGN section 6), for the
+ * Synthetic, deterministic order-book days in the real Hive layout (docs/DESIGN.md, "Data layout"), for the
  * miner's tests and the benchmarks. Each key (market, outcome) gets a snapshot every
  * `intervalMs` (staggered), a mid random walk on a 0.01 tick grid, a 1..4 tick spread, ladders
  * of `levels` per side, venue-update `seq` counters, a mix of statuses (partial / crossed /

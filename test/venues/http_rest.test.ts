@@ -84,6 +84,56 @@ describe("fetchJson", () => {
     })
   )
 
+  it.effect("caps a long Retry-After at the backoff ceiling", () =>
+    Effect.gen(function* () {
+      const s = scriptedFetch([{ status: 429, retryAfter: "3600" }, { status: 200, body: "[2]" }])
+      const fiber = yield* Effect.fork(fetchJson(URL_, { ...opts(s.fetch), backoffMaxMs: 2000 }))
+      yield* TestClock.adjust(Duration.millis(1999))
+      expect(s.calls.length).toBe(1)
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(yield* Fiber.join(fiber)).toEqual([2])
+      expect(s.calls.length).toBe(2)
+    })
+  )
+
+  it.effect("doubles the backoff ceiling per retry up to backoffMaxMs, each delay 50-100% of its ceiling", () =>
+    Effect.gen(function* () {
+      const s = scriptedFetch([{ status: 503 }])
+      const fiber = yield* Effect.fork(
+        Effect.either(fetchJson(URL_, { ...opts(s.fetch, 4), backoffBaseMs: 100, backoffMaxMs: 400 }))
+      )
+      // ceilings 100, 200, 400, 400: attempt n+1 starts between the sums of half ceilings and of ceilings
+      const bounds: Array<[atMs: number, minCalls: number, maxCalls: number]> = [
+        [49, 1, 1], [100, 2, 2], [149, 2, 2], [300, 3, 3], [349, 3, 3], [549, 3, 4], [700, 4, 5], [1100, 5, 5]
+      ]
+      let now = 0
+      for (const [atMs, minCalls, maxCalls] of bounds) {
+        yield* TestClock.adjust(Duration.millis(atMs - now))
+        now = atMs
+        expect(s.calls.length, `calls at ${atMs} ms`).toBeGreaterThanOrEqual(minCalls)
+        expect(s.calls.length, `calls at ${atMs} ms`).toBeLessThanOrEqual(maxCalls)
+      }
+      const result = yield* Fiber.join(fiber)
+      if (Either.isRight(result)) throw new Error("expected failure")
+      expect(s.calls.length).toBe(5)
+      expect(result.left.attempts).toBe(5)
+      expect(result.left.message).toBe(`GET ${URL_} (host venue.test:8080): HTTP 503 after 5 attempts`)
+    })
+  )
+
+  it.effect("stops at once on a non-retryable status after retryable ones, counting every attempt", () =>
+    Effect.gen(function* () {
+      const s = scriptedFetch([{ status: 502 }, { status: 403 }])
+      const fiber = yield* Effect.fork(Effect.either(fetchJson(URL_, opts(s.fetch, 5))))
+      yield* TestClock.adjust(Duration.minutes(1))
+      const result = yield* Fiber.join(fiber)
+      if (Either.isRight(result)) throw new Error("expected failure")
+      expect(s.calls.length).toBe(2)
+      expect(result.left.status).toBe(403)
+      expect(result.left.message).toBe(`GET ${URL_} (host venue.test:8080): HTTP 403 after 2 attempts`)
+    })
+  )
+
   it.effect("does not retry a 404", () =>
     Effect.gen(function* () {
       const s = scriptedFetch([{ status: 404 }])
@@ -158,6 +208,8 @@ describe("fetchJson", () => {
       )
       if (Either.isRight(result)) throw new Error("expected failure")
       expect(result.left.message).toContain(`(host 127.0.0.1:${port}): unreachable (ECONNREFUSED) after 2 attempts`)
+      // the socket error is kept as the cause, for a debug log; the message stays one line
+      expect(String((result.left.cause as { cause?: { code?: string } }).cause?.code)).toBe("ECONNREFUSED")
     })
   )
 })

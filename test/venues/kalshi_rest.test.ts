@@ -1,11 +1,12 @@
 import { it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Chunk, Effect, Stream } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { FIXTURES_DIR } from "../support/fixtureFrames.js"
 import { describe, expect } from "vitest"
 import { makeRateLimiter } from "../../src/venues/http.js"
-import { discoverKalshi, kalshiRecord } from "../../src/venues/kalshi/rest.js"
+import { kalshiDiscoveryPages, kalshiRecord } from "../../src/venues/kalshi/rest.js"
+import { collectDiscovery } from "../../src/venues/Discovery.js"
 import { sendJson, withRestServer } from "./rest_server.js"
 
 const page = JSON.parse(readFileSync(join(FIXTURES_DIR, "kalshi/recorded/nautilus_rest_markets_page.json"), "utf8")) as {
@@ -68,7 +69,7 @@ describe("Kalshi REST discovery", () => {
         }
         sendJson(res, 404, {})
       })
-      const d = yield* discoverKalshi({ restUrl: `${server.base}/trade-api/v2`, http, pageLimit: 2 })
+      const d = yield* collectDiscovery(kalshiDiscoveryPages({ restUrl: `${server.base}/trade-api/v2`, http, pageLimit: 2 }))
       expect(d.markets.map((m) => m.market_id)).toEqual(["T-0", "T-1", "T-2", "T-3", "T-4"])
       expect(d.markets.map((m) => m.tags[0])).toEqual(["Crypto", "Economics", "Crypto", "Economics", "Crypto"])
       expect(d.malformed).toBe(1)
@@ -85,9 +86,48 @@ describe("Kalshi REST discovery", () => {
           ? sendJson(res, 200, { markets: [market], cursor: "same" })
           : sendJson(res, 200, { events: [], cursor: "" })
       )
-      const d = yield* discoverKalshi({ restUrl: server.base, http })
+      const d = yield* collectDiscovery(kalshiDiscoveryPages({ restUrl: server.base, http }))
       expect(d.markets).toHaveLength(1)
       expect(server.requests.filter((u) => u.pathname.endsWith("/markets")).length).toBe(2)
+    })
+  )
+
+  it.scopedLive("keeps the markets when the categories pass fails part-way, tagging those it reached", () =>
+    Effect.gen(function* () {
+      const all = Array.from({ length: 3 }, (_, i) => ({ ...market, ticker: `T-${i}`, event_ticker: `E-${i}` }))
+      const server = yield* withRestServer((url, _req, res) => {
+        if (url.pathname.endsWith("/markets")) return sendJson(res, 200, { markets: all, cursor: "" })
+        if ((url.searchParams.get("cursor") ?? "") === "") {
+          return sendJson(res, 200, { events: [{ event_ticker: "E-1", category: "Sports" }], cursor: "e2" })
+        }
+        sendJson(res, 503, {})
+      })
+      const d = yield* collectDiscovery(kalshiDiscoveryPages({ restUrl: server.base, http }))
+      expect(d.markets.map((m) => m.tags)).toEqual([[], ["Sports"], []])
+      expect(d.pages).toBe(2)
+      // the failing events page was tried 1 + max_retries times, then given up without failing the scan
+      expect(server.requests.filter((u) => u.searchParams.get("cursor") === "e2")).toHaveLength(3)
+    })
+  )
+
+  it.scopedLive("never asks for categories when the markets cannot be listed", () =>
+    Effect.gen(function* () {
+      const server = yield* withRestServer((url, _req, res) => sendJson(res, url.pathname.endsWith("/markets") ? 500 : 200, {}))
+      const result = yield* Effect.either(collectDiscovery(kalshiDiscoveryPages({ restUrl: server.base, http })))
+      expect(result._tag === "Left" && result.left.message).toMatch(/HTTP 500 after 3 attempts$/)
+      expect(server.requests.every((u) => u.pathname.endsWith("/markets"))).toBe(true)
+    })
+  )
+
+  it.scopedLive("streams market pages one request at a time", () =>
+    Effect.gen(function* () {
+      const server = yield* withRestServer((url, _req, res) => {
+        const n = Number((url.searchParams.get("cursor") ?? "c0").slice(1))
+        sendJson(res, 200, { markets: [{ ...market, ticker: `T-${n}` }], cursor: `c${n + 1}` })
+      })
+      const pages = yield* Stream.runCollect(Stream.take(kalshiDiscoveryPages({ restUrl: server.base, http, pageLimit: 1 }), 3))
+      expect(Chunk.toArray(pages).map((p) => p.markets[0]!.market_id)).toEqual(["T-0", "T-1", "T-2"])
+      expect(server.requests.map((u) => u.searchParams.get("cursor"))).toEqual([null, "c1", "c2"])
     })
   )
 })

@@ -1,5 +1,5 @@
 import { it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Chunk, Effect, Stream } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { FIXTURES_DIR } from "../support/fixtureFrames.js"
@@ -7,12 +7,12 @@ import { describe, expect } from "vitest"
 import { makeRateLimiter } from "../../src/venues/http.js"
 import {
   addEventsPage,
-  discoverPolymarket,
   eventsOfPage,
   parseJsonStringArray,
+  polymarketDiscoveryPages,
   polymarketRecord
 } from "../../src/venues/polymarket/rest.js"
-import { DiscoveryTally } from "../../src/venues/Discovery.js"
+import { collectDiscovery, DiscoveryTally } from "../../src/venues/Discovery.js"
 import { sendJson, withRestServer } from "./rest_server.js"
 
 const FIXTURES = join(FIXTURES_DIR, "polymarket/nautilus")
@@ -104,7 +104,7 @@ describe("Polymarket Gamma discovery", () => {
         const page = events.slice(offset, offset + Math.min(limit, 2))
         sendJson(res, 200, offset === 2 ? { data: page } : page)
       })
-      const d = yield* discoverPolymarket({ restUrl: `${server.base}/`, http, pageLimit: 3 })
+      const d = yield* collectDiscovery(polymarketDiscoveryPages({ restUrl: `${server.base}/`, http, pageLimit: 3 }))
       expect(d.markets.map((m) => m.market_id)).toEqual(events.map((_, i) => `0xc${i}`))
       expect(d.pages).toBe(5) // 2+2+2+1, then the empty page
       const first = server.requests[0]!
@@ -119,7 +119,7 @@ describe("Polymarket Gamma discovery", () => {
       const server = yield* withRestServer((_url, _req, res) =>
         sendJson(res, 200, [{ id: "1", markets: [base] }])
       )
-      const d = yield* discoverPolymarket({ restUrl: server.base, http, pageLimit: 1 })
+      const d = yield* collectDiscovery(polymarketDiscoveryPages({ restUrl: server.base, http, pageLimit: 1 }))
       expect(d.markets).toHaveLength(1)
       expect(server.requests.length).toBe(2)
     })
@@ -142,10 +142,54 @@ describe("Polymarket keyset fallback", () => {
         const next = after + limit
         sendJson(res, 200, { events: events.slice(after, next), ...(next < events.length ? { next_cursor: String(next) } : {}) })
       })
-      const d = yield* discoverPolymarket({ restUrl: server.base, http, pageLimit: 2 })
+      const d = yield* collectDiscovery(polymarketDiscoveryPages({ restUrl: server.base, http, pageLimit: 2 }))
       expect(d.markets.map((m) => m.market_id)).toEqual(["0xk0", "0xk1", "0xk2", "0xk3", "0xk4"])
       expect(d.pages).toBe(3)
       expect(server.requests.map((u) => u.pathname)).toEqual(["/events", "/events/keyset", "/events/keyset", "/events/keyset"])
+    })
+  )
+
+  it.scopedLive("switches part-way without counting the events the offset pages already listed", () =>
+    Effect.gen(function* () {
+      const base = fixture("gamma_market.json") as Record<string, unknown>
+      const events = Array.from({ length: 6 }, (_, i) => ({
+        id: String(i),
+        // every event also lists one market without an order book: counted once, not per pass
+        markets: [{ ...base, conditionId: `0xp${i}`, question: `q${i}` }, { ...base, conditionId: `0xnb${i}`, enableOrderBook: false }]
+      }))
+      const server = yield* withRestServer((url, _req, res) => {
+        if (url.pathname === "/events") {
+          const offset = Number(url.searchParams.get("offset"))
+          // Gamma refuses deep offsets: the first two pages come through, the third is refused
+          if (offset >= 4) return sendJson(res, 422, { error: "offset too large" })
+          return sendJson(res, 200, events.slice(offset, offset + 2))
+        }
+        const after = Number(url.searchParams.get("after_cursor") ?? "0")
+        const next = after + 2
+        sendJson(res, 200, { events: events.slice(after, next), ...(next < events.length ? { next_cursor: String(next) } : {}) })
+      })
+      const d = yield* collectDiscovery(polymarketDiscoveryPages({ restUrl: server.base, http, pageLimit: 2 }))
+      expect(d.markets.map((m) => m.market_id)).toEqual(["0xp0", "0xp1", "0xp2", "0xp3", "0xp4", "0xp5"])
+      expect(d.skipped).toEqual({ no_orderbook: 6 })
+      expect(d.pages).toBe(5) // 2 offset pages + 3 keyset pages; the refused request returned no data
+      expect(server.requests.map((u) => u.pathname)).toEqual([
+        "/events", "/events", "/events", "/events/keyset", "/events/keyset", "/events/keyset"
+      ])
+    })
+  )
+})
+
+describe("Polymarket discovery as a stream", () => {
+  it.scopedLive("fetches a page only when it is pulled", () =>
+    Effect.gen(function* () {
+      const base = fixture("gamma_market.json") as Record<string, unknown>
+      const server = yield* withRestServer((url, _req, res) => {
+        const offset = Number(url.searchParams.get("offset"))
+        sendJson(res, 200, [{ id: String(offset), markets: [{ ...base, conditionId: `0xs${offset}` }] }])
+      })
+      const first = yield* Stream.runCollect(Stream.take(polymarketDiscoveryPages({ restUrl: server.base, http, pageLimit: 1 }), 2))
+      expect(Chunk.toArray(first).map((p) => p.markets.map((m) => m.market_id))).toEqual([["0xs0"], ["0xs1"]])
+      expect(server.requests.map((u) => u.searchParams.get("offset"))).toEqual(["0", "1"])
     })
   )
 })

@@ -1,5 +1,5 @@
 /**
- * Order-book snapshot files (DESIGN section 6). Column order and types are the contract that
+ * Order-book snapshot files (docs/DESIGN.md, "Data layout"). Column order and types are the contract that
  * DuckDB/Polars users see: INT64 `ts_recv`, `seq`, `source_ts` (nullable); DOUBLE best
  * levels, `mid`, `spread` (NaN when missing, seed convention); LIST<DOUBLE> ladders (bids
  * descending, asks ascending, never null, possibly empty); STRING ids, `status`, `err`

@@ -1,6 +1,6 @@
 /**
  * Generic row <-> Parquet codec on hyparquet-writer 0.17.0 / hyparquet 1.31.5, the base of the
- * snapshot, trade, stats and mm_viability codecs. Facts from ../shared/STACK.md and the
+ * snapshot, trade, stats and mm_viability codecs. Facts from docs/DESIGN.md ("Stack and known traps") and the
  * libraries' source:
  * - LIST<DOUBLE> is written only with an explicit schema in the standard 3-level layout
  *   (`col` LIST -> repeated `list` -> `element` DOUBLE); we declare every column explicitly.
@@ -8,7 +8,7 @@
  *   numbers (epoch ms, counters), so we convert at this boundary and nowhere else.
  * - Only SNAPPY is built in.
  * - The default dictionary heuristic rejects high-cardinality doubles; forcing RLE_DICTIONARY
- *   on size lists and id columns measured faster and about half the size (STACK.md).
+ *   on size lists and id columns measured faster and about half the size.
  * - NaN is an ordinary IEEE value in a DOUBLE column (statistics skip it): it round-trips as
  *   NaN, not NULL, which is the seed convention for missing prices.
  * Encoding is CPU-bound; the collector calls it from a worker thread (so nothing here may

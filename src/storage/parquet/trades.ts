@@ -1,4 +1,4 @@
-/** Trade files (DESIGN section 6): INT64 `ts_recv`, nullable INT64 `source_ts`, nullable `trade_id`. */
+/** Trade files (docs/DESIGN.md, "Data layout"): INT64 `ts_recv`, nullable INT64 `source_ts`, nullable `trade_id`. */
 import type { TradeRow } from "../../domain/TradeRow.js"
 import { encodeTable, readTable, type EncodeOptions, type TableSpec } from "./table.js"
 

@@ -4,7 +4,7 @@ import type { MarketRecord } from "../../domain/Market.js"
 import type { MarketKey } from "../../domain/Subscription.js"
 import { KalshiVenue, type VenueService } from "../Venue.js"
 import { type SocketOpener, wsOpener } from "../WebSocketTransport.js"
-import { discoverKalshi } from "./rest.js"
+import { kalshiDiscoveryPages } from "./rest.js"
 import { type KalshiCredentials, KalshiConnection } from "./stream.js"
 
 /** One subscription per ticker, carrying both sides. */
@@ -24,7 +24,7 @@ export const makeKalshiVenue = (e: KalshiEndpoints): VenueService => ({
   id: "kalshi",
   restUrl: e.restUrl,
   wsUrl: e.wsUrl,
-  discover: (opts) => discoverKalshi({ restUrl: e.restUrl, ...opts }),
+  discoverPages: (opts) => kalshiDiscoveryPages({ restUrl: e.restUrl, ...opts }),
   marketKeys: kalshiMarketKeys,
   wire: Effect.map(e.credentials, (credentials) => (label, ctx) => new KalshiConnection(label, e.wsUrl, ctx, credentials)),
   openSocket: e.openSocket ?? wsOpener

@@ -1,7 +1,7 @@
 import { constants, createPrivateKey, createSign, type KeyObject } from "node:crypto"
 
 /**
- * Kalshi request signing (PROTOCOLS.md "Auth"): the WebSocket handshake carries
+ * Kalshi request signing (docs/PROTOCOLS.md "Authentication"): the WebSocket handshake carries
  * `KALSHI-ACCESS-KEY`, `KALSHI-ACCESS-TIMESTAMP` (epoch ms as a string) and
  * `KALSHI-ACCESS-SIGNATURE` = base64 RSA-PSS(SHA-256, MGF1-SHA-256, salt length = digest
  * length) over `timestamp + METHOD + path`, the path without its query string.

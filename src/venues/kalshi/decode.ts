@@ -2,7 +2,7 @@ import type { BookEvent, Ladder } from "../../domain/BookEvent.js"
 import { type DecodeStats, recordMalformed, venueNumber } from "../DecodeStats.js"
 
 /**
- * Kalshi WebSocket v2 frames -> BookEvents + command replies (PROTOCOLS.md, "WebSocket v2").
+ * Kalshi WebSocket v2 frames -> BookEvents + command replies (docs/PROTOCOLS.md, "WebSocket v2").
  *
  * Hot path: one JSON.parse per frame, plain code, never throws. Facts it relies on:
  * - prices: the current form is dollar strings (`price_dollars`, `yes_dollars_fp` levels
@@ -78,7 +78,7 @@ const sourceTsOf = (m: Obj): number | null => {
     const parsed = Date.parse(ts)
     return Number.isFinite(parsed) ? parsed : null
   }
-  // seconds per PROTOCOLS.md; a value already in ms (> year 5000 in seconds) is kept as is
+  // seconds per docs/PROTOCOLS.md; a value already in ms (> year 5000 in seconds) is kept as is
   if (typeof ts === "number" && Number.isFinite(ts)) return ts > 1e11 ? ts : ts * 1000
   return null
 }

@@ -1,11 +1,12 @@
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either, Schema, Stream } from "effect"
 import type { MarketRecord } from "../../domain/Market.js"
 import { fetchJson, type FetchJsonOptions, VenueHttpError } from "../http.js"
-import { type Discovery, DiscoveryTally, isoToMs, isRecord, toNumberOrNull } from "../Discovery.js"
+import { DiscoveryPage, isoToMs, isRecord, toNumberOrNull } from "../Discovery.js"
+import { cursorPages } from "../paging.js"
 
 /**
  * Kalshi discovery: `GET /markets?status=open&limit=1000&cursor=C` until the cursor comes
- * back empty (PROTOCOLS.md, Kalshi REST v2; 1000 is the documented maximum `limit`).
+ * back empty (docs/PROTOCOLS.md, Kalshi REST v2; 1000 is the documented maximum `limit`).
  * Market data is public: no credentials. `status=open` returns markets whose status reads
  * "active"; anything else that slips through is dropped by the filters.
  */
@@ -71,7 +72,7 @@ export const kalshiRecord = (raw: unknown): MarketRecord | null => {
     outcomes: [nonEmpty(m.yes_sub_title) ?? "Yes", nonEmpty(m.no_sub_title) ?? "No"],
     close_ts: isoToMs(m.close_time),
     status: m.status,
-    // markets carry no category in the current API; discoverKalshi fills it from /events
+    // markets carry no category in the current API; the /events pass fills it in
     tags: nonEmpty(m.category) === null ? [] : [m.category as string],
     token_ids: [],
     event_id: m.event_ticker ?? null,
@@ -89,15 +90,14 @@ export interface KalshiDiscoveryOptions {
   readonly pageLimit?: number
 }
 
-export const discoverKalshi = (opts: KalshiDiscoveryOptions): Effect.Effect<Discovery, VenueHttpError> =>
-  Effect.gen(function* () {
-    const limit = opts.pageLimit ?? KALSHI_MARKETS_PAGE_LIMIT
-    const base = opts.restUrl.replace(/\/+$/, "")
-    const tally = new DiscoveryTally()
-    const seenCursors = new Set<string>()
-    let cursor = ""
-    for (;;) {
-      const url = `${base}/markets?status=open&limit=${limit}${cursor === "" ? "" : `&cursor=${encodeURIComponent(cursor)}`}`
+const cursorParam = (cursor: string): string => (cursor === "" ? "" : `&cursor=${encodeURIComponent(cursor)}`)
+const cursorOf = (body: unknown): string => (isRecord(body) && typeof body["cursor"] === "string" ? body["cursor"] : "")
+
+const marketPages = (base: string, opts: KalshiDiscoveryOptions): Stream.Stream<DiscoveryPage, VenueHttpError> => {
+  const limit = opts.pageLimit ?? KALSHI_MARKETS_PAGE_LIMIT
+  return cursorPages((cursor) =>
+    Effect.gen(function* () {
+      const url = `${base}/markets?status=open&limit=${limit}${cursorParam(cursor)}`
       const body = yield* fetchJson(url, opts.http)
       const markets = isRecord(body) && Array.isArray(body["markets"]) ? body["markets"] : null
       if (markets === null) {
@@ -105,59 +105,45 @@ export const discoverKalshi = (opts: KalshiDiscoveryOptions): Effect.Effect<Disc
           new VenueHttpError({ url, host: new URL(url).host, status: 200, attempts: 1, message: `GET ${url}: expected { markets: [...], cursor }` })
         )
       }
-      tally.pages++
+      const page = new DiscoveryPage()
       for (const raw of markets) {
         const record = kalshiRecord(raw)
-        if (record === null) tally.bad(raw)
-        else tally.add(record)
+        if (record === null) page.bad(raw)
+        else page.add(record)
       }
-      const next = isRecord(body) && typeof body["cursor"] === "string" ? body["cursor"] : ""
-      if (next === "" || markets.length === 0) break
-      // a server that hands back a cursor it already gave would otherwise be paged forever
-      if (seenCursors.has(next)) break
-      seenCursors.add(next)
-      cursor = next
-    }
-    // Categories live on events, not markets: one cheap extra pass (events/page 200) to tag
-    // markets. Optional: if it fails the universe is still written, untagged.
-    const categories = yield* Effect.either(eventCategories(base, opts))
-    if (categories._tag === "Left") {
-      yield* Effect.logWarning(`kalshi: event categories unavailable, markets left untagged: ${categories.left.message}`)
-    } else {
-      tally.pages += categories.right.pages
-      const byEvent = categories.right.byEvent
-      for (let i = 0; i < tally.markets.length; i++) {
-        const m = tally.markets[i]!
-        const category = m.event_id === null ? undefined : byEvent.get(m.event_id)
-        if (m.tags.length === 0 && category !== undefined && category !== "") tally.markets[i] = { ...m, tags: [category] }
-      }
-    }
-    return tally.result()
-  })
+      return { page, next: cursorOf(body), empty: markets.length === 0 }
+    }))
+}
 
-const eventCategories = (
-  base: string,
-  opts: KalshiDiscoveryOptions
-): Effect.Effect<{ byEvent: Map<string, string>; pages: number }, VenueHttpError> =>
-  Effect.gen(function* () {
-    const byEvent = new Map<string, string>()
-    const seenCursors = new Set<string>()
-    let pages = 0
-    let cursor = ""
-    for (;;) {
-      const url = `${base}/events?status=open&limit=${KALSHI_EVENTS_PAGE_LIMIT}${cursor === "" ? "" : `&cursor=${encodeURIComponent(cursor)}`}`
-      const body = yield* fetchJson(url, opts.http)
+/** `/events` pages carrying only event -> category (a body without `events` counts as empty). */
+const eventCategoryPages = (base: string, opts: KalshiDiscoveryOptions): Stream.Stream<DiscoveryPage, VenueHttpError> =>
+  cursorPages((cursor) =>
+    Effect.map(fetchJson(`${base}/events?status=open&limit=${KALSHI_EVENTS_PAGE_LIMIT}${cursorParam(cursor)}`, opts.http), (body) => {
       const events = isRecord(body) && Array.isArray(body["events"]) ? body["events"] : []
-      pages++
+      const page = new DiscoveryPage()
       for (const e of events) {
         if (isRecord(e) && typeof e["event_ticker"] === "string" && typeof e["category"] === "string") {
-          byEvent.set(e["event_ticker"], e["category"])
+          page.eventCategories.set(e["event_ticker"], e["category"])
         }
       }
-      const next = isRecord(body) && typeof body["cursor"] === "string" ? body["cursor"] : ""
-      if (next === "" || events.length === 0 || seenCursors.has(next)) break
-      seenCursors.add(next)
-      cursor = next
-    }
-    return { byEvent, pages }
-  })
+      return { page, next: cursorOf(body), empty: events.length === 0 }
+    }))
+
+/**
+ * Every open Kalshi market, one page per request, then the event categories that tag them.
+ * Categories live on events, not markets: one cheap extra pass (200 events a page), made
+ * only once the markets are listed, so an unreachable venue costs one retry budget, not
+ * two. Optional: if it fails the universe is still written, the markets it did not reach
+ * untagged.
+ */
+export const kalshiDiscoveryPages = (opts: KalshiDiscoveryOptions): Stream.Stream<DiscoveryPage, VenueHttpError> => {
+  const base = opts.restUrl.replace(/\/+$/, "")
+  const categories = eventCategoryPages(base, opts).pipe(
+    Stream.catchAll((e) =>
+      Stream.drain(Stream.fromEffect(
+        Effect.logWarning(`kalshi: event categories unavailable, the markets they did not reach left untagged: ${e.message}`)
+      ))
+    )
+  )
+  return Stream.concat(marketPages(base, opts), categories)
+}

@@ -15,7 +15,7 @@ import { kalshiAuthHeaders, kalshiWsSignedPath } from "./auth.js"
 import { decodeKalshiFrame, type KalshiReply } from "./decode.js"
 
 /**
- * Kalshi WebSocket v2, one socket (PROTOCOLS.md "WebSocket v2"):
+ * Kalshi WebSocket v2, one socket (docs/PROTOCOLS.md "WebSocket v2"):
  * - handshake signed with RSA-PSS over `timestamp + GET + /trade-api/ws/v2` (auth.ts);
  * - each batch of tickers is one `subscribe` command on channels orderbook_delta + trade,
  *   answered by one `subscribed` per channel with that channel's `sid` (a "group");

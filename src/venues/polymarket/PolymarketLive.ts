@@ -3,7 +3,7 @@ import type { MarketRecord } from "../../domain/Market.js"
 import type { MarketKey } from "../../domain/Subscription.js"
 import { PolymarketVenue, type VenueService } from "../Venue.js"
 import { type SocketOpener, wsOpener } from "../WebSocketTransport.js"
-import { discoverPolymarket } from "./rest.js"
+import { polymarketDiscoveryPages } from "./rest.js"
 import { PolymarketConnection } from "./stream.js"
 
 /** One subscription per CLOB token id (`token_ids`, else `outcome_ids`, which are the token ids). */
@@ -22,7 +22,7 @@ export const makePolymarketVenue = (e: PolymarketEndpoints): VenueService => ({
   id: "polymarket",
   restUrl: e.restUrl,
   wsUrl: e.wsUrl,
-  discover: (opts) => discoverPolymarket({ restUrl: e.restUrl, ...opts }),
+  discoverPages: (opts) => polymarketDiscoveryPages({ restUrl: e.restUrl, ...opts }),
   marketKeys: polymarketMarketKeys,
   // the public market channel needs no credentials
   wire: Effect.succeed((label, ctx) => new PolymarketConnection(label, e.wsUrl, ctx)),

@@ -2,7 +2,7 @@ import type { BookEvent, BookSide } from "../../domain/BookEvent.js"
 import { type DecodeStats, recordMalformed, venueNumber } from "../DecodeStats.js"
 
 /**
- * Polymarket CLOB market-channel frames -> BookEvents (PROTOCOLS.md, "CLOB market WebSocket").
+ * Polymarket CLOB market-channel frames -> BookEvents (docs/PROTOCOLS.md, "Market WebSocket").
  *
  * Hot path: one JSON.parse per frame, then plain loops; never throws. Facts it relies on:
  * - a frame is one object or an array of objects (documented-shapes.jsonl line 4, nautilus
@@ -24,7 +24,7 @@ const IGNORED_TYPES = new Set(["best_bid_ask", "new_market", "market_resolved"])
 
 export const decodePolymarketFrame = (text: string, out: BookEvent[], stats: DecodeStats): void => {
   stats.frames++
-  // keep-alive answer (PROTOCOLS.md: client sends PING, server answers PONG)
+  // keep-alive answer (docs/PROTOCOLS.md: client sends PING, server answers PONG)
   if (text === "PONG") {
     stats.ignored++
     return

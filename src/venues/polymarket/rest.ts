@@ -1,10 +1,11 @@
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either, Option, Schema, Stream } from "effect"
 import type { MarketRecord } from "../../domain/Market.js"
 import { fetchJson, type FetchJsonOptions, VenueHttpError } from "../http.js"
-import { type Discovery, DiscoveryTally, isoToMs, isRecord, toNumberOrNull } from "../Discovery.js"
+import { DiscoveryPage, isoToMs, isRecord, type ListingRecords, toNumberOrNull } from "../Discovery.js"
+import { cursorPages } from "../paging.js"
 
 /**
- * Polymarket discovery through Gamma `GET /events?closed=false` (PROTOCOLS.md, Gamma REST):
+ * Polymarket discovery through Gamma `GET /events?closed=false` (docs/PROTOCOLS.md, Gamma REST):
  * events carry their markets, so one pass over events yields every live market.
  *
  * Page size 500: Gamma caps `/events` at 500 results per request (pmxt-dev/pmxt#37,
@@ -117,8 +118,8 @@ export const polymarketRecord = (raw: unknown, event: GammaEvent | null): Polyma
   }
 }
 
-/** Add one page of events (the parsed body) to the tally; returns events new to this scan. */
-export const addEventsPage = (page: ReadonlyArray<unknown>, tally: DiscoveryTally, seenEvents: Set<string>): number => {
+/** Add one page of events (the parsed body) to `tally`; returns events new to this scan. */
+export const addEventsPage = (page: ReadonlyArray<unknown>, tally: ListingRecords, seenEvents: Set<string>): number => {
   let fresh = 0
   for (const rawEvent of page) {
     const decoded = decodeEvent(rawEvent)
@@ -141,7 +142,7 @@ export const addEventsPage = (page: ReadonlyArray<unknown>, tally: DiscoveryTall
   return fresh
 }
 
-/** Gamma answers a bare array or `{ "data": [...] }` (PROTOCOLS.md). */
+/** Gamma answers a bare array or `{ "data": [...] }` (docs/PROTOCOLS.md). */
 export const eventsOfPage = (body: unknown): ReadonlyArray<unknown> | null => {
   if (Array.isArray(body)) return body
   if (isRecord(body) && Array.isArray(body["data"])) return body["data"]
@@ -155,69 +156,64 @@ export interface PolymarketDiscoveryOptions {
 }
 
 /**
- * Legacy offset paging (PROTOCOLS.md; what the simulator serves). Polymarket announced that
+ * Legacy offset paging (what the simulator serves). Polymarket announced that
  * offset paging gives way to `/events/keyset` (valory-xyz/trader#931 citing the Apr 10, 2026
  * changelog; Gamma answers 422 to a refused offset, nautechsystems/nautilus_trader#4086), so
  * a 404/410/422 on the offset path switches to keyset paging from the start.
  */
-const discoverByOffset = (opts: PolymarketDiscoveryOptions, base: string, limit: number) =>
-  Effect.gen(function* () {
-    const tally = new DiscoveryTally()
-    const seenEvents = new Set<string>()
-    let offset = 0
-    for (;;) {
+const offsetPages = (opts: PolymarketDiscoveryOptions, base: string, limit: number, seenEvents: Set<string>) =>
+  Stream.paginateEffect(0, (offset: number) =>
+    Effect.gen(function* () {
       const url = `${base}/events?closed=false&order=id&ascending=true&limit=${limit}&offset=${offset}`
       const body = yield* fetchJson(url, opts.http)
       const events = eventsOfPage(body)
       if (events === null) return yield* Effect.fail(shapeError(url, "an array of events"))
-      tally.pages++
-      if (events.length === 0) break
-      const fresh = addEventsPage(events, tally, seenEvents)
+      const page = new DiscoveryPage()
+      const fresh = addEventsPage(events, page, seenEvents)
       // a server that ignores offset would otherwise be paged forever
-      if (fresh === 0) break
-      offset += events.length
-    }
-    return tally.result()
-  })
+      const last = events.length === 0 || fresh === 0
+      return [page, last ? Option.none<number>() : Option.some(offset + events.length)] as const
+    }))
 
 /** `GET /events/keyset?closed=false&limit=L&after_cursor=C` -> `{ events, next_cursor }`; last page has no next_cursor. */
-const discoverByKeyset = (opts: PolymarketDiscoveryOptions, base: string, limit: number) =>
-  Effect.gen(function* () {
-    const tally = new DiscoveryTally()
-    const seenEvents = new Set<string>()
-    const seenCursors = new Set<string>()
-    let cursor = ""
-    for (;;) {
+const keysetPages = (opts: PolymarketDiscoveryOptions, base: string, limit: number, seenEvents: Set<string>) =>
+  cursorPages((cursor) =>
+    Effect.gen(function* () {
       const url = `${base}/events/keyset?closed=false&limit=${limit}${cursor === "" ? "" : `&after_cursor=${encodeURIComponent(cursor)}`}`
       const body = yield* fetchJson(url, opts.http)
       const events = isRecord(body) && Array.isArray(body["events"]) ? body["events"] : null
       if (events === null) return yield* Effect.fail(shapeError(url, "{ events: [...], next_cursor }"))
-      tally.pages++
-      addEventsPage(events, tally, seenEvents)
+      const page = new DiscoveryPage()
+      addEventsPage(events, page, seenEvents)
       const next = isRecord(body) && typeof body["next_cursor"] === "string" ? body["next_cursor"] : ""
-      if (next === "" || events.length === 0 || seenCursors.has(next)) break
-      seenCursors.add(next)
-      cursor = next
-    }
-    return tally.result()
-  })
+      return { page, next, empty: events.length === 0 }
+    }))
 
 const shapeError = (url: string, expected: string) =>
   new VenueHttpError({ url, host: new URL(url).host, status: 200, attempts: 1, message: `GET ${url}: expected ${expected}` })
 
 const OFFSET_REFUSED = new Set([404, 410, 422])
 
-export const discoverPolymarket = (opts: PolymarketDiscoveryOptions): Effect.Effect<Discovery, VenueHttpError> => {
-  const limit = opts.pageLimit ?? GAMMA_EVENTS_PAGE_LIMIT
-  const base = opts.restUrl.replace(/\/+$/, "")
-  return discoverByOffset(opts, base, limit).pipe(
-    Effect.catchIf(
-      (e) => e.status !== null && OFFSET_REFUSED.has(e.status),
-      (e) =>
-        Effect.zipRight(
-          Effect.logWarning(`polymarket: offset paging refused (${e.message}); switching to /events/keyset`),
-          discoverByKeyset(opts, base, limit)
-        )
+/**
+ * Every open Polymarket event's markets, one page per request. When offset paging is
+ * refused part-way, keyset paging starts over but skips the events already listed, so
+ * nothing is counted twice.
+ */
+export const polymarketDiscoveryPages = (opts: PolymarketDiscoveryOptions): Stream.Stream<DiscoveryPage, VenueHttpError> =>
+  Stream.suspend(() => {
+    const limit = opts.pageLimit ?? GAMMA_EVENTS_PAGE_LIMIT
+    const base = opts.restUrl.replace(/\/+$/, "")
+    const seenEvents = new Set<string>()
+    return offsetPages(opts, base, limit, seenEvents).pipe(
+      Stream.catchAll((e) =>
+        e.status !== null && OFFSET_REFUSED.has(e.status)
+          ? Stream.concat(
+            Stream.drain(Stream.fromEffect(
+              Effect.logWarning(`polymarket: offset paging refused (${e.message}); switching to /events/keyset`)
+            )),
+            keysetPages(opts, base, limit, seenEvents)
+          )
+          : Stream.fail(e)
+      )
     )
-  )
-}
+  })

@@ -10,7 +10,7 @@ import type { SubscriptionSpec } from "../../domain/Subscription.js"
 import { decodePolymarketFrame } from "./decode.js"
 
 /**
- * Polymarket CLOB market channel, one socket (PROTOCOLS.md "CLOB market WebSocket"):
+ * Polymarket CLOB market channel, one socket (docs/PROTOCOLS.md "Market WebSocket"):
  * - first message after open: `{"type":"market","assets_ids":[...],"initial_dump":true}`;
  *   later changes: `{"operation":"subscribe"|"unsubscribe","assets_ids":[...]}`;
  * - keep-alive: text `PING` every 10 s, only after the first subscription (earlier gets
