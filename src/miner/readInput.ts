@@ -1,7 +1,8 @@
 /**
  * Reading one input file for the miner: the scalar columns through storage's columnar reader,
- * the ladder prefixes through the fast list walker (falling back to hyparquet's row assembly
- * if the walker meets a layout it does not expect).
+ * the ladder prefixes through the list walker (listPrefix.ts). A layout the walker refuses
+ * goes through hyparquet's row assembly instead, which the foreign-writer tests prove on the
+ * same files; if that fails too, the file is unreadable and the error names both reasons.
  */
 import * as fs from "node:fs/promises"
 import { parquetMetadata } from "hyparquet"
@@ -24,22 +25,38 @@ export interface InputBatch {
   readonly levels?: LevelPrefixes
 }
 
-const readLevelPrefixes = async (filePath: string): Promise<LevelPrefixes> => {
+/** The ladder prefixes through the list walker only (no fallback). */
+export const readLevelPrefixesFast = async (filePath: string): Promise<LevelPrefixes> => {
   const buf = await fs.readFile(filePath)
   const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer
   const metadata = parquetMetadata(file)
+  return {
+    bidPx: readListPrefix(file, metadata, "bid_px", PRICE_PREFIX),
+    bidSz: readListPrefix(file, metadata, "bid_sz", SIZE_PREFIX),
+    askPx: readListPrefix(file, metadata, "ask_px", PRICE_PREFIX),
+    askSz: readListPrefix(file, metadata, "ask_sz", SIZE_PREFIX)
+  }
+}
+
+/** The ladder prefixes through hyparquet's row assembly (whole lists per row): slow, general. */
+export const readLevelPrefixesAssembled = async (filePath: string): Promise<LevelPrefixes> => {
+  const lists = await readColumns(filePath, SNAPSHOT_LEVEL_COLUMNS)
+  const levels = levelPrefixesFromBatch(lists)
+  if (levels === undefined) throw new Error("ladder columns missing")
+  return levels
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+const readLevelPrefixes = async (filePath: string): Promise<LevelPrefixes> => {
   try {
-    return {
-      bidPx: readListPrefix(file, metadata, "bid_px", PRICE_PREFIX),
-      bidSz: readListPrefix(file, metadata, "bid_sz", SIZE_PREFIX),
-      askPx: readListPrefix(file, metadata, "ask_px", PRICE_PREFIX),
-      askSz: readListPrefix(file, metadata, "ask_sz", SIZE_PREFIX)
+    return await readLevelPrefixesFast(filePath)
+  } catch (fast) {
+    try {
+      return await readLevelPrefixesAssembled(filePath)
+    } catch (assembled) {
+      throw new Error(`${filePath}: cannot read the ladders (${message(fast)}; row assembly: ${message(assembled)})`)
     }
-  } catch {
-    const lists = await readColumns(filePath, SNAPSHOT_LEVEL_COLUMNS)
-    const levels = levelPrefixesFromBatch(lists)
-    if (levels === undefined) throw new Error("ladder columns missing")
-    return levels
   }
 }
 

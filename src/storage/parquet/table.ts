@@ -18,6 +18,7 @@ import * as fs from "node:fs/promises"
 import { parquetMetadata, parquetRead, parquetReadObjects, type ColumnChunk, type RowGroup, type SchemaElement } from "hyparquet"
 import { ByteWriter, ParquetWriter } from "hyparquet-writer"
 import { writeColumn } from "hyparquet-writer/src/column.js"
+import { PARQUET_COMPRESSORS, PARQUET_PARSERS } from "./codecs.js"
 
 export type ColumnKind = "INT64" | "INT32" | "DOUBLE" | "STRING" | "BOOLEAN" | "LIST_DOUBLE"
 
@@ -296,7 +297,7 @@ export async function readTable(filePath: string, spec: TableSpec, columns?: Rea
   checkColumns(spec, columns, filePath)
   const file = await loadFile(filePath)
   const wanted = columns ?? spec.map((c) => c.name)
-  const rows = (await parquetStep(filePath, () => parquetReadObjects({ file, columns: [...wanted] }))) as Array<Record<string, unknown>>
+  const rows = (await parquetStep(filePath, () => parquetReadObjects({ file, columns: [...wanted], compressors: PARQUET_COMPRESSORS, parsers: PARQUET_PARSERS }))) as Array<Record<string, unknown>>
   const ints = [...int64Columns(spec)].filter((c) => wanted.includes(c))
   const nullables = spec.filter((c) => wanted.includes(c.name) && (c.nullable === true || c.kind === "LIST_DOUBLE")).map((c) => c.name)
   for (const row of rows) {
@@ -334,6 +335,8 @@ export async function readColumns(filePath: string, columns: ReadonlyArray<strin
     file,
     metadata,
     columns: [...columns],
+    compressors: PARQUET_COMPRESSORS,
+    parsers: PARQUET_PARSERS,
     onChunk: (chunk) => {
       chunks.get(chunk.columnName)?.push({ start: chunk.rowStart, data: chunk.columnData as ArrayLike<unknown> })
     }
