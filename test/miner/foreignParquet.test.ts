@@ -11,7 +11,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api"
 import { it } from "@effect/vitest"
-import { Field, Float64, Int64, List, Table, Utf8, tableToIPC, type Vector, vectorFromArray } from "apache-arrow"
+import { Field, Float64, Int64, List, Table, TimestampMillisecond, Utf8, tableToIPC, type Vector, vectorFromArray } from "apache-arrow"
 import { Effect } from "effect"
 import { parquetMetadata, type FileMetaData } from "hyparquet"
 import { parquetHeader } from "hyparquet/src/column.js"
@@ -22,7 +22,7 @@ import { readLevelPrefixesAssembled, readLevelPrefixesFast } from "../../src/min
 import type { LevelPrefixes } from "../../src/miner/stats.js"
 import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
 import { snapshotFilePath, tradeFilePath } from "../../src/storage/paths.js"
-import { expectStatsMatch, REFERENCE_COLUMNS, referenceStatsSql, sqlList } from "../support/minerReference.js"
+import { expectStatsMatch, minedStatsSql, referenceStatsSql, sqlList } from "../support/minerReference.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 
 const DATE = "2026-01-14"
@@ -105,7 +105,7 @@ const lakeWith = (name: string): { dataDir: string; snapshots: string; trades: s
 const sameValues = (a: Float64Array, b: Float64Array): boolean => a.length === b.length && a.every((x, i) => Object.is(x, b[i]))
 
 /** mines the lake and compares with DuckDB SQL on the same files; the walker reads the ladders itself and agrees with row assembly */
-const mineAndCompare = (label: string, lake: { dataDir: string; snapshots: string; trades: string }, ts = "ts_recv") =>
+const mineAndCompare = (label: string, lake: { dataDir: string; snapshots: string; trades: string }, ts?: string) =>
   Effect.gen(function*() {
     const fast: LevelPrefixes = yield* Effect.promise(() => readLevelPrefixesFast(lake.snapshots))
     const assembled = yield* Effect.promise(() => readLevelPrefixesAssembled(lake.snapshots))
@@ -122,9 +122,7 @@ const mineAndCompare = (label: string, lake: { dataDir: string; snapshots: strin
     const statsFile = path.join(lake.dataDir, "stats.parquet")
     fs.writeFileSync(statsFile, encodeStatsRows(mined.stats))
     const reference = yield* Effect.promise(() => run(referenceStatsSql(`read_parquet('${lake.snapshots}')`, `read_parquet('${lake.trades}')`, ts)))
-    const ours = yield* Effect.promise(() => run(
-      `select market_id, outcome_id, ${REFERENCE_COLUMNS.join(", ")} from read_parquet('${statsFile}') order by market_id, outcome_id`
-    ))
+    const ours = yield* Effect.promise(() => run(minedStatsSql(statsFile)))
     expect(reference.length, label).toBe(6)
     expectStatsMatch(label, ours, reference)
   })
@@ -175,7 +173,7 @@ describe("the miner reads snapshot and trade files written by DuckDB", () => {
     Effect.gen(function*() {
       const lake = lakeWith("null-semantics")
       yield* Effect.promise(() => conn.run(`copy (
-          select 1768348800000::BIGINT as ts_recv, 'polymarket' as venue, 'm' as market_id, 'yes' as outcome_id, 1::BIGINT as seq,
+          select make_timestamptz(1768348800000000) as ts_recv, 'polymarket' as venue, 'm' as market_id, 'yes' as outcome_id, 1::BIGINT as seq,
             0.5 as best_bid_px, 10.0 as best_bid_sz, 0.6 as best_ask_px, 5.0 as best_ask_sz, 0.55 as mid, 0.1 as spread,
             [0.5, null, 0.3, 0.2]::DOUBLE[] as bid_px, [10.0, 20.0, 30.0, null, 40.0]::DOUBLE[] as bid_sz,
             [0.6, 0.7]::DOUBLE[] as ask_px, [5.0, null]::DOUBLE[] as ask_sz, 'ok' as status, null::VARCHAR as err, null::BIGINT as source_ts
@@ -195,17 +193,19 @@ describe("the miner reads snapshot and trade files written by DuckDB", () => {
 
 /** rows of a DuckDB table as an Arrow table in our schema (lists of nullable doubles) */
 const arrowTableOf = async (table: string): Promise<Table> => {
-  const reader = await conn.runAndReadAll(`select * from ${table} order by ts_recv`)
+  // times as epoch ms, written as Arrow timestamp[ms, UTC] (what Polars writes for a datetime column)
+  const reader = await conn.runAndReadAll(`select * replace (epoch_ms(ts_recv) as ts_recv, epoch_ms(source_ts) as source_ts) from ${table} order by ts_recv`)
   const rows = reader.getRowObjectsJS() as Array<Record<string, unknown>>
   const col = (name: string) => rows.map((r) => r[name])
   const list = (name: string) => vectorFromArray(col(name) as Array<Array<number | null> | null>, new List(new Field("element", new Float64(), true)))
   const doubles = (name: string) => vectorFromArray(col(name) as Array<number | null>, new Float64())
   const strings = (name: string) => vectorFromArray(col(name) as Array<string | null>, new Utf8())
   const ints = (name: string) => vectorFromArray((col(name) as Array<bigint | number | null>).map((v) => (v === null ? null : BigInt(v))), new Int64())
+  const times = (name: string) => vectorFromArray((col(name) as Array<bigint | number | null>).map((v) => (v === null ? null : Number(v))), new TimestampMillisecond("UTC"))
   const columns: Record<string, Vector> = {}
   for (const f of reader.columnNames()) {
     const type = reader.columnTypes()[reader.columnNames().indexOf(f)]!.toString()
-    columns[f] = (type === "BIGINT" ? ints(f) : type === "DOUBLE" ? doubles(f) : type === "DOUBLE[]" ? list(f) : strings(f)) as Vector
+    columns[f] = (f.endsWith("_ts") || f === "ts_recv" ? times(f) : type === "BIGINT" ? ints(f) : type === "DOUBLE" ? doubles(f) : type === "DOUBLE[]" ? list(f) : strings(f)) as Vector
   }
   return new Table(columns as never)
 }
@@ -242,12 +242,18 @@ describe("the miner reads files written by an Arrow writer (parquet-wasm)", () =
       yield* mineAndCompare("parquet-wasm V2", lake)
     }), 30_000)
 
-  it.effect("TIMESTAMP(MICROS) times from DuckDB mine to the same epoch milliseconds", () =>
+  it.effect("times as TIMESTAMP(MICROS) without time zone or as plain BIGINT epoch ms mine to the same epoch milliseconds", () =>
     Effect.gen(function*() {
-      const lake = lakeWith("timestamps")
-      yield* Effect.promise(() => conn.run(`copy (select * replace (make_timestamp(ts_recv * 1000) as ts_recv) from edge order by ts_recv) to '${lake.snapshots}' (FORMAT parquet)`))
-      yield* Effect.promise(() => conn.run(`copy (select * replace (make_timestamp(ts_recv * 1000) as ts_recv) from trades order by ts_recv) to '${lake.trades}' (FORMAT parquet)`))
-      expect(metadataOf(lake.snapshots).meta.schema.find((e) => e.name === "ts_recv")!.logical_type?.type).toBe("TIMESTAMP")
-      yield* mineAndCompare("DuckDB TIMESTAMP", lake, "epoch_ms(ts_recv)")
+      for (const [name, ts, reference] of [
+        ["micros", "ts_recv::TIMESTAMP", "epoch_ms(ts_recv)"],
+        ["bigint", "epoch_ms(ts_recv)", "ts_recv"]
+      ] as const) {
+        const lake = lakeWith(`times-${name}`)
+        yield* Effect.promise(() => conn.run(`copy (select * replace (${ts} as ts_recv) from edge order by ts_recv) to '${lake.snapshots}' (FORMAT parquet)`))
+        yield* Effect.promise(() => conn.run(`copy (select * replace (${ts} as ts_recv) from trades order by ts_recv) to '${lake.trades}' (FORMAT parquet)`))
+        const element = metadataOf(lake.snapshots).meta.schema.find((e) => e.name === "ts_recv")!
+        expect(element.logical_type?.type).toBe(name === "micros" ? "TIMESTAMP" : undefined)
+        yield* mineAndCompare(`DuckDB ts_recv ${name}`, lake, reference)
+      }
     }))
 })

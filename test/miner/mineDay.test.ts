@@ -11,7 +11,7 @@ import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
 import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
 import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath, tradeFilePath } from "../../src/storage/paths.js"
-import { duckdbRows, expectStatsMatch, REFERENCE_COLUMNS, referenceStatsSql, sqlList } from "../support/minerReference.js"
+import { duckdbRows, expectStatsMatch, minedStatsSql, referenceStatsSql, sqlList } from "../support/minerReference.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 
 const DATE = "2026-01-14"
@@ -47,13 +47,11 @@ describe("mineDay", () => {
       fs.writeFileSync(statsFile, encodeStatsRows(result.stats))
 
       const reference = yield* Effect.promise(() => duckdbRows(referenceStatsSql(`read_parquet(${sqlList(day.snapshotFiles)})`, `read_parquet(${sqlList(day.tradeFiles)})`)))
-      const ours = yield* Effect.promise(() => duckdbRows(`
-        select market_id, outcome_id, ${REFERENCE_COLUMNS.join(", ")}
-        from read_parquet('${statsFile}') order by market_id, outcome_id`))
+      const ours = yield* Effect.promise(() => duckdbRows(minedStatsSql(statsFile)))
       expectStatsMatch("mineDay", ours, reference)
       // the synthetic day does contain the rows that must not leak
       const bad = yield* Effect.promise(() => duckdbRows(
-        `select count(*) filter (where status <> 'ok')::INTEGER, count(*) filter (where isnan(spread))::INTEGER from read_parquet(${sqlList(day.snapshotFiles)})`
+        `select count(*) filter (where status <> 'ok')::INTEGER, count(*) filter (where spread is null)::INTEGER from read_parquet(${sqlList(day.snapshotFiles)})`
       ))
       expect(Number(bad[0]![0])).toBeGreaterThan(50)
       expect(Number(bad[0]![1])).toBeGreaterThan(10)

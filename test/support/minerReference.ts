@@ -2,7 +2,7 @@
  * The miner's statistics recomputed by DuckDB SQL, independently of our code: the reference
  * the miner's tests compare against (within 1e-9). `snapshots` and `trades` are FROM-clause
  * sources (read_parquet(...)); `ts` is the expression of ts_recv as epoch milliseconds
- * (a BIGINT column as is, a TIMESTAMP through epoch_ms).
+ * (a TIMESTAMP through epoch_ms, as our files hold it; a plain BIGINT column as is).
  */
 import { DuckDBInstance } from "@duckdb/node-api"
 import { expect } from "vitest"
@@ -15,7 +15,7 @@ export const REFERENCE_COLUMNS = [
 export const sqlList = (files: ReadonlyArray<string>) => `[${files.map((f) => `'${f}'`).join(", ")}]`
 
 /** rows: market_id, outcome_id, then REFERENCE_COLUMNS; ordered by market_id, outcome_id */
-export const referenceStatsSql = (snapshots: string, trades: string, ts = "ts_recv"): string => {
+export const referenceStatsSql = (snapshots: string, trades: string, ts = "epoch_ms(ts_recv)"): string => {
   const twoSided = "status = 'ok' and isfinite(spread) and spread > 0 and isfinite(mid)"
   return `
     with s as (
@@ -55,6 +55,11 @@ export async function duckdbRows(sql: string): Promise<Array<Array<unknown>>> {
     instance.closeSync()
   }
 }
+
+/** the same columns from a stats file the miner wrote */
+export const minedStatsSql = (statsFile: string): string =>
+  `select market_id, outcome_id, ${REFERENCE_COLUMNS.map((c) => (c.endsWith("_ts") ? `epoch_ms(${c})` : c)).join(", ")}
+   from read_parquet('${statsFile}') order by market_id, outcome_id`
 
 /** mined rows (market_id, outcome_id, REFERENCE_COLUMNS) equal the reference within 1e-9, every value finite */
 export const expectStatsMatch = (label: string, ours: ReadonlyArray<ReadonlyArray<unknown>>, reference: ReadonlyArray<ReadonlyArray<unknown>>): void => {
