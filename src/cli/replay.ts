@@ -22,6 +22,13 @@ const OUT_BUCKET_MINUTES = 5
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
+/** stdout is a pipe written asynchronously: wait until the text is handed to the OS, or the exit cuts it short */
+const writeStdout = (text: string) =>
+  Effect.async<void>((resume) => {
+    if (text === "") return resume(Effect.void)
+    process.stdout.write(text, () => resume(Effect.void))
+  })
+
 /**
  * `surveillance replay VENUE FILE [--final] [--out DIR]`: recorded frames through the real
  * decoder and book store, no network. Rows on stdout as JSON lines (NaN as null); notes about
@@ -43,11 +50,12 @@ export const replayCommand = Command.make(
       const kept: Array<import("../domain/SnapshotRow.js").SnapshotRow> = []
       const lastByBook = new Map<string, import("../domain/SnapshotRow.js").SnapshotRow>()
       const notes: Array<string> = []
+      const printed: Array<string> = []
       const summary = replayFrames(venue, frames, {
         row: (row) => {
           if (final) lastByBook.set(`${row.market_id}\u0000${row.outcome_id}`, row)
           else if (keep) kept.push(row)
-          else process.stdout.write(`${JSON.stringify(row)}\n`)
+          else printed.push(JSON.stringify(row))
         },
         note: (line) => void notes.push(`replay: ${file}: ${line}`)
       })
@@ -60,8 +68,9 @@ export const replayCommand = Command.make(
         })
         for (const f of written) notes.push(`replay: wrote ${f}`)
       } else if (final) {
-        for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`)
+        for (const row of rows) printed.push(JSON.stringify(row))
       }
+      yield* writeStdout(printed.length === 0 ? "" : printed.join("\n") + "\n")
       for (const line of notes) yield* Console.error(line)
       yield* Console.error(JSON.stringify(summary))
     })

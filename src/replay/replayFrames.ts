@@ -17,7 +17,7 @@ import type { BookEvent } from "../domain/BookEvent.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { BookStore } from "../books/BookStore.js"
-import { applyEvents } from "../collector/applyEvents.js"
+import { applyEvents, type SeqGapReport } from "../collector/applyEvents.js"
 import { makeDecodeStats } from "../venues/DecodeStats.js"
 import { decodeKalshiFrame, type KalshiReply } from "../venues/kalshi/decode.js"
 import { SidSequencer } from "../venues/kalshi/SidSequencer.js"
@@ -70,7 +70,7 @@ export interface ReplaySummary {
 
 export interface ReplayCallbacks {
   /** one row for a book the frame changed */
-  readonly row: (row: SnapshotRow) => void
+  readonly row: (row: SnapshotRow, frame: Frame) => void
   /** one line about a bad frame, a venue error reply or a sequence gap */
   readonly note: (line: string) => void
 }
@@ -95,7 +95,7 @@ export const replayFrames = (venue: VenueId, frames: ReadonlyArray<Frame>, out: 
   const summary: ReplaySummary = { frames: 0, events: {}, rejected: 0, unknown: 0, crossed_states: 0 }
   const events: Array<BookEvent> = []
   const replies: Array<KalshiReply> = []
-  const gaps: Array<{ sid: number; expected: number; got: number }> = []
+  const gaps: Array<SeqGapReport> = []
   let ts = 0
   for (const frame of frames) {
     summary.frames++
@@ -128,7 +128,7 @@ export const replayFrames = (venue: VenueId, frames: ReadonlyArray<Frame>, out: 
       else rows.push(store.snapshotRow(marketId, outcomeId, ts))
       for (const row of rows) {
         if (row.status === "crossed") summary.crossed_states++
-        out.row(row)
+        out.row(row, frame)
       }
     }
   }
