@@ -1,6 +1,7 @@
 /**
  * Recorded WebSocket text frames -> snapshot rows, through the collector's own decoder, book
- * store and Kalshi sequence check, with no network. Plain TypeScript: `surveillance replay`
+ * store and Kalshi sequencing (duplicates and steps back dropped, gaps mark books stale), with
+ * no network. Plain TypeScript: `surveillance replay`
  * (src/cli/replay.ts) wraps it.
  *
  * Input: JSON lines (one frame per line: an object or an array, as the venue sent it) or one
@@ -17,9 +18,9 @@ import type { BookEvent } from "../domain/BookEvent.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { BookStore } from "../books/BookStore.js"
-import { applyEvents, type SeqGapReport } from "../collector/applyEvents.js"
 import { makeDecodeStats } from "../venues/DecodeStats.js"
 import { decodeKalshiFrame, type KalshiReply } from "../venues/kalshi/decode.js"
+import { applyKalshiEvents } from "../venues/kalshi/sequencing.js"
 import { SidSequencer } from "../venues/kalshi/SidSequencer.js"
 import { decodePolymarketFrame } from "../venues/polymarket/decode.js"
 
@@ -95,7 +96,6 @@ export const replayFrames = (venue: VenueId, frames: ReadonlyArray<Frame>, out: 
   const summary: ReplaySummary = { frames: 0, events: {}, rejected: 0, unknown: 0, crossed_states: 0 }
   const events: Array<BookEvent> = []
   const replies: Array<KalshiReply> = []
-  const gaps: Array<SeqGapReport> = []
   let ts = 0
   for (const frame of frames) {
     summary.frames++
@@ -116,9 +116,13 @@ export const replayFrames = (venue: VenueId, frames: ReadonlyArray<Frame>, out: 
     for (const ev of events) {
       summary.events[ev.kind] = (summary.events[ev.kind] ?? 0) + 1
       const applied = store.counters.applied
-      gaps.length = 0
-      applyEvents([ev], store, sequencer, ts, gaps)
-      for (const g of gaps) out.note(`line ${frame.line}: seq gap on sid ${g.sid}: expected ${g.expected}, got ${g.got} (books of ${g.marketIds.length} market(s) stale until their next snapshot)`)
+      if (sequencer === null) store.apply(ev, ts)
+      else {
+        applyKalshiEvents([ev], store, sequencer, ts, {
+          onGap: (g) => out.note(`line ${frame.line}: seq gap on sid ${g.sid}: expected ${g.expected}, got ${g.got} (books of ${g.marketIds.length} market(s) stale until their next snapshot)`),
+          onOutOfOrder: (sid, seq, verdict) => out.note(`line ${frame.line}: ${verdict} seq ${seq} on sid ${sid} dropped`)
+        })
+      }
       const key = changedKey(ev)
       if (key !== null && store.counters.applied > applied) changed.set(`${key.marketId}\u0000${key.outcomeId ?? ""}`, key)
     }

@@ -81,11 +81,16 @@ describe("replay of the recorded fixtures", () => {
     let checks = 0
     for (const file of frameFiles("kalshi")) {
       const frames = splitFrames(fs.readFileSync(file, "utf8"))
-      const { rows, summary } = replay("kalshi", frames)
+      const { rows, summary, notes } = replay("kalshi", frames)
       expect(summary.frames, file).toBe(frames.length)
       for (const frame of frames) {
         const o = objectsOf(frame)[0]!
         if (o.type !== "orderbook_snapshot") continue
+        // a frame behind its sid's sequence (a recording spanning two sessions) is dropped, as the collector does
+        if (notes.some((n) => n.startsWith(`line ${frame.line}: `) && n.endsWith("dropped"))) {
+          expect(rows.filter((r) => r.frame === frame)).toEqual([])
+          continue
+        }
         const msg = o.msg as Obj
         const side = (fp: string, cents: string): Array<number> =>
           msg[fp] !== undefined
