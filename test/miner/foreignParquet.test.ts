@@ -2,7 +2,8 @@
  * Files the project did not write: snapshot and trade files written by DuckDB in every layout
  * a data engineer might produce (codecs, dictionary off, small row groups, v2 pages with
  * byte-stream-split, NULL lists, empty lists, NULL elements, TIMESTAMP times) and by a second,
- * independent writer (parquet-wasm, the Rust arrow writer, ZSTD as Polars writes by default),
+ * independent writers (Polars itself, through nodejs-polars, with its default ZSTD; parquet-wasm,
+ * the Rust arrow writer, with v1 and v2 data pages),
  * mined through the real decode workers and compared statistic by statistic with DuckDB SQL
  * on the same files. The list walker must read every one of them itself (no fallback) and
  * agree with hyparquet's row assembly.
@@ -15,6 +16,7 @@ import { Field, Float64, Int64, List, Table, TimestampMillisecond, Utf8, tableTo
 import { Effect } from "effect"
 import { parquetMetadata, type FileMetaData } from "hyparquet"
 import { parquetHeader } from "hyparquet/src/column.js"
+import pl from "nodejs-polars"
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, WriterVersion, writeParquet } from "parquet-wasm/node"
 import { afterAll, beforeAll, describe, expect } from "vitest"
 import { mineDay } from "../../src/miner/mineDay.js"
@@ -218,7 +220,7 @@ const writeWithArrow = async (table: string, file: string, compression: Compress
 }
 
 describe("the miner reads files written by an Arrow writer (parquet-wasm)", () => {
-  it.effect("ZSTD, as Polars writes by default, with NULL lists and NULL elements", () =>
+  it.effect("ZSTD, Arrow timestamp[ms, UTC] times, NULL lists and NULL elements", () =>
     Effect.gen(function*() {
       const lake = lakeWith("arrow-zstd")
       yield* Effect.promise(() => writeWithArrow("edge", lake.snapshots, Compression.ZSTD))
@@ -256,4 +258,36 @@ describe("the miner reads files written by an Arrow writer (parquet-wasm)", () =
         yield* mineAndCompare(`DuckDB ts_recv ${name}`, lake, reference)
       }
     }))
+})
+
+/** a DuckDB table as a Polars DataFrame in our schema: times Datetime(ms, UTC), ladders List(Float64) with NULLs */
+const polarsFrameOf = async (table: string): Promise<pl.DataFrame> => {
+  const reader = await conn.runAndReadAll(`select * replace (epoch_ms(ts_recv) as ts_recv, epoch_ms(source_ts) as source_ts) from ${table} order by ts_recv`)
+  const rows = reader.getRowObjectsJS() as Array<Record<string, unknown>>
+  const names = reader.columnNames()
+  const series = names.map((name, i) => {
+    const type = reader.columnTypes()[i]!.toString()
+    const values = rows.map((r) => (typeof r[name] === "bigint" ? Number(r[name]) : r[name]))
+    if (name === "ts_recv" || name === "source_ts") return pl.Series(name, values, pl.Int64).cast(pl.Datetime("ms", "UTC"))
+    if (type === "BIGINT") return pl.Series(name, values, pl.Int64)
+    if (type === "DOUBLE") return pl.Series(name, values, pl.Float64)
+    if (type === "DOUBLE[]") return pl.Series(name, values as never, pl.List(pl.Float64))
+    return pl.Series(name, values, pl.Utf8)
+  })
+  return pl.DataFrame(series)
+}
+
+describe("the miner reads files written by Polars", () => {
+  it.effect("Polars' default ZSTD, datetime[ms, UTC] times, NULL lists and NULL elements", () =>
+    Effect.gen(function*() {
+      const lake = lakeWith("polars")
+      const snapshots = yield* Effect.promise(() => polarsFrameOf("edge"))
+      snapshots.writeParquet(lake.snapshots, { compression: "zstd" })
+      ;(yield* Effect.promise(() => polarsFrameOf("trades"))).writeParquet(lake.trades, { compression: "zstd" })
+      const layout = layoutOf(lake.snapshots, "bid_sz")
+      expect(layout.codecs).toEqual(new Set(["ZSTD"]))
+      expect(layout.elementRepetition).toBe("OPTIONAL")
+      expect(metadataOf(lake.snapshots).meta.created_by).toContain("Polars")
+      yield* mineAndCompare("Polars ZSTD", lake)
+    }), 30_000)
 })
