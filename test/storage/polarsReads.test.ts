@@ -18,7 +18,7 @@ describe("Polars reads the lake", () => {
     expect(snap.height).toBe(day.snapshotRows)
     expect(String(snap.getColumn("ts_recv").dtype)).toMatch(/Datetime.*ms.*UTC/i)
     const ours = await readSnapshotFile(day.snapshotFiles[0]!)
-    const first = snap.sort("ts_recv").getColumn("ts_recv").toArray()[0] as Date
+    const first = snap.sort("ts_recv").getColumn("ts_recv").toArray()[0] as unknown as Date
     expect(first.getTime()).toBe(Math.min(...ours.map((r) => r.ts_recv!)))
     const spread = snap.getColumn("spread")
     expect(spread.nullCount()).toBeGreaterThan(0)
