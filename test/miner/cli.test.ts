@@ -1,6 +1,5 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { DuckDBInstance } from "@duckdb/node-api"
 import * as Command from "@effect/cli/Command"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect } from "effect"
@@ -9,6 +8,7 @@ import { mineCommand } from "../../src/cli/mine.js"
 import { runCommandEffect } from "../../src/cli/run.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { runCliSync } from "../support/cli.js"
+import { duckdbRows as duckdb } from "../support/minerReference.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 
 const DATE = "2026-01-14"
@@ -36,17 +36,6 @@ const inProcess = async (args: Array<string>) => {
     log.mockRestore()
     error.mockRestore()
     write.mockRestore()
-  }
-}
-
-async function duckdb(sql: string): Promise<Array<Array<unknown>>> {
-  const instance = await DuckDBInstance.create(":memory:")
-  const conn = await instance.connect()
-  try {
-    return (await conn.runAndReadAll(sql)).getRows() as Array<Array<unknown>>
-  } finally {
-    conn.closeSync()
-    instance.closeSync()
   }
 }
 
