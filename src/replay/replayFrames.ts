@@ -19,10 +19,7 @@ import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { BookStore } from "../books/BookStore.js"
 import { makeDecodeStats } from "../venues/DecodeStats.js"
-import { decodeKalshiFrame, type KalshiReply } from "../venues/kalshi/decode.js"
-import { applyKalshiEvents } from "../venues/kalshi/sequencing.js"
-import { SidSequencer } from "../venues/kalshi/SidSequencer.js"
-import { decodePolymarketFrame } from "../venues/polymarket/decode.js"
+import { recordedFrameDecoder } from "../venues/recordedFrames.js"
 
 /** every level of every book: a replay shows whole ladders */
 export const REPLAY_TOP_K = 1_000_000
@@ -91,23 +88,22 @@ const changedKey = (ev: BookEvent): { marketId: string; outcomeId: string | null
 
 export const replayFrames = (venue: VenueId, frames: ReadonlyArray<Frame>, out: ReplayCallbacks): ReplaySummary => {
   const store = new BookStore({ venue, topK: REPLAY_TOP_K })
-  const sequencer = venue === "kalshi" ? new SidSequencer() : null
   const stats = makeDecodeStats()
+  const decoder = recordedFrameDecoder(venue, stats)
   const summary: ReplaySummary = { frames: 0, events: {}, rejected: 0, unknown: 0, crossed_states: 0 }
   const events: Array<BookEvent> = []
-  const replies: Array<KalshiReply> = []
+  const errors: Array<string> = []
   let ts = 0
   for (const frame of frames) {
     summary.frames++
     events.length = 0
-    replies.length = 0
+    errors.length = 0
     const malformedBefore = stats.malformed
-    if (venue === "polymarket") decodePolymarketFrame(frame.text, events, stats)
-    else decodeKalshiFrame(frame.text, events, replies, stats)
+    decoder.decode(frame.text, events, errors)
     if (stats.malformed > malformedBefore) {
       out.note(`line ${frame.line}: ${stats.lastMalformedReason ?? "malformed frame"}${stats.malformed - malformedBefore > 1 ? ` (${stats.malformed - malformedBefore} objects)` : ""}`)
     }
-    for (const r of replies) if (r.type === "error") out.note(`line ${frame.line}: venue error ${r.code ?? "?"}: ${r.msg}`)
+    for (const e of errors) out.note(`line ${frame.line}: ${e}`)
     for (const ev of events) {
       if (ev.kind !== "seq_only" && ev.sourceTs !== null && ev.sourceTs > ts) ts = ev.sourceTs
     }
@@ -116,13 +112,7 @@ export const replayFrames = (venue: VenueId, frames: ReadonlyArray<Frame>, out: 
     for (const ev of events) {
       summary.events[ev.kind] = (summary.events[ev.kind] ?? 0) + 1
       const applied = store.counters.applied
-      if (sequencer === null) store.apply(ev, ts)
-      else {
-        applyKalshiEvents([ev], store, sequencer, ts, {
-          onGap: (g) => out.note(`line ${frame.line}: seq gap on sid ${g.sid}: expected ${g.expected}, got ${g.got} (books of ${g.marketIds.length} market(s) stale until their next snapshot)`),
-          onOutOfOrder: (sid, seq, verdict) => out.note(`line ${frame.line}: ${verdict} seq ${seq} on sid ${sid} dropped`)
-        })
-      }
+      decoder.apply(ev, store, ts, (line) => out.note(`line ${frame.line}: ${line}`))
       const key = changedKey(ev)
       if (key !== null && store.counters.applied > applied) changed.set(`${key.marketId}\u0000${key.outcomeId ?? ""}`, key)
     }
