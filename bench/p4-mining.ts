@@ -29,7 +29,8 @@ const BOOKS = 232
 const INTERVAL_MS = 10_000
 const BUCKET_MS = 5 * 60_000
 const WARM_MS = 10_000 // the config's snapshot_interval_ms_warm: gaps up to 3x count as observed
-const CACHE = path.join(os.tmpdir(), "surveillance-bench-cache", "p4-day-v1")
+// v2: TIMESTAMP times and NULL missing prices (v1 files had INT64 times and NaN)
+const CACHE = path.join(os.tmpdir(), "surveillance-bench-cache", "p4-day-v2")
 
 async function ensureDay(): Promise<{ dataDir: string; snapshotRows: number; tradeRows: number; generatedMs: number }> {
   const marker = path.join(CACHE, "complete.json")
@@ -60,9 +61,9 @@ async function ensureDay(): Promise<{ dataDir: string; snapshotRows: number; tra
 /** The miner's statistics (src/miner/accumulate.ts, stats.ts) in DuckDB SQL. */
 const statsSql = (dataDir: string) => `
 WITH s AS (
-  SELECT market_id, outcome_id, ts_recv, status, seq, spread, mid, best_bid_sz, best_ask_sz,
-    (status = 'ok' AND spread > 0 AND isfinite(spread) AND isfinite(mid)) AS two,
-    ts_recv - lag(ts_recv) OVER w AS gap,
+  SELECT market_id, outcome_id, epoch_ms(ts_recv) AS ts_ms, status, seq, spread, mid, best_bid_sz, best_ask_sz,
+    coalesce(status = 'ok' AND spread > 0 AND isfinite(spread) AND isfinite(mid), false) AS two,
+    epoch_ms(ts_recv) - lag(epoch_ms(ts_recv)) OVER w AS gap,
     seq - lag(seq) OVER w AS seq_inc,
     lag(CASE WHEN status = 'ok' AND spread > 0 AND isfinite(spread) AND isfinite(mid) THEN spread END) OVER w AS prev_spread,
     lag(CASE WHEN status = 'ok' AND spread > 0 AND isfinite(spread) AND isfinite(mid) THEN mid END) OVER w AS prev_mid,
@@ -75,7 +76,7 @@ WITH s AS (
 ), o AS (
   SELECT *, (gap >= 0 AND gap <= ${3 * WARM_MS}) AS observed FROM s
 ), q AS (
-  SELECT market_id, outcome_id, count(*) AS snapshot_count, min(ts_recv) AS first_ts, max(ts_recv) AS last_ts,
+  SELECT market_id, outcome_id, count(*) AS snapshot_count, min(ts_ms) AS first_ts, max(ts_ms) AS last_ts,
     coalesce(sum(gap) FILTER (WHERE observed), 0) / 1000.0 AS observed_secs,
     (count(*) FILTER (WHERE two))::DOUBLE / count(*) AS two_sided_frac,
     (count(*) FILTER (WHERE NOT two AND status = 'crossed'))::DOUBLE / count(*) AS crossed_frac,

@@ -6,6 +6,7 @@ import { collectCommand } from "./collect.js"
 import { configCommand } from "./config.js"
 import { demoCommand } from "./demo.js"
 import { mineCommand } from "./mine.js"
+import { replayCommand } from "./replay.js"
 import { runCli, UsageError } from "./run.js"
 import { scanCommand } from "./scan.js"
 import { simulateCommand } from "./simulate.js"
@@ -21,6 +22,7 @@ const subcommands = [
   configCommand,
   demoCommand,
   mineCommand,
+  replayCommand,
   scanCommand,
   simulateCommand,
   statusCommand

@@ -39,6 +39,7 @@ export const simulateCommand = Command.make(
           const { writeSimulatorConfig } = yield* Effect.promise(() => import("../simulator/configFile.js"))
           const written = yield* writeSimulatorConfig(sim, o.writeConfig.value, base)
           yield* Console.log(`config written to ${written.configPath} (Kalshi key: ${written.keyPath})`)
+          yield* Console.log(`  simulated data goes to its own data_dir ${written.dataDir}, metrics on ${written.metricsAddr} (not the production defaults)`)
         }
         yield* Console.log("running until interrupted (Ctrl-C)")
         return yield* Effect.never

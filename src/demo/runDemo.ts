@@ -1,4 +1,5 @@
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { Clock, Console, Effect } from "effect"
 import { runCollectorProgram } from "../collector/CollectorProgram.js"
 import { type AppConfig, mockMarketsPerVenue } from "../config/schema.js"
@@ -11,6 +12,7 @@ import { VenuesLive } from "../venues/VenueLayers.js"
 import { FileStore, type FileStoreError } from "../storage/FileStore.js"
 import { listPartitionDates } from "../storage/partitions.js"
 import { isTempFile, WAL_DIR_NAME } from "../storage/paths.js"
+import { demoQueriesSql } from "./duckdbQueries.js"
 
 /**
  * `surveillance demo`: the whole product in one process with no network and no credentials.
@@ -131,6 +133,10 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
         runConfig,
         `# written by surveillance demo\ndata_dir = ${JSON.stringify(cfg.data_dir)}\n\n[mock]\nenabled = true\nseed = ${cfg.mock.seed}\nmarkets_per_venue = ${mockMarketsPerVenue(cfg.mock)}\n`
       )
+      // README's DuckDB views and queries with this run's paths, runnable without the DuckDB CLI
+      const queries = path.join(cfg.data_dir, "queries.sql")
+      yield* store.writeAtomic(queries, demoQueriesSql(cfg.data_dir))
+      const sqlScript = path.relative(process.cwd(), fileURLToPath(new URL("../../scripts/duckdb-sql.mjs", import.meta.url)))
       const files = yield* listWritten(cfg.data_dir)
       yield* Console.log(`\n== written (${files.length} files) ==`)
       for (const f of files) yield* Console.log(`${f.file}  ${f.bytes} B`)
@@ -139,7 +145,9 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
         `\ndemo finished in ${elapsed.toFixed(1)} s. Query it, e.g.:\n` +
         `  npx surveillance status --config ${runConfig}\n` +
         `  npx surveillance mine polymarket --config ${runConfig}\n` +
-        `  duckdb -c "select market_id, count(*), avg(spread) from read_parquet('${cfg.data_dir}/orderbook_snapshots/venue=*/date=*/hour=*/*.parquet', hive_partitioning=true) where status = 'ok' group by 1 order by 2 desc limit 10"`
+        `DuckDB (README "Data layout" views and queries, with this run's paths, in ${queries}):\n` +
+        `  node ${sqlScript} ${queries}\n` +
+        `  (or with the DuckDB CLI, from duckdb.org: duckdb < ${queries})`
       )
     })
   )

@@ -1,8 +1,9 @@
 /**
  * Decoding one input file for the miner from its bytes (read through the FileStore on the main
  * thread): the scalar columns through storage's columnar reader, the ladder prefixes through
- * the fast list walker (falling back to hyparquet's row assembly if the walker meets a layout
- * it does not expect).
+ * the list walker (listPrefix.ts). A layout the walker refuses goes through hyparquet's row
+ * assembly instead, which the foreign-writer tests prove on the same files; if that fails too,
+ * the file is unreadable and the error names both reasons.
  */
 import { parquetMetadata } from "hyparquet"
 import { ParquetCodecError, readColumnsFromBytes } from "../storage/parquet/table.js"
@@ -24,25 +25,41 @@ export interface InputBatch {
   readonly levels?: LevelPrefixes
 }
 
-const readLevelPrefixes = async (file: ArrayBuffer, filePath: string): Promise<LevelPrefixes> => {
+/** The ladder prefixes through the list walker only (no fallback). */
+export const readLevelPrefixesFast = (file: ArrayBuffer, filePath: string): LevelPrefixes => {
   let metadata: ReturnType<typeof parquetMetadata>
   try {
     metadata = parquetMetadata(file)
   } catch (e) {
-    throw new ParquetCodecError(`${filePath}: cannot read Parquet: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`)
+    throw new ParquetCodecError(`${filePath}: cannot read Parquet: ${message(e).split("\n")[0]}`)
   }
+  return {
+    bidPx: readListPrefix(file, metadata, "bid_px", PRICE_PREFIX),
+    bidSz: readListPrefix(file, metadata, "bid_sz", SIZE_PREFIX),
+    askPx: readListPrefix(file, metadata, "ask_px", PRICE_PREFIX),
+    askSz: readListPrefix(file, metadata, "ask_sz", SIZE_PREFIX)
+  }
+}
+
+/** The ladder prefixes through hyparquet's row assembly (whole lists per row): slow, general. */
+export const readLevelPrefixesAssembled = async (file: ArrayBuffer, filePath: string): Promise<LevelPrefixes> => {
+  const lists = await readColumnsFromBytes(file, filePath, SNAPSHOT_LEVEL_COLUMNS)
+  const levels = levelPrefixesFromBatch(lists)
+  if (levels === undefined) throw new Error("ladder columns missing")
+  return levels
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+const readLevelPrefixes = async (file: ArrayBuffer, filePath: string): Promise<LevelPrefixes> => {
   try {
-    return {
-      bidPx: readListPrefix(file, metadata, "bid_px", PRICE_PREFIX),
-      bidSz: readListPrefix(file, metadata, "bid_sz", SIZE_PREFIX),
-      askPx: readListPrefix(file, metadata, "ask_px", PRICE_PREFIX),
-      askSz: readListPrefix(file, metadata, "ask_sz", SIZE_PREFIX)
+    return readLevelPrefixesFast(file, filePath)
+  } catch (fast) {
+    try {
+      return await readLevelPrefixesAssembled(file, filePath)
+    } catch (assembled) {
+      throw new Error(`${filePath}: cannot read the ladders (${message(fast)}; row assembly: ${message(assembled)})`)
     }
-  } catch {
-    const lists = await readColumnsFromBytes(file, filePath, SNAPSHOT_LEVEL_COLUMNS)
-    const levels = levelPrefixesFromBatch(lists)
-    if (levels === undefined) throw new Error("ladder columns missing")
-    return levels
   }
 }
 

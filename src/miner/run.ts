@@ -125,7 +125,7 @@ export const mmReportTable = (columns: ReadonlyArray<string>): TableSpec =>
       ? { name, kind: "BOOLEAN" as const }
       : INT64_REPORT_COLUMNS.test(name)
       ? { name, kind: "INT64" as const }
-      : { name, kind: "DOUBLE" as const }
+      : { name, kind: "DOUBLE" as const, missingAsNull: true }
   )
 
 export const runMmViability = (cfg: AppConfig, opts: MmViabilityOptions) =>

@@ -54,7 +54,11 @@ export const prefixFromRows = (lists: ArrayLike<ArrayLike<number> | null | undef
     const list = lists[r]
     if (list == null) continue
     const end = Math.min(k, list.length)
-    for (let i = 0; i < end; i++) values[r * k + i] = list[i]!
+    for (let i = 0; i < end; i++) {
+      // a NULL element keeps its position and reads NaN, as in the list walker
+      const v = list[i] as unknown
+      values[r * k + i] = typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : Number.NaN
+    }
   }
   return { values, k, rows }
 }

@@ -147,10 +147,10 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
     const cols = await query(`describe select * from ${snapshotsGlob(dir)}`)
     const types = Object.fromEntries(cols.map((c) => [c["column_name"], c["column_type"]]))
     expect(types).toMatchObject({
-      ts_recv: "BIGINT", venue: "VARCHAR", market_id: "VARCHAR", outcome_id: "VARCHAR", seq: "BIGINT",
+      ts_recv: "TIMESTAMP WITH TIME ZONE", venue: "VARCHAR", market_id: "VARCHAR", outcome_id: "VARCHAR", seq: "BIGINT",
       best_bid_px: "DOUBLE", best_bid_sz: "DOUBLE", best_ask_px: "DOUBLE", best_ask_sz: "DOUBLE", mid: "DOUBLE", spread: "DOUBLE",
       bid_px: "DOUBLE[]", bid_sz: "DOUBLE[]", ask_px: "DOUBLE[]", ask_sz: "DOUBLE[]", status: "VARCHAR", err: "VARCHAR",
-      source_ts: "BIGINT", hour: "INTEGER"
+      source_ts: "TIMESTAMP WITH TIME ZONE", hour: "INTEGER"
     })
     const [stats] = await query(`select count(*)::INTEGER n,
         count(*) filter (where status = 'ok')::INTEGER ok,

@@ -4,6 +4,8 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
+import { spawnSync } from "node:child_process"
+import { README_STATEMENTS } from "../../src/demo/duckdbQueries.js"
 import { freshDemoDir } from "../../src/demo/runDemo.js"
 import { FileStoreLayer } from "../../src/storage/FileStore.js"
 import { MemoryFileStoreLayer } from "../support/MemoryFileStore.js"
@@ -52,6 +54,19 @@ describe("surveillance demo", () => {
     expect(await count(`select count(distinct venue) from read_parquet(${glob("orderbook_snapshots", "hour=*/*.parquet")}, hive_partitioning=true, hive_types={'hour': INTEGER})`)).toBe(2)
     expect(await count(`select count(*) from read_parquet(${glob("trades", "hour=*/*.parquet")}, hive_partitioning=true, hive_types={'hour': INTEGER})`)).toBeGreaterThan(0)
     expect(await count(`select count(*) from read_parquet(${glob("stats", "stats.parquet")}, hive_partitioning=true) where snapshot_count > 0`)).toBeGreaterThan(10)
+
+    // the DuckDB hint: README's views and queries with this run's paths, run exactly as printed
+    const hint = first.stdout.split("\n").find((l) => /^ {2}node \S+duckdb-sql\.mjs /.test(l))
+    expect(hint).toBeDefined()
+    const [, script, queries] = hint!.trim().split(/\s+/)
+    expect(queries).toBe(path.join(path.relative(cwd, dir), "queries.sql"))
+    const sql = spawnSync(process.execPath, [script!, queries!], { cwd, encoding: "utf8" })
+    expect(sql.stderr).toBe("")
+    expect(sql.status).toBe(0)
+    expect(sql.stdout).toMatch(/SELECT venue, status, coalesce\(err, ''\) AS err, count\(\*\) AS rows \.\.\.\n┌/)
+    expect((sql.stdout.match(/\n┌/g) ?? []).length).toBeGreaterThanOrEqual(3)
+    const readme = await fs.readFile(path.resolve(import.meta.dirname, "../../README.md"), "utf8")
+    for (const statement of README_STATEMENTS) expect(readme).toContain(`${statement};`)
 
     // the written run config points status at this run's data
     const status = await runCli(["status", "--config", path.join(dir, "demo.toml")], { cwd })

@@ -247,14 +247,16 @@ describe("README DuckDB queries", () => {
     expect(joined).toEqual([{ title: "BTC above 100k?", outcome: "No" }])
   })
 
-  it("Troubleshooting's claims hold: hour is text without hive_types, NaN passes spread > 0", async () => {
+  it("Troubleshooting's claims hold: hour is text without hive_types; a missing spread is NULL, which averages skip", async () => {
     const raw = "read_parquet('data/orderbook_snapshots/*/*/*/*.parquet', hive_partitioning = true)"
     expect(await rows(`SELECT DISTINCT typeof(hour) AS t FROM ${raw}`)).toEqual([{ t: "VARCHAR" }])
     expect(await rows(`SELECT count(*) AS n FROM ${raw} WHERE hour = '9'`)).toEqual([{ n: "0" }])
     await expect(rows(`SELECT count(*) FROM ${raw} WHERE hour BETWEEN 9 AND 10`)).rejects.toThrow(
       /Cannot mix values of type VARCHAR and INTEGER_LITERAL/
     )
-    const nan = await rows("SELECT count(*) FILTER (WHERE isnan(spread) AND spread > 0) AS n, isnan(avg(spread)) AS avg_nan FROM snapshots")
-    expect(nan).toEqual([{ n: String(18 * 4), avg_nan: true }])
+    const missing = await rows(
+      "SELECT count(*) FILTER (WHERE spread IS NULL) AS n, count(*) FILTER (WHERE spread > 0 AND spread IS NULL) AS passes, isfinite(avg(spread)) AS avg_finite FROM snapshots"
+    )
+    expect(missing).toEqual([{ n: String(18 * 4), passes: "0", avg_finite: true }])
   })
 })

@@ -1,6 +1,5 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { DuckDBInstance } from "@duckdb/node-api"
 import * as Command from "@effect/cli/Command"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect } from "effect"
@@ -11,6 +10,7 @@ import { FileStoreLayer } from "../../src/storage/FileStore.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { runCliSync } from "../support/cli.js"
 import { onLocalDisk } from "../support/onLocalDisk.js"
+import { duckdbRows as duckdb } from "../support/minerReference.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 
 const DATE = "2026-01-14"
@@ -38,17 +38,6 @@ const inProcess = async (args: Array<string>) => {
     log.mockRestore()
     error.mockRestore()
     write.mockRestore()
-  }
-}
-
-async function duckdb(sql: string): Promise<Array<Array<unknown>>> {
-  const instance = await DuckDBInstance.create(":memory:")
-  const conn = await instance.connect()
-  try {
-    return (await conn.runAndReadAll(sql)).getRows() as Array<Array<unknown>>
-  } finally {
-    conn.closeSync()
-    instance.closeSync()
   }
 }
 

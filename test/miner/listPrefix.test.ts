@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { parquetMetadata } from "hyparquet"
 import { describe, expect, it } from "vitest"
-import { readListPrefix } from "../../src/miner/listPrefix.js"
+import { decodeHybrid, readListPrefix } from "../../src/miner/listPrefix.js"
 import { prefixFromRows } from "../../src/miner/stats.js"
 import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
 import { encodeTable, readColumns } from "../../src/storage/parquet/table.js"
@@ -55,5 +55,36 @@ describe("readListPrefix", () => {
       expect(fast.rows).toBe(3000)
       expect(Array.from(fast.values)).toEqual(Array.from(reference.values))
     }
+  })
+
+  it("refuses, naming the column, a chunk whose metadata disagrees with its pages (never a silent wrong value)", () => {
+    const rand = seededRandom(5)
+    const rows = Array.from({ length: 300 }, (_, i) =>
+      syntheticSnapshotRow("polymarket", { marketId: "m", outcomeId: "yes", midTicks: 40, seq: i, offsetMs: 0 }, 1_768_000_000_000 + i, 8, rand, 0))
+    const bytes = encodeSnapshotRows(rows, { rowGroupSize: 100 })
+    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+    const fresh = () => parquetMetadata(ab)
+    expect(readListPrefix(ab, fresh(), "bid_sz", 3).rows).toBe(300)
+    const chunkOf = (m: ReturnType<typeof fresh>, g: number) => m.row_groups[g]!.columns.find((c) => c.meta_data?.path_in_schema[0] === "bid_sz")!.meta_data!
+    const moreValues = fresh()
+    chunkOf(moreValues, 1).num_values += 1n
+    expect(() => readListPrefix(ab, moreValues, "bid_sz", 3)).toThrow(/column bid_sz: chunk ends after/)
+    const fewerRows = fresh()
+    fewerRows.row_groups[2]!.num_rows -= 1n
+    expect(() => readListPrefix(ab, fewerRows, "bid_sz", 3)).toThrow(/column bid_sz: 100 lists in a row group of 99 rows/)
+    const noDictionary = fresh()
+    const c = chunkOf(noDictionary, 0)
+    delete (c as { dictionary_page_offset?: bigint }).dictionary_page_offset
+    expect(() => readListPrefix(ab, noDictionary, "bid_sz", 3)).toThrow(/column bid_sz: dictionary-encoded page without a dictionary page/)
+  })
+
+  it("decodeHybrid stops at its byte range", () => {
+    const out = new Int32Array(16)
+    // bit-packed run of 8 values, width 3 (3 bytes), but only 2 bytes given
+    expect(() => decodeHybrid(new Uint8Array([0x03, 0xff, 0xff, 0xff]), 0, 3, 3, out, 8)).toThrow(/past its 3 bytes/)
+    // RLE run of 4 zeros covers only 4 of 6 values
+    expect(() => decodeHybrid(new Uint8Array([0x08, 0x00]), 0, 2, 1, out, 6)).toThrow(/end after 4 of 6/)
+    expect(decodeHybrid(new Uint8Array([0x08, 0x01, 0x04, 0x00]), 0, 4, 1, out, 6)).toBe(4)
+    expect(Array.from(out.subarray(0, 6))).toEqual([1, 1, 1, 1, 0, 0])
   })
 })

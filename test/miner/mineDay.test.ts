@@ -1,6 +1,5 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { DuckDBInstance } from "@duckdb/node-api"
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
 import { beforeAll, describe, expect } from "vitest"
@@ -14,23 +13,11 @@ import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
 import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath, tradeFilePath } from "../../src/storage/paths.js"
 import { MemoryFileStoreLayer } from "../support/MemoryFileStore.js"
+import { duckdbRows, expectStatsMatch, minedStatsSql, referenceStatsSql, sqlList } from "../support/minerReference.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 
 const DATE = "2026-01-14"
 const WARM_MS = 10_000
-
-async function duckdb(sql: string): Promise<Array<Array<unknown>>> {
-  const instance = await DuckDBInstance.create(":memory:")
-  const conn = await instance.connect()
-  try {
-    return (await conn.runAndReadAll(sql)).getRows() as Array<Array<unknown>>
-  } finally {
-    conn.closeSync()
-    instance.closeSync()
-  }
-}
-
-const sqlList = (files: ReadonlyArray<string>) => `[${files.map((f) => `'${f}'`).join(", ")}]`
 
 let dataDir = ""
 let day: ReturnType<typeof writeSyntheticDay>
@@ -61,52 +48,12 @@ describe("mineDay", () => {
       const statsFile = path.join(dataDir, "stats.parquet")
       fs.writeFileSync(statsFile, encodeStatsRows(result.stats))
 
-      const twoSided = "status = 'ok' and isfinite(spread) and spread > 0 and isfinite(mid)"
-      const reference = yield* Effect.promise(() => duckdb(`
-        with s as (
-          select *, seq - lag(seq) over (partition by market_id, outcome_id order by ts_recv) as seq_inc
-          from read_parquet(${sqlList(day.snapshotFiles)})
-        ),
-        q as (
-          select market_id, outcome_id,
-            avg(spread) filter (where ${twoSided}) as avg_spread,
-            median(spread) filter (where ${twoSided}) as median_spread,
-            avg(best_bid_sz + best_ask_sz) filter (where status <> 'stale') as avg_depth,
-            avg(coalesce(list_sum(bid_sz[1:3]), 0) + coalesce(list_sum(ask_sz[1:3]), 0)) filter (where status <> 'stale') as avg_depth_top3,
-            (count(*) filter (where ${twoSided}))::DOUBLE / count(*) as two_sided_frac,
-            avg(coalesce(list_sum(bid_sz[1:10]), 0) + coalesce(list_sum(ask_sz[1:10]), 0)) filter (where status <> 'stale') as avg_depth_top10,
-            avg(coalesce(list_sum(list_transform(list_zip(bid_px[1:3], bid_sz[1:3]), x -> x[1] * x[2])), 0)
-              + coalesce(list_sum(list_transform(list_zip(ask_px[1:3], ask_sz[1:3]), x -> x[1] * x[2])), 0)) filter (where status <> 'stale') as avg_notional_top3,
-            sum(greatest(seq_inc, 0))::BIGINT as update_count
-          from s group by market_id, outcome_id
-        ),
-        t as (
-          select market_id, outcome_id, sum(size) as trade_volume
-          from read_parquet(${sqlList(day.tradeFiles)}) where size > 0 and isfinite(price)
-          group by market_id, outcome_id
-        )
-        select q.market_id, q.outcome_id, q.avg_spread, q.median_spread, q.avg_depth, q.avg_depth_top3,
-               q.two_sided_frac, q.update_count, coalesce(t.trade_volume, 0), q.avg_depth_top10, q.avg_notional_top3
-        from q left join t using (market_id, outcome_id) order by q.market_id, q.outcome_id`))
-      const ours = yield* Effect.promise(() => duckdb(`
-        select market_id, outcome_id, avg_spread, median_spread, avg_depth, avg_depth_top3, two_sided_frac,
-               update_count, trade_volume, avg_depth_top10, avg_notional_top3
-        from read_parquet('${statsFile}') order by market_id, outcome_id`))
-      expect(ours.length).toBe(reference.length)
-      for (let r = 0; r < reference.length; r++) {
-        const ref = reference[r]!
-        const got = ours[r]!
-        expect(got.slice(0, 2)).toEqual(ref.slice(0, 2))
-        for (let c = 2; c < ref.length; c++) {
-          const a = Number(got[c])
-          const b = Number(ref[c])
-          expect(Number.isFinite(a), `${String(ref[0])}/${String(ref[1])} column ${c}`).toBe(true)
-          expect(Math.abs(a - b), `${String(ref[0])}/${String(ref[1])} column ${c}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9)
-        }
-      }
+      const reference = yield* Effect.promise(() => duckdbRows(referenceStatsSql(`read_parquet(${sqlList(day.snapshotFiles)})`, `read_parquet(${sqlList(day.tradeFiles)})`)))
+      const ours = yield* Effect.promise(() => duckdbRows(minedStatsSql(statsFile)))
+      expectStatsMatch("mineDay", ours, reference)
       // the synthetic day does contain the rows that must not leak
-      const bad = yield* Effect.promise(() => duckdb(
-        `select count(*) filter (where status <> 'ok')::INTEGER, count(*) filter (where isnan(spread))::INTEGER from read_parquet(${sqlList(day.snapshotFiles)})`
+      const bad = yield* Effect.promise(() => duckdbRows(
+        `select count(*) filter (where status <> 'ok')::INTEGER, count(*) filter (where spread is null)::INTEGER from read_parquet(${sqlList(day.snapshotFiles)})`
       ))
       expect(Number(bad[0]![0])).toBeGreaterThan(50)
       expect(Number(bad[0]![1])).toBeGreaterThan(10)

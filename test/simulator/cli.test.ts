@@ -27,6 +27,8 @@ describe("simulate command and timer mode", () => {
         const toml = readFileSync(cfgPath, "utf8")
         expect(toml).toContain(`rest_url = "${gamma}"`)
         expect(toml).toContain(`private_key_path = "${join(dir, "sim.kalshi-key.pem")}"`)
+        expect(toml).toContain(`data_dir = "data/sim"`)
+        expect(out).toMatch(/simulated data goes to its own data_dir data\/sim, metrics on 127\.0\.0\.1:\d+/)
       } finally {
         child.kill("SIGINT")
       }

@@ -92,5 +92,20 @@ describe("simulator replay mode and config file", () => {
       const { statSync } = yield* Effect.promise(() => import("node:fs"))
       expect(statSync(out.keyPath).mode & 0o777).toBe(0o600)
       expect(cfg.mock.enabled).toBe(false)
+      // its own data dir and a free metrics port, never production's
+      const defaults = Schema.decodeUnknownSync(AppConfig)({})
+      expect(cfg.data_dir).toBe(join("data", "sim"))
+      expect(out.dataDir).toBe(cfg.data_dir)
+      expect(cfg.collector.metrics_addr).not.toBe(defaults.collector.metrics_addr)
+      expect(cfg.collector.metrics_addr).toBe(out.metricsAddr)
+      const { createServer } = yield* Effect.promise(() => import("node:net"))
+      const probe = createServer()
+      yield* Effect.promise(() => new Promise<void>((ok, fail) => {
+        probe.once("error", fail)
+        probe.listen(Number(out.metricsAddr.split(":")[1]), "127.0.0.1", () => probe.close(() => ok()))
+      }))
+      // a base config keeps its settings but its data goes under <data_dir>/sim
+      const based = yield* writeSimulatorConfig(sim, join(dir, "based.toml"), { ...defaults, data_dir: "/srv/lake" })
+      expect(based.dataDir).toBe("/srv/lake/sim")
     }))
 })

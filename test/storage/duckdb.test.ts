@@ -76,10 +76,14 @@ async function query(sql: string) {
 }
 
 const num = (v: unknown) => (typeof v === "bigint" ? Number(v) : v)
+/** in memory a missing double is NaN; in the file it is NULL */
+const nanIfNull = (v: unknown) => (v === null ? Number.NaN : v)
 
 describe("DuckDB reads our Parquet", () => {
-  it("snapshot files: every value, lists and NaN included, with the declared types", async () => {
-    const { types, rows } = await query(`SELECT *, strftime(date, '%Y-%m-%d') AS date_text, isnan(mid) AS mid_is_nan, mid IS NULL AS mid_is_null FROM ${glob("orderbook_snapshots")} ORDER BY ts_recv`)
+  it("snapshot files: every value, lists included, times as TIMESTAMP WITH TIME ZONE, a missing price as NULL", async () => {
+    const { types, rows } = await query(`SELECT * REPLACE (epoch_ms(ts_recv) AS ts_recv, epoch_ms(source_ts) AS source_ts), strftime(date, '%Y-%m-%d') AS date_text,
+      isnan(mid) AS mid_is_nan, mid IS NULL AS mid_is_null, typeof(ts_recv) AS ts_type FROM ${glob("orderbook_snapshots")} ORDER BY ts_recv`)
+    expect(rows[0]!.ts_type).toBe("TIMESTAMP WITH TIME ZONE")
     expect(types).toMatchObject({
       ts_recv: "BIGINT", venue: "VARCHAR", market_id: "VARCHAR", outcome_id: "VARCHAR", seq: "BIGINT",
       best_bid_px: "DOUBLE", best_bid_sz: "DOUBLE", best_ask_px: "DOUBLE", best_ask_sz: "DOUBLE", mid: "DOUBLE", spread: "DOUBLE",
@@ -92,8 +96,8 @@ describe("DuckDB reads our Parquet", () => {
       const want = snapshots[i]!
       expect({
         ts_recv: num(got.ts_recv), venue: got.venue, market_id: got.market_id, outcome_id: got.outcome_id, seq: num(got.seq),
-        best_bid_px: got.best_bid_px, best_bid_sz: got.best_bid_sz, best_ask_px: got.best_ask_px, best_ask_sz: got.best_ask_sz,
-        mid: got.mid, spread: got.spread, bid_px: got.bid_px, bid_sz: got.bid_sz, ask_px: got.ask_px, ask_sz: got.ask_sz,
+        best_bid_px: nanIfNull(got.best_bid_px), best_bid_sz: nanIfNull(got.best_bid_sz), best_ask_px: nanIfNull(got.best_ask_px),
+        best_ask_sz: nanIfNull(got.best_ask_sz), mid: nanIfNull(got.mid), spread: nanIfNull(got.spread), bid_px: got.bid_px, bid_sz: got.bid_sz, ask_px: got.ask_px, ask_sz: got.ask_sz,
         status: got.status, err: got.err, source_ts: num(got.source_ts)
       }).toEqual(want)
       // the partition columns agree with the file's own columns
@@ -101,8 +105,8 @@ describe("DuckDB reads our Parquet", () => {
       expect(got.hour).toBe(new Date(want.ts_recv).getUTCHours())
       if (Number.isNaN(want.mid)) {
         nanMids++
-        expect(got.mid_is_nan).toBe(true)
-        expect(got.mid_is_null).toBe(false)
+        expect(got.mid_is_nan).toBe(null)
+        expect(got.mid_is_null).toBe(true)
       }
     })
     expect(nanMids).toBeGreaterThan(10)
@@ -111,8 +115,10 @@ describe("DuckDB reads our Parquet", () => {
     expect(lens[0]).toEqual({ lo: 0n, hi: 50n })
   })
 
-  it("trade files: every value, nulls as NULL", async () => {
-    const { types, rows } = await query(`SELECT * FROM ${glob("trades")} ORDER BY ts_recv`)
+  it("trade files: every value, nulls as NULL, times as TIMESTAMP WITH TIME ZONE", async () => {
+    const { types: stored } = await query(`SELECT ts_recv, source_ts FROM ${glob("trades")} LIMIT 1`)
+    expect(stored).toEqual({ ts_recv: "TIMESTAMP WITH TIME ZONE", source_ts: "TIMESTAMP WITH TIME ZONE" })
+    const { types, rows } = await query(`SELECT * REPLACE (epoch_ms(ts_recv) AS ts_recv, epoch_ms(source_ts) AS source_ts) FROM ${glob("trades")} ORDER BY ts_recv`)
     expect(types).toMatchObject({
       ts_recv: "BIGINT", source_ts: "BIGINT", venue: "VARCHAR", market_id: "VARCHAR", outcome_id: "VARCHAR",
       price: "DOUBLE", size: "DOUBLE", side: "VARCHAR", trade_id: "VARCHAR"
@@ -123,13 +129,15 @@ describe("DuckDB reads our Parquet", () => {
     }))).toEqual(trades)
   })
 
-  it("stats file: every value, INT64 counters as BIGINT, NaN as NaN", async () => {
-    const { types, rows } = await query(
-      `SELECT * FROM read_parquet('${dir}/stats/venue=*/date=*/stats.parquet', hive_partitioning=false) ORDER BY first_ts`)
+  it("stats file: every value, INT64 counters as BIGINT, times as TIMESTAMP WITH TIME ZONE, an undefined statistic as NULL", async () => {
+    const source = `read_parquet('${dir}/stats/venue=*/date=*/stats.parquet', hive_partitioning=false)`
+    const { types: stored } = await query(`SELECT first_ts, last_ts FROM ${source} LIMIT 1`)
+    expect(stored).toEqual({ first_ts: "TIMESTAMP WITH TIME ZONE", last_ts: "TIMESTAMP WITH TIME ZONE" })
+    const { types, rows } = await query(`SELECT * REPLACE (epoch_ms(first_ts) AS first_ts, epoch_ms(last_ts) AS last_ts) FROM ${source} ORDER BY first_ts`)
     expect(types).toMatchObject({
       venue: "VARCHAR", market_id: "VARCHAR", date: "VARCHAR", snapshot_count: "BIGINT", first_ts: "BIGINT",
       update_count: "BIGINT", trade_count: "BIGINT", avg_spread: "DOUBLE", score: "DOUBLE"
     })
-    expect(rows.map((g) => Object.fromEntries(Object.entries(g).map(([k, v]) => [k, num(v)])))).toEqual(stats)
+    expect(rows.map((g) => Object.fromEntries(Object.entries(g).map(([k, v]) => [k, nanIfNull(num(v))])))).toEqual(stats)
   })
 })

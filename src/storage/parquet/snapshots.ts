@@ -1,7 +1,7 @@
 /**
- * Order-book snapshot files (docs/DESIGN.md, "Data layout"). Column order and types are the contract that
- * DuckDB/Polars users see: INT64 `ts_recv`, `seq`, `source_ts` (nullable); DOUBLE best
- * levels, `mid`, `spread` (NaN when missing, seed convention); LIST<DOUBLE> ladders (bids
+ * Order-book snapshot files. Column order and types are the contract that DuckDB/Polars
+ * users see: TIMESTAMP(MILLIS, UTC) `ts_recv` and `source_ts` (nullable); INT64 `seq`; DOUBLE
+ * best levels, `mid`, `spread` (NULL when missing; NaN in memory); LIST<DOUBLE> ladders (bids
  * descending, asks ascending, never null, possibly empty); STRING ids, `status`, `err`
  * (nullable).
  */
@@ -9,24 +9,24 @@ import type { SnapshotRow } from "../../domain/SnapshotRow.js"
 import { encodeTable, readTable, type EncodeOptions, type TableSpec } from "./table.js"
 
 export const SNAPSHOT_TABLE: TableSpec = [
-  { name: "ts_recv", kind: "INT64" },
+  { name: "ts_recv", kind: "TIMESTAMP_MS" },
   { name: "venue", kind: "STRING", dictionary: true },
   { name: "market_id", kind: "STRING", dictionary: true },
   { name: "outcome_id", kind: "STRING", dictionary: true },
   { name: "seq", kind: "INT64" },
-  { name: "best_bid_px", kind: "DOUBLE" },
-  { name: "best_bid_sz", kind: "DOUBLE" },
-  { name: "best_ask_px", kind: "DOUBLE" },
-  { name: "best_ask_sz", kind: "DOUBLE" },
-  { name: "mid", kind: "DOUBLE" },
-  { name: "spread", kind: "DOUBLE" },
+  { name: "best_bid_px", kind: "DOUBLE", missingAsNull: true },
+  { name: "best_bid_sz", kind: "DOUBLE", missingAsNull: true },
+  { name: "best_ask_px", kind: "DOUBLE", missingAsNull: true },
+  { name: "best_ask_sz", kind: "DOUBLE", missingAsNull: true },
+  { name: "mid", kind: "DOUBLE", missingAsNull: true },
+  { name: "spread", kind: "DOUBLE", missingAsNull: true },
   { name: "bid_px", kind: "LIST_DOUBLE" },
   { name: "bid_sz", kind: "LIST_DOUBLE", dictionary: true },
   { name: "ask_px", kind: "LIST_DOUBLE" },
   { name: "ask_sz", kind: "LIST_DOUBLE", dictionary: true },
   { name: "status", kind: "STRING", dictionary: true },
   { name: "err", kind: "STRING", nullable: true, dictionary: true },
-  { name: "source_ts", kind: "INT64", nullable: true }
+  { name: "source_ts", kind: "TIMESTAMP_MS", nullable: true }
 ]
 
 export function encodeSnapshotRows(rows: ReadonlyArray<SnapshotRow>, opts?: EncodeOptions): Uint8Array {

@@ -1,13 +1,15 @@
 /**
  * The miner's stats cache (`data/stats/venue=V/date=D/stats.parquet`), one row per
- * (market_id, outcome_id). Counters and timestamps are INT64 (STATS_INT64_COLUMNS), the rest
- * DOUBLE (NaN = no qualifying rows), ids STRING. Column order follows StatsRow.
+ * (market_id, outcome_id). Counters are INT64, `first_ts` / `last_ts` TIMESTAMP(MILLIS, UTC),
+ * the rest DOUBLE (NULL = no qualifying rows; NaN in memory), ids STRING. Column order follows
+ * StatsRow.
  */
 import type { StatsRow } from "../../domain/StatsRow.js"
 import { encodeTable, readTable, type ColumnSpec, type EncodeOptions, type TableSpec } from "./table.js"
 
 const STRING_COLUMNS = new Set(["venue", "market_id", "outcome_id", "date"])
-const INT64_COLUMNS = new Set(["snapshot_count", "first_ts", "last_ts", "update_count", "trade_count"])
+const INT64_COLUMNS = new Set(["snapshot_count", "update_count", "trade_count"])
+const TIMESTAMP_COLUMNS = new Set(["first_ts", "last_ts"])
 
 // Kept in step with src/domain/StatsRow.ts (a test checks the two lists are equal); listed
 // here so this module stays free of runtime Effect imports (it runs in worker threads).
@@ -24,7 +26,9 @@ export const STATS_TABLE: TableSpec = STATS_COLUMN_ORDER.map((name): ColumnSpec 
     ? { name, kind: "STRING", dictionary: name !== "market_id" && name !== "outcome_id" }
     : INT64_COLUMNS.has(name)
     ? { name, kind: "INT64" }
-    : { name, kind: "DOUBLE" }
+    : TIMESTAMP_COLUMNS.has(name)
+    ? { name, kind: "TIMESTAMP_MS" }
+    : { name, kind: "DOUBLE", missingAsNull: true }
 )
 
 export function encodeStatsRows(rows: ReadonlyArray<StatsRow>, opts?: EncodeOptions): Uint8Array {

@@ -8,9 +8,13 @@
  *   numbers (epoch ms, counters), so we convert at this boundary and nowhere else.
  * - Only SNAPPY is built in.
  * - The default dictionary heuristic rejects high-cardinality doubles; forcing RLE_DICTIONARY
- *   on size lists and id columns measured faster and about half the size.
- * - NaN is an ordinary IEEE value in a DOUBLE column (statistics skip it): it round-trips as
- *   NaN, not NULL, which is the seed convention for missing prices.
+ *   on size lists and id columns measured faster and about half the size (STACK.md).
+ * - A missing price or size is NaN in memory but NULL in the file (`missingAsNull`): DuckDB,
+ *   Polars and Spark aggregate NULLs away, while one NaN turns an `avg()` into NaN. Files
+ *   written before this rule hold NaN in REQUIRED columns; both read back as NaN.
+ * - Times are INT64 with the TIMESTAMP(MILLIS, UTC) logical type (`TIMESTAMP_MS`), so other
+ *   tools read timestamps; in memory they stay epoch-ms numbers. Older files hold plain INT64
+ *   and read the same (codecs.ts turns every timestamp unit into epoch ms).
  * Encoding is CPU-bound; the collector calls it from a worker thread (so nothing here may
  * import Effect or other heavy modules).
  */
@@ -18,8 +22,9 @@ import * as fs from "node:fs/promises"
 import { parquetMetadata, parquetRead, parquetReadObjects, type ColumnChunk, type RowGroup, type SchemaElement } from "hyparquet"
 import { ByteWriter, ParquetWriter } from "hyparquet-writer"
 import { writeColumn } from "hyparquet-writer/src/column.js"
+import { PARQUET_COMPRESSORS, PARQUET_PARSERS } from "./codecs.js"
 
-export type ColumnKind = "INT64" | "INT32" | "DOUBLE" | "STRING" | "BOOLEAN" | "LIST_DOUBLE"
+export type ColumnKind = "INT64" | "TIMESTAMP_MS" | "INT32" | "DOUBLE" | "STRING" | "BOOLEAN" | "LIST_DOUBLE"
 
 export interface ColumnSpec {
   readonly name: string
@@ -28,7 +33,12 @@ export interface ColumnSpec {
   readonly nullable?: boolean
   /** force RLE_DICTIONARY (ids, sizes); otherwise the writer's own heuristic decides */
   readonly dictionary?: boolean
+  /** DOUBLE only: NaN (missing) in memory is NULL in the file, an OPTIONAL column; NULL reads back as NaN */
+  readonly missingAsNull?: boolean
 }
+
+const isOptional = (col: ColumnSpec): boolean => col.nullable === true || col.missingAsNull === true
+const isInt64 = (col: ColumnSpec): boolean => col.kind === "INT64" || col.kind === "TIMESTAMP_MS"
 
 export type TableSpec = ReadonlyArray<ColumnSpec>
 
@@ -45,8 +55,14 @@ export class ParquetCodecError extends Error {
 function schemaFor(spec: TableSpec): SchemaElement[] {
   const schema: SchemaElement[] = [{ name: "root", num_children: spec.length }]
   for (const col of spec) {
-    const repetition_type = col.nullable === true ? "OPTIONAL" : "REQUIRED"
+    const repetition_type = isOptional(col) ? "OPTIONAL" : "REQUIRED"
     switch (col.kind) {
+      case "TIMESTAMP_MS":
+        schema.push({
+          name: col.name, type: "INT64", repetition_type, converted_type: "TIMESTAMP_MILLIS",
+          logical_type: { type: "TIMESTAMP", isAdjustedToUTC: true, unit: "MILLIS" }
+        })
+        break
       case "STRING":
         schema.push({ name: col.name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type })
         break
@@ -78,16 +94,26 @@ type ColumnValues = unknown[] | Float64Array | BigInt64Array
 function transpose(spec: TableSpec, rows: ReadonlyArray<Readonly<Record<string, unknown>>>): ColumnValues[] {
   const n = rows.length
   return spec.map((col): ColumnValues => {
-    if (col.kind === "INT64" && col.nullable !== true) {
+    if (isInt64(col) && col.nullable !== true) {
       const out = new BigInt64Array(n)
       for (let i = 0; i < n; i++) out[i] = toBigInt(rows[i]![col.name], col.name, i)
       return out
     }
-    if (col.kind === "INT64") {
+    if (isInt64(col)) {
       const out = new Array<bigint | null>(n)
       for (let i = 0; i < n; i++) {
         const v = rows[i]![col.name]
         out[i] = v === null || v === undefined ? null : toBigInt(v, col.name, i)
+      }
+      return out
+    }
+    if (col.kind === "DOUBLE" && col.missingAsNull === true) {
+      const out = new Array<number | null>(n)
+      for (let i = 0; i < n; i++) {
+        const v = rows[i]![col.name]
+        if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) out[i] = null
+        else if (typeof v === "number") out[i] = v
+        else throw new ParquetCodecError(`column ${col.name} row ${i}: expected a number, got ${typeof v}`)
       }
       return out
     }
@@ -225,7 +251,7 @@ export function encodeTable(spec: TableSpec, rows: ReadonlyArray<Readonly<Record
       const schemaPath = paths[c]!
       const pageData = col.kind === "LIST_DOUBLE"
         ? listPageData(col.name, columns[c] as unknown[], start, end)
-        : flatPageData(columns[c]!, start, end, col.nullable === true)
+        : flatPageData(columns[c]!, start, end, isOptional(col))
       const written = writeColumn({
         writer,
         column: {
@@ -287,7 +313,7 @@ async function parquetStep<A>(filePath: string, f: () => A | Promise<A>): Promis
 }
 
 const int64Columns = (spec: TableSpec): Set<string> =>
-  new Set(spec.filter((c) => c.kind === "INT64").map((c) => c.name))
+  new Set(spec.filter(isInt64).map((c) => c.name))
 
 function checkColumns(spec: TableSpec, columns: ReadonlyArray<string> | undefined, filePath: string): void {
   if (columns === undefined) return
@@ -306,21 +332,24 @@ export async function readTable(filePath: string, spec: TableSpec, columns?: Rea
   checkColumns(spec, columns, filePath)
   const file = await loadFile(filePath)
   const wanted = columns ?? spec.map((c) => c.name)
-  const rows = (await parquetStep(filePath, () => parquetReadObjects({ file, columns: [...wanted] }))) as Array<Record<string, unknown>>
+  const rows = (await parquetStep(filePath, () => parquetReadObjects({ file, columns: [...wanted], compressors: PARQUET_COMPRESSORS, parsers: PARQUET_PARSERS }))) as Array<Record<string, unknown>>
   const ints = [...int64Columns(spec)].filter((c) => wanted.includes(c))
   const nullables = spec.filter((c) => wanted.includes(c.name) && (c.nullable === true || c.kind === "LIST_DOUBLE")).map((c) => c.name)
+  const missing = spec.filter((c) => wanted.includes(c.name) && c.missingAsNull === true).map((c) => c.name)
   for (const row of rows) {
     for (const c of ints) row[c] = bigToNumber(row[c])
     for (const c of nullables) if (row[c] === undefined) row[c] = null
+    for (const c of missing) if (row[c] === null || row[c] === undefined) row[c] = Number.NaN
   }
   return rows
 }
 
 /**
  * Column-oriented read, the fast path for the miner: one array per requested column, in row
- * order across row groups. INT64 columns become Float64Array (or Array<number | null> when
- * nullable); other columns are whatever hyparquet decodes (Float64Array for required DOUBLE,
- * arrays of strings, arrays of number[] for lists).
+ * order across row groups. Required numeric columns and DOUBLE / FLOAT ones of any repetition
+ * become Float64Array (a NULL double is NaN, the in-memory "missing"); nullable INT64 becomes
+ * Array<number | null>; other columns are whatever hyparquet decodes (arrays of strings,
+ * arrays of number[] for lists). Timestamps of any unit come back as epoch ms.
  */
 export async function readColumns(filePath: string, columns: ReadonlyArray<string>): Promise<Record<string, ArrayLike<unknown>>> {
   return readColumnsFromBytes(await loadFile(filePath), filePath, columns)
@@ -352,6 +381,8 @@ export async function readColumnsFromBytes(
     file,
     metadata,
     columns: [...columns],
+    compressors: PARQUET_COMPRESSORS,
+    parsers: PARQUET_PARSERS,
     onChunk: (chunk) => {
       chunks.get(chunk.columnName)?.push({ start: chunk.rowStart, data: chunk.columnData as ArrayLike<unknown> })
     }
@@ -361,7 +392,8 @@ export async function readColumnsFromBytes(
     parts.sort((a, b) => a.start - b.start)
     const element = topLevel.get(name)!
     let result: Float64Array | unknown[]
-    if (element.repetition_type === "REQUIRED" && element.type !== undefined && numericTypes.has(element.type)) {
+    const floating = element.type === "DOUBLE" || element.type === "FLOAT"
+    if ((element.repetition_type === "REQUIRED" && element.type !== undefined && numericTypes.has(element.type)) || (floating && element.repetition_type !== "REPEATED")) {
       result = new Float64Array(total)
     } else {
       result = new Array<unknown>(total)
@@ -369,7 +401,10 @@ export async function readColumnsFromBytes(
     for (const { start, data } of parts) {
       const len = Math.min(data.length, total - start)
       if (result instanceof Float64Array) {
-        for (let i = 0; i < len; i++) result[start + i] = Number(data[i] as number | bigint)
+        for (let i = 0; i < len; i++) {
+          const v = data[i] as number | bigint | null | undefined
+          result[start + i] = v === null || v === undefined ? Number.NaN : Number(v)
+        }
       } else {
         for (let i = 0; i < len; i++) {
           const v = data[i]

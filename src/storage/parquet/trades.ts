@@ -1,10 +1,10 @@
-/** Trade files (docs/DESIGN.md, "Data layout"): INT64 `ts_recv`, nullable INT64 `source_ts`, nullable `trade_id`. */
+/** Trade files: TIMESTAMP(MILLIS, UTC) `ts_recv` and nullable `source_ts`, nullable `trade_id`. */
 import type { TradeRow } from "../../domain/TradeRow.js"
 import { encodeTable, readTable, type EncodeOptions, type TableSpec } from "./table.js"
 
 export const TRADE_TABLE: TableSpec = [
-  { name: "ts_recv", kind: "INT64" },
-  { name: "source_ts", kind: "INT64", nullable: true },
+  { name: "ts_recv", kind: "TIMESTAMP_MS" },
+  { name: "source_ts", kind: "TIMESTAMP_MS", nullable: true },
   { name: "venue", kind: "STRING", dictionary: true },
   { name: "market_id", kind: "STRING", dictionary: true },
   { name: "outcome_id", kind: "STRING", dictionary: true },
