@@ -19,7 +19,7 @@ import { UsageError } from "./run.js"
 
 const venueArg = Args.choice(ALL_VENUES.map((v) => [v, v] as [string, VenueId]), { name: "VENUE" })
 const dateArg = Args.text({ name: "DATE" }).pipe(
-  Args.withDescription("YYYY-MM-DD (UTC), default today; `all` for every date with data"),
+  Args.withDescription("YYYY-MM-DD (UTC), or `all` for every date with data; default: today"),
   Args.optional
 )
 const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
@@ -38,8 +38,16 @@ const mineBase = Command.make("mine", {
   config: configOption,
   venue: venueArg.pipe(Args.optional),
   date: dateArg,
-  from: Options.text("from").pipe(Options.withDescription("first date (YYYY-MM-DD) of a range"), Options.optional),
-  to: Options.text("to").pipe(Options.withDescription("last date (YYYY-MM-DD) of a range"), Options.optional),
+  from: Options.text("from").pipe(
+    Options.withPseudoName("DATE"),
+    Options.withDescription("first date (YYYY-MM-DD) of a range; default: no lower bound"),
+    Options.optional
+  ),
+  to: Options.text("to").pipe(
+    Options.withPseudoName("DATE"),
+    Options.withDescription("last date (YYYY-MM-DD) of a range; default: no upper bound"),
+    Options.optional
+  ),
   top: topOption,
   json: jsonOption
 }, (parent) =>
@@ -76,16 +84,18 @@ const mineBase = Command.make("mine", {
 const mmViabilityCommand = Command.make("mm-viability", {
   // no default here (a defaulted option is always Some): absent means "the parent's --config"
   config: Options.text("config").pipe(
-    Options.withDescription(`configuration file (TOML), default ${DEFAULT_CONFIG_FILE}`),
+    Options.withPseudoName("FILE"),
+    Options.withDescription(`configuration file (TOML); default: mine's --config, else ${DEFAULT_CONFIG_FILE}`),
     Options.optional
   ),
   venue: venueArg,
-  date: dateArg,
+  date: Args.text({ name: "DATE" }).pipe(Args.withDescription("YYYY-MM-DD (UTC); default: today"), Args.optional),
   fee: Options.float("fee").pipe(
     Options.withDescription("fee per unit traded, in price units (0.01 = one cent per share/contract)"),
     Options.withDefault(0)
   ),
   horizons: Options.text("horizons").pipe(
+    Options.withPseudoName("LIST"),
     Options.withDescription("look-ahead horizons (ms, s, m, h); 30s is always added (the viability rule uses it)"),
     Options.withDefault("1s,5s,30s,120s")
   ),

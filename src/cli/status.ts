@@ -2,6 +2,7 @@ import * as Command from "@effect/cli/Command"
 import { Clock, Console, Data, Effect } from "effect"
 import { loadConfig } from "../config/load.js"
 import { namedOrEnabledVenues } from "../config/schema.js"
+import { describeOsError } from "../storage/osError.js"
 import { configOption, venueOption } from "./options.js"
 
 /** Snapshots older than the freshness bound: exit 1 so cron or a monitor can act on it. */
@@ -30,7 +31,7 @@ export const statusCommand = Command.make(
             flushSeconds: cfg.storage.flush_seconds,
             bucketMinutes: cfg.storage.bucket_minutes
           }),
-        catch: (e) => new StaleDataError({ message: `cannot read data directory ${cfg.data_dir}: ${String(e)}` })
+        catch: (e) => new StaleDataError({ message: `data directory ${cfg.data_dir}: ${describeOsError(e) ?? String(e)}` })
       })
       for (const line of report) yield* Console.log(formatVenueStatus(line))
       const stale = report.filter((s) => s.stale)

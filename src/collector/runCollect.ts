@@ -3,6 +3,7 @@ import { join } from "node:path"
 import { Data, Effect } from "effect"
 import type { AppConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/Venue.js"
+import { describeOsError } from "../storage/osError.js"
 import { utcDate } from "../storage/paths.js"
 import { readNewestUniverse } from "../storage/universe.js"
 import { collectorSummary, runCollector, selectVenues } from "./Collector.js"
@@ -33,7 +34,7 @@ export const ensureWritableDataDir = (dir: string): Effect.Effect<void, DataDirE
     },
     catch: (e) =>
       new DataDirError({
-        message: `data_dir ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? String(e)}); fix its permissions or set data_dir in the config`
+        message: `data_dir ${dir} is not usable: ${describeOsError(e) ?? String(e)}; fix its permissions or set data_dir in the config`
       })
   })
 
