@@ -1,10 +1,14 @@
-import { Cause, HashMap, Layer, List, Logger, type LogLevel } from "effect"
+import { Cause, HashMap, type Layer, type List, Logger, type LogLevel } from "effect"
+import { ALL_VENUES } from "../domain/Venue.js"
 
 /**
  * One line per log event on stderr, without fiber ids: `text` for people, `json` for journald
  * and log shippers (one object per line: time, level, component, venue, message, fields).
- * The component is the `component` log annotation, else the running command; the venue is
- * the `venue` annotation; every other annotation (and log span) is a field.
+ * The component is the `component` log annotation, else the message's own `word venue:`
+ * prefix (most messages start "writer: ..." or "scheduler kalshi: ..."; the message keeps
+ * it, so a grep for "scheduler kalshi:" finds the line in either format), else the running
+ * command. The venue is the `venue` annotation or
+ * that prefix; every other annotation (and log span) is a field.
  */
 export type LogFormat = "text" | "json"
 
@@ -19,6 +23,8 @@ export interface LogRecord {
   readonly message: string
   readonly fields: Record<string, unknown>
 }
+
+const PREFIX = new RegExp(`^([a-z][a-z_-]*)(?: (${ALL_VENUES.join("|")}))?: `)
 
 const LEVEL_NAMES: Record<string, string> = {
   All: "all", Trace: "trace", Debug: "debug", Info: "info", Warning: "warn", Error: "error", Fatal: "fatal", None: "none"
@@ -65,6 +71,12 @@ export const toLogRecord = (
     else fields[key] = value
   }
   for (const span of opts.spans) fields[`${span.label}_ms`] = opts.date.getTime() - span.startTime
+  const message = messageText(opts.message)
+  const prefix = PREFIX.exec(message)
+  if (prefix !== null && !HashMap.has(opts.annotations, "component")) {
+    component = prefix[1]!
+    if (venue === null && prefix[2] !== undefined) venue = prefix[2]
+  }
   const error = causeText(opts.cause)
   if (error !== null) fields["error"] = error
   return {
@@ -72,7 +84,7 @@ export const toLogRecord = (
     level: LEVEL_NAMES[opts.logLevel._tag] ?? opts.logLevel.label.toLowerCase(),
     component,
     venue,
-    message: messageText(opts.message),
+    message,
     fields
   }
 }
@@ -82,10 +94,12 @@ const fieldText = (v: unknown): string => {
   return /[\s"=]/.test(s) || s === "" ? JSON.stringify(s) : s
 }
 
+/** `time LEVEL [component venue] message k=v`; no brackets when the message already says who. */
 export const formatText = (r: LogRecord): string => {
   const who = r.venue === null ? r.component : `${r.component} ${r.venue}`
   const fields = Object.entries(r.fields).map(([k, v]) => ` ${k}=${fieldText(v)}`).join("")
-  return `${r.time} ${r.level.toUpperCase().padEnd(5)} [${who}] ${r.message}${fields}`
+  const tag = r.message.startsWith(`${who}: `) || r.message.startsWith(`${r.component}: `) ? "" : `[${who}] `
+  return `${r.time} ${r.level.toUpperCase().padEnd(5)} ${tag}${r.message}${fields}`
 }
 
 export const formatJson = (r: LogRecord): string => safeJson(r)

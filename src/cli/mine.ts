@@ -4,6 +4,7 @@ import * as Options from "@effect/cli/Options"
 import { Clock, Effect, Option } from "effect"
 import { loadConfig } from "../config/load.js"
 import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
+import { DEFAULT_HORIZONS, DEFAULT_MIN_TRADES } from "../miner/mmViability.js"
 import { configOption, DEFAULT_CONFIG_FILE } from "./options.js"
 import { UsageError } from "./run.js"
 
@@ -97,11 +98,11 @@ const mmViabilityCommand = Command.make("mm-viability", {
   horizons: Options.text("horizons").pipe(
     Options.withPseudoName("LIST"),
     Options.withDescription("look-ahead horizons (ms, s, m, h); 30s is always added (the viability rule uses it)"),
-    Options.withDefault("1s,5s,30s,120s")
+    Options.withDefault(DEFAULT_HORIZONS)
   ),
   minTrades: Options.integer("min-trades").pipe(
     Options.withDescription("trades needed before a market can be called viable"),
-    Options.withDefault(20)
+    Options.withDefault(DEFAULT_MIN_TRADES)
   ),
   top: Options.integer("top").pipe(Options.withDescription("rows printed"), Options.withDefault(20)),
   json: jsonOption

@@ -92,6 +92,9 @@ const superviseScheduler = (venue: VenueId, run: Effect.Effect<never>): Effect.E
     )
   ) as Effect.Effect<never>
 
+/** A path as one shell word, quoted only when it needs to be (the hint is meant to be pasted). */
+const shellWord = (text: string): string => (/^[\w./=@%+:,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`)
+
 /** Starts every venue in the current scope and returns at once (the fibers live in the scope). */
 export const startCollector = (
   cfg: AppConfig,
@@ -126,7 +129,8 @@ export const startCollector = (
               venueConfig: vc,
               dataDir: cfg.data_dir,
               rotationEnabled: cfg.rotation.enabled,
-              control: collector.control
+              control: collector.control,
+              ...(opts.configFile !== undefined ? { scanCommand: `surveillance scan --config ${shellWord(opts.configFile)} --venue ${venue}` } : {})
             })
           ).pipe(Effect.annotateLogs({ venue }))
         )

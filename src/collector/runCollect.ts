@@ -80,7 +80,8 @@ export const runCollectCommand = (cfg: AppConfig, opts: CollectCommandOptions) =
       yield* Effect.scoped(Effect.gen(function*() {
         const writer = yield* SnapshotWriter
         // /metrics + /healthz + the 60 s compact log line (issue 8); metrics_addr "" = log line only
-        const server = yield* serveMetrics({
+        // serveMetrics logs the address it bound, once
+        yield* serveMetrics({
           addr: effective.collector.metrics_addr,
           venues,
           metrics,
@@ -92,7 +93,6 @@ export const runCollectCommand = (cfg: AppConfig, opts: CollectCommandOptions) =
             message: e.message.startsWith("collector.metrics_addr") ? e.message : `collector.metrics_addr: ${e.message}`
           })
         ))
-        if (server !== null) yield* Effect.logInfo(`metrics on http://${server.address}/metrics and /healthz`)
         yield* runCollector(effective, {
           venues,
           configFile: opts.configFile,

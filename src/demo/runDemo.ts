@@ -4,11 +4,15 @@ import { Clock, Console, Effect } from "effect"
 import { runCollectCommand } from "../collector/runCollect.js"
 import { type AppConfig, mockMarketsPerVenue } from "../config/schema.js"
 import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
-import { parseHorizons } from "../miner/mmViability.js"
+import { DEFAULT_HORIZONS, DEFAULT_MIN_TRADES, parseHorizons } from "../miner/mmViability.js"
 import { runMine, runMmViability } from "../miner/run.js"
 import { runScanCommand } from "../scanner/command.js"
 import { withMockVenues } from "../simulator/mock.js"
 import { listPartitionDates, WAL_DIR_NAME } from "../storage/paths.js"
+
+/** The demo's mm-viability settings, said in its output: a short run has too few trades for the defaults. */
+const DEMO_MIN_TRADES = 3
+const DEMO_HORIZONS = "1s,5s,30s"
 
 /**
  * `surveillance demo`: the whole product in one process with no network and no credentials.
@@ -108,11 +112,15 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
       yield* runCollectCommand(cfg, { configFile: "(demo)", venues, durationMs: opts.durationMs })
 
       yield* Console.log("\n== mine ==")
+      yield* Console.log(
+        `mm-viability here uses --min-trades ${DEMO_MIN_TRADES} and --horizons ${DEMO_HORIZONS} (the command's defaults are ` +
+          `${DEFAULT_MIN_TRADES} and ${DEFAULT_HORIZONS}): a ${opts.durationMs / 1000} s run has few trades per outcome`
+      )
       for (const venue of venues) {
         const dates = yield* Effect.promise(() => listPartitionDates(cfg.data_dir, "orderbook_snapshots", venue))
         for (const date of dates) {
           yield* runMine(cfg, { venue, date, top: 5, json: false })
-          yield* runMmViability(cfg, { venue, date, fee: 0, horizons: parseHorizons("1s,5s,30s"), minTrades: 3, top: 5, json: false }).pipe(
+          yield* runMmViability(cfg, { venue, date, fee: 0, horizons: parseHorizons(DEMO_HORIZONS), minTrades: DEMO_MIN_TRADES, top: 5, json: false }).pipe(
             Effect.catchAll((e) => Console.log(`mm-viability ${venue} ${date}: ${e.message}`))
           )
         }

@@ -55,6 +55,8 @@ export interface SchedulerOptions {
   readonly minHoursUntilClose?: number
   /** defaults to the data directory (inputs.ts); tests may supply their own */
   readonly inputs?: SchedulerInputs
+  /** the command suggested while the venue has no universe, e.g. `surveillance scan --config F --venue V` */
+  readonly scanCommand?: string
   /** called after each rotation's first batch, after the log line */
   readonly onRotation?: (report: RotationReport) => Effect.Effect<void>
 }
@@ -66,7 +68,8 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never> =>
     const { venue, venueConfig: vc, control } = opts
     const periodMs = vc.rotation_period_secs * 1000
     const minHours = opts.minHoursUntilClose ?? vc.min_hours_until_close
-    const inputs = opts.inputs ?? makeFileInputs({ dataDir: opts.dataDir, venue })
+    const inputs = opts.inputs ??
+      makeFileInputs({ dataDir: opts.dataDir, venue, ...(opts.scanCommand !== undefined ? { scanCommand: opts.scanCommand } : {}) })
     const limiter = new ChurnLimiter(vc.subscription_churn_limit_per_minute)
 
     let cursor: RotationCursor = initialCursor

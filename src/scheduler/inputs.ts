@@ -91,8 +91,18 @@ export const statsRowsFromColumns = (cols: Record<string, ArrayLike<unknown>>): 
   return rows
 }
 
-export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue: VenueId }): SchedulerInputs => {
+/** The "no universe" line is repeated at most this often (rotations may be seconds apart). */
+export const NO_UNIVERSE_HINT_EVERY_MS = 60_000
+
+export const makeFileInputs = (opts: {
+  readonly dataDir: string
+  readonly venue: VenueId
+  /** the exact command that writes this venue's universe, suggested while there is none */
+  readonly scanCommand?: string
+}): SchedulerInputs => {
   const { dataDir, venue } = opts
+  const scanCommand = opts.scanCommand ?? `surveillance scan --venue ${venue}`
+  let noUniverseSaidAtMs: number | null = null
   let universe: LoadedUniverse | null = null
   let universeSig: FileSig | null = null
   /** files already found empty/unreadable, by signature: not re-read until they change */
@@ -108,7 +118,7 @@ export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue:
       return Effect.logWarning(message)
     })
 
-  const refreshUniverse = (today: string) =>
+  const refreshUniverse = (today: string, nowMs: number) =>
     Effect.gen(function*() {
       const dates = yield* Effect.tryPromise(() => listPartitionDates(dataDir, "metadata", venue)).pipe(
         Effect.tapError((e) => Effect.logWarning(`scheduler ${venue}: cannot list universe dates under ${dataDir}: ${errText(e.error)}`)),
@@ -138,7 +148,13 @@ export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue:
         yield* Effect.logInfo(`scheduler ${venue}: universe ${path} loaded (${parsed.markets.length} markets)`)
         return
       }
-      if (universe === null) yield* Effect.logWarning(`scheduler ${venue}: no universe file on or before ${today} under ${dataDir}; nothing to subscribe yet`)
+      if (universe === null && (noUniverseSaidAtMs === null || nowMs - noUniverseSaidAtMs >= NO_UNIVERSE_HINT_EVERY_MS)) {
+        noUniverseSaidAtMs = nowMs
+        yield* Effect.logWarning(
+          `scheduler ${venue}: no universe on or before ${today} under ${dataDir}, so nothing to subscribe; ` +
+            `run \`${scanCommand}\` (picked up at the next rotation)`
+        )
+      }
     })
 
   const refreshStats = (today: string, oldest: string) =>
@@ -181,7 +197,7 @@ export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue:
     refresh: (nowMs) =>
       Effect.gen(function*() {
         const today = utcDate(nowMs)
-        yield* refreshUniverse(today)
+        yield* refreshUniverse(today, nowMs)
         yield* refreshStats(today, utcDate(Math.max(0, nowMs - STATS_MAX_AGE_DAYS * DAY_MS)))
         return { universe, stats }
       })

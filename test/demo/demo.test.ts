@@ -27,8 +27,14 @@ describe("surveillance demo", () => {
   it("runs simulator, scan, collect and mine in one process and writes files DuckDB reads", async () => {
     const cwd = await fs.mkdtemp(path.join(os.tmpdir(), "demo-cwd-"))
     const first = await runCli(["demo", "--duration", "6s", "--markets", "80"], { cwd })
-    expect(first.stderr).toBe("")
     expect(first.code).toBe(0)
+    // logs: stderr, one JSON object per line (not a terminal), nothing at error level
+    const logs = first.stderr.trimEnd().split("\n").map((l) => JSON.parse(l) as { level: string; component: string; message: string })
+    expect(logs.length).toBeGreaterThan(3)
+    expect(logs.filter((r) => r.level === "error" || r.level === "fatal")).toEqual([])
+    // the mm-viability settings the report used are said, next to the command's defaults
+    expect(first.stdout).toContain("mm-viability here uses --min-trades 3 and --horizons 1s,5s,30s (the command's defaults are 20 and 1s,5s,30s,120s)")
+    expect(first.stdout).toMatch(/^polymarket \d{4}-\d\d-\d\d mm-viability: \d+ outcomes with trades, \d+ viable \(min-trades 3, horizons 1s,5s,30s, fee 0\)$/m)
     // duration + 30 s budget (issue 8); generous for a loaded CI machine
     expect(first.ms).toBeLessThan(6_000 + 30_000)
     expect(first.stdout).toMatch(/^polymarket: found \d+, kept \d+/m)
