@@ -131,7 +131,7 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
     // the metrics endpoint (issue 8) serves the collector's counters while it runs
     let metricsText: Promise<string> | null = null
     const run = await runCli(["collect", "--config", "m.toml", "--duration", "3s"], dir, undefined, (out) => {
-      const m = /metrics on (http:\/\/[\d.:]+)\/metrics/.exec(out)
+      const m = /metrics: serving (http:\/\/[\d.:]+)\/metrics/.exec(out)
       if (metricsText === null && m !== null) {
         metricsText = new Promise((res) => setTimeout(res, 1500)).then(() => fetch(`${m[1]}/metrics`)).then((r) => r.text())
       }
