@@ -1,5 +1,5 @@
 import { Cause, HashMap, type Layer, type List, Logger, type LogLevel } from "effect"
-import { ALL_VENUES } from "../domain/Venue.js"
+import { ALL_VENUES } from "../domain/VenueId.js"
 
 /**
  * One line per log event on stderr, without fiber ids: `text` for people, `json` for journald

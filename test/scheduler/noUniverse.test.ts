@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
-import { NO_UNIVERSE_HINT_EVERY_MS } from "../../src/scheduler/inputs.js"
+import { NO_UNIVERSE_HINT_EVERY_MS } from "../../src/scheduler/SchedulerInputs.js"
 import { captureLogs, removeDir, startScheduler, tempDataDir } from "./support.js"
 
 describe("scheduler without a universe", () => {
