@@ -11,6 +11,13 @@ import { withMockVenues } from "../simulator/mock.js"
 import { VenuesLive } from "../venues/VenueLayers.js"
 import { listPartitionDates, WAL_DIR_NAME } from "../storage/paths.js"
 
+/** How the user started this program: `node bin/surveillance.js` in a checkout, else the installed `surveillance`. */
+const programName = (): string => {
+  const script = process.argv[1] ?? ""
+  const rel = path.relative(process.cwd(), script)
+  return rel === path.join("bin", "surveillance.js") ? "node bin/surveillance.js" : "surveillance"
+}
+
 /** The demo's mm-viability settings, said in its output: a short run has too few trades for the defaults. */
 const DEMO_MIN_TRADES = 3
 const DEMO_HORIZONS = "1s,5s,30s"
@@ -139,8 +146,8 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
       const elapsed = ((yield* Clock.currentTimeMillis) - started) / 1000
       yield* Console.log(
         `\ndemo finished in ${elapsed.toFixed(1)} s. Query it, e.g.:\n` +
-        `  npx surveillance status --config ${runConfig}\n` +
-        `  npx surveillance mine polymarket --config ${runConfig}\n` +
+        `  ${programName()} status --config ${runConfig}\n` +
+        `  ${programName()} mine polymarket --config ${runConfig}\n` +
         `  duckdb -c "select market_id, count(*), avg(spread) from read_parquet('${cfg.data_dir}/orderbook_snapshots/venue=*/date=*/hour=*/*.parquet', hive_partitioning=true) where status = 'ok' group by 1 order by 2 desc limit 10"`
       )
     })
