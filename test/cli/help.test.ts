@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { spawn, spawnSync } from "node:child_process"
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -8,9 +8,21 @@ import { GLOBAL_OPTIONS, helpStyleFor, optionDescription, renderHelp, useColour 
 import { rootSpec } from "../../src/cli/root.js"
 import type { CommandSpec } from "../../src/cli/spec.js"
 import { describeOsError } from "../../src/storage/osError.js"
-import { binPath, runCliSync } from "../support/cli.js"
+import { binPath, runCli } from "../support/cli.js"
 
 const ESC = "\u001b"
+
+/** A child run to completion without blocking this worker. */
+const runAsync = (cmd: string, args: ReadonlyArray<string>, opts: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number }) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    child.on("error", reject)
+    child.on("close", (status) => resolve({ status, stdout, stderr }))
+  })
 
 /** every command path of the real tree: [root], [root, collect], [root, mine, mm-viability], ... */
 const allPaths = (path: ReadonlyArray<CommandSpec> = [rootSpec]): Array<ReadonlyArray<CommandSpec>> => [
@@ -82,13 +94,13 @@ describe("help rendered from the command definitions", () => {
 })
 
 describe("surveillance --help (spawned)", () => {
-  it("into a pipe: no ESC, lines <= 80, usage with the program name, exit 0", () => {
-    const r = runCliSync(["--help"])
+  it("into a pipe: no ESC, lines <= 80, usage with the program name, exit 0", async () => {
+    const r = await runCli(["--help"])
     expect(r.code).toBe(0)
     expect(r.stdout).not.toContain(ESC)
     expect(r.stdout.split("\n").every((l) => l.length <= 80)).toBe(true)
     expect(r.stdout.startsWith("Usage: surveillance COMMAND")).toBe(true)
-    const sub = runCliSync(["mine", "mm-viability", "--help"])
+    const sub = await runCli(["mine", "mm-viability", "--help"])
     expect(sub.code).toBe(0)
     expect(sub.stdout).toMatch(/^Usage: surveillance mine mm-viability \[--config FILE\]/)
     expect(sub.stdout).toContain("--min-trades N")
@@ -97,14 +109,13 @@ describe("surveillance --help (spawned)", () => {
 
   const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0
   // script(1) gives the child a real pseudo-terminal, so isTTY is true as for a person
-  it.skipIf(!hasScript)("on a terminal: bold headings, none with NO_COLOR set", () => {
-    const onTty = (env: Record<string, string>) =>
-      spawnSync("script", ["-qec", `${process.execPath} ${binPath("surveillance")} --help`, "/dev/null"], {
-        encoding: "utf8",
+  it.skipIf(!hasScript)("on a terminal: bold headings, none with NO_COLOR set", async () => {
+    const onTty = async (env: Record<string, string>) =>
+      (await runAsync("script", ["-qec", `${process.execPath} ${binPath("surveillance")} --help`, "/dev/null"], {
         env: { ...process.env, ...env }
-      }).stdout
-    expect(onTty({ NO_COLOR: "" })).toContain(`${ESC}[1mCommands:`)
-    expect(onTty({ NO_COLOR: "1" })).not.toContain(ESC)
+      })).stdout
+    expect(await onTty({ NO_COLOR: "" })).toContain(`${ESC}[1mCommands:`)
+    expect(await onTty({ NO_COLOR: "1" })).not.toContain(ESC)
   })
 })
 
@@ -141,11 +152,11 @@ describe("argument mistakes: one line, surveillance:, the offending value, exit 
     expect(checkArgv(rootSpec, ["mine", "kalshi", "--help"])).toMatchObject({ _tag: "Help" })
   })
 
-  it("spawned: an unknown flag and a bad venue", () => {
-    const flag = runCliSync(["mine", "polymarket", "--jsn"])
+  it("spawned: an unknown flag and a bad venue", async () => {
+    const flag = await runCli(["mine", "polymarket", "--jsn"])
     expect(flag.code).toBe(2)
     expect(flag.stderr).toBe("surveillance: unknown option --jsn for `surveillance mine` (did you mean --json?)\n")
-    const venue = runCliSync(["scan", "--venue", "polymarkt"])
+    const venue = await runCli(["scan", "--venue", "polymarkt"])
     expect(venue.code).toBe(2)
     expect(venue.stderr).toBe('surveillance: --venue: "polymarkt" is not one of polymarket, kalshi (did you mean polymarket?)\n')
   })
@@ -171,26 +182,24 @@ describe("OS errors in words, with the path", () => {
     expect(describeOsError(new Error("plain"))).toBeNull()
   })
 
-  it("spawned: an unreadable data dir is named with the path and 'permission denied'", () => {
+  it("spawned: an unreadable data dir is named with the path and 'permission denied'", async () => {
     const dir = mkdtempSync(join(tmpdir(), "oserr-"))
     const data = join(dir, "data")
     mkdirSync(data, { mode: 0o000 })
     const config = join(dir, "c.toml")
     writeFileSync(config, `data_dir = ${JSON.stringify(data)}\n`)
-    spawnSync("chmod", ["755", dir])
-    spawnSync("chmod", ["644", config])
+    chmodSync(dir, 0o755)
+    chmodSync(config, 0o644)
     // root ignores permission bits: run the CLI as nobody then
     const asRoot = process.getuid?.() === 0
-    const r = spawnSync(process.execPath, [binPath("surveillance"), "mine", "polymarket", "2026-01-01", "--config", config], {
-      encoding: "utf8",
+    const r = await runAsync(process.execPath, [binPath("surveillance"), "mine", "polymarket", "2026-01-01", "--config", config], {
       cwd: tmpdir(),
       env: { ...process.env, HOME: tmpdir() },
       ...(asRoot ? { uid: 65534, gid: 65534 } : {})
     })
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(new RegExp(`^surveillance: cannot [a-z ]+ ${data}\\S*: permission denied \\(EACCES\\)\\n$`))
-    const status = spawnSync(process.execPath, [binPath("surveillance"), "status", "--config", config], {
-      encoding: "utf8",
+    const status = await runAsync(process.execPath, [binPath("surveillance"), "status", "--config", config], {
       cwd: tmpdir(),
       env: { ...process.env, HOME: tmpdir() },
       ...(asRoot ? { uid: 65534, gid: 65534 } : {})

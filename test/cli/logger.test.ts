@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { defaultLogFormat, lineLogger, type LogRecord } from "../../src/cli/logger.js"
-import { runCliSync } from "../support/cli.js"
+import { runCli } from "../support/cli.js"
 
 const capture = (format: "json" | "text", program: Effect.Effect<void>) =>
   Effect.gen(function*() {
@@ -53,17 +53,17 @@ describe("one-line logger", () => {
     expect(defaultLogFormat(undefined)).toBe("json")
   })
 
-  it("spawned: logs go to stderr, json into a pipe, text with --log-format text", () => {
+  it("spawned: logs go to stderr, json into a pipe, text with --log-format text", async () => {
     const dir = mkdtempSync(join(tmpdir(), "logfmt-"))
     const config = join(dir, "mock.toml")
     writeFileSync(config, `data_dir = ${JSON.stringify(join(dir, "data"))}\n[mock]\nenabled = true\nmarkets_per_venue = 10\n`)
-    const json = runCliSync(["scan", "--config", config, "--venue", "kalshi"])
+    const json = await runCli(["scan", "--config", config, "--venue", "kalshi"])
     expect(json.code).toBe(0)
     expect(json.stdout).toMatch(/^kalshi: found 10, kept \d+/)
     const lines = json.stderr.trimEnd().split("\n")
     expect(lines.length).toBeGreaterThan(0)
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ level: "info", component: "scan" })
-    const text = runCliSync(["scan", "--config", config, "--venue", "kalshi", "--log-format", "text"])
+    const text = await runCli(["scan", "--config", config, "--venue", "kalshi", "--log-format", "text"])
     expect(text.code).toBe(0)
     expect(text.stderr).toMatch(/^\S+Z INFO  \[scan\] mock mode: simulator on 127\.0\.0\.1:\d+/)
     expect(text.stderr.trimEnd().split("\n")).toHaveLength(lines.length)
