@@ -105,7 +105,7 @@ describe("surveillance --help (spawned)", () => {
     expect(sub.stdout).toMatch(/^Usage: surveillance mine mm-viability \[--config FILE\]/)
     expect(sub.stdout).toContain("--min-trades N")
     expect(sub.stdout).not.toContain(ESC)
-  })
+  }, 90_000)
 
   const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0
   // script(1) gives the child a real pseudo-terminal, so isTTY is true as for a person
@@ -116,7 +116,7 @@ describe("surveillance --help (spawned)", () => {
       })).stdout
     expect(await onTty({ NO_COLOR: "" })).toContain(`${ESC}[1mCommands:`)
     expect(await onTty({ NO_COLOR: "1" })).not.toContain(ESC)
-  })
+  }, 90_000)
 })
 
 describe("argument mistakes: one line, surveillance:, the offending value, exit 2", () => {
@@ -159,7 +159,7 @@ describe("argument mistakes: one line, surveillance:, the offending value, exit 
     const venue = await runCli(["scan", "--venue", "polymarkt"])
     expect(venue.code).toBe(2)
     expect(venue.stderr).toBe('surveillance: --venue: "polymarkt" is not one of polymarket, kalshi (did you mean polymarket?)\n')
-  })
+  }, 90_000)
 })
 
 describe("OS errors in words, with the path", () => {
@@ -207,5 +207,5 @@ describe("OS errors in words, with the path", () => {
     expect(status.stderr).toContain(`permission denied (EACCES)`)
     expect(status.stderr).toContain(data)
     expect(status.stderr).not.toContain("internal error")
-  })
+  }, 90_000)
 })

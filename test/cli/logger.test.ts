@@ -67,5 +67,5 @@ describe("one-line logger", () => {
     expect(text.code).toBe(0)
     expect(text.stderr).toMatch(/^\S+Z INFO  \[scan\] mock mode: simulator on 127\.0\.0\.1:\d+/)
     expect(text.stderr.trimEnd().split("\n")).toHaveLength(lines.length)
-  })
+  }, 90_000)
 })
