@@ -24,6 +24,8 @@ export interface VenueMetrics {
   unknown: number
   bookResyncs: number
   seqGaps: number
+  /** Kalshi frames with a repeated or older seq: dropped, not a gap */
+  seqOutOfOrder: number
   reconnects: number
   socketSilenceTimeouts: number
   assetResubscribes: number
@@ -49,6 +51,7 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   unknown: 0,
   bookResyncs: 0,
   seqGaps: 0,
+  seqOutOfOrder: 0,
   reconnects: 0,
   socketSilenceTimeouts: 0,
   assetResubscribes: 0,

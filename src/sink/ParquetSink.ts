@@ -31,6 +31,7 @@
  * - Failures: a failed append or encode is logged, counted in `writeErrors` and retried on the
  *   next tick (rows stay in memory, then backpressure, or in the write-ahead file).
  */
+import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import { Clock, Context, Deferred, Duration, Effect, Fiber, Layer, Queue } from "effect"
 import type { AppConfig } from "../config/schema.js"
@@ -177,7 +178,8 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   const flushRequests = yield* Queue.unbounded<FlushRequest>()
   const encodeQueue = yield* Queue.unbounded<EncodeMessage>()
   let wakeQueued = false
-  const runId = `${process.pid}-${Date.now().toString(36)}`
+  // unique per writer instance (restarts in one process too), so write-ahead names never collide
+  const runId = `${process.pid}-${randomBytes(4).toString("hex")}`
   let segmentCounter = 0
 
   const newSegment = (venue: VenueId, dataset: WalDataset, bucketStartMs: number): Segment => ({

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
-import { backoffDelayMs, connectionSettings, superviseConnection } from "../../src/collector/Connection.js"
-import type { IngestContext } from "../../src/venues/AssetTable.js"
+import { connectionSettings, superviseConnection } from "../../src/collector/ConnectionStream.js"
+import type { IngestContext } from "../../src/venues/VenueDriver.js"
 import { makeVenueMetrics } from "../../src/ops/Metrics.js"
 import { BookStore } from "../../src/books/BookStore.js"
-import { makeVenueCollector } from "../../src/collector/VenuePipeline.js"
 import { makeDecodeStats } from "../../src/venues/DecodeStats.js"
 import { PolymarketConnection } from "../../src/venues/polymarket/stream.js"
-import { FakeVenue, MemoryWriter, pmBook, pmPriceChange, testConfig } from "./ConnectionHarness.js"
+import { FakeVenue, MemoryWriter, pmBook, pmPriceChange, testConfig, venuePipeline } from "./ConnectionHarness.js"
 
 /** Let forked fibers run after a TestClock move (STACK.md: they start only after a yield). */
 const tick = (ms: number) =>
@@ -27,26 +26,9 @@ const polymarket = (over: Record<string, unknown> = {}) =>
     const venue = new FakeVenue()
     const writer = new MemoryWriter()
     const metrics = makeVenueMetrics("polymarket")
-    const vc = yield* makeVenueCollector({
-      venue: "polymarket",
-      venueConfig: cfg.venues.polymarket,
-      collector: cfg.collector,
-      topK: cfg.storage.top_k,
-      metrics,
-      opener: venue.opener
-    }).pipe(Effect.provide(writer.layer))
+    const vc = yield* venuePipeline({ venue: "polymarket", cfg, metrics, opener: venue.opener }).pipe(Effect.provide(writer.layer))
     return { cfg, venue, writer, metrics, vc }
   })
-
-describe("backoffDelayMs", () => {
-  it("doubles from base to the cap with equal jitter", () => {
-    expect(backoffDelayMs(0, 250, 30_000, 0)).toBe(125)
-    expect(backoffDelayMs(0, 250, 30_000, 1)).toBe(250)
-    expect(backoffDelayMs(3, 250, 30_000, 0.5)).toBe(1500)
-    expect(backoffDelayMs(20, 250, 30_000, 1)).toBe(30_000)
-    expect(backoffDelayMs(20, 250, 30_000, 0)).toBe(15_000)
-  })
-})
 
 describe("Connection (TestClock, in-memory venue)", () => {
   it.scoped("sends PING every 10 s only after the first subscription", () =>
@@ -59,7 +41,7 @@ describe("Connection (TestClock, in-memory venue)", () => {
         decodeStats: makeDecodeStats(), trades: [], notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
       }
       const conn = new PolymarketConnection("polymarket#0", "ws://fake", ctx)
-      yield* Effect.forkScoped(superviseConnection(conn, venue.opener, connectionSettings(cfg.collector), metrics))
+      yield* Effect.forkScoped(superviseConnection(conn, ctx, venue.opener, connectionSettings(cfg.collector), metrics, () => Effect.void))
       yield* tick(0)
       expect(venue.sockets.length).toBe(1)
       // keep data flowing so the silence watchdog stays quiet; no subscription yet
@@ -91,7 +73,7 @@ describe("Connection (TestClock, in-memory venue)", () => {
       const conn = new PolymarketConnection("polymarket#0", "ws://fake", ctx)
       conn.add([spec(YES)], 0)
       const settings = { ...connectionSettings(cfg.collector), inboxHighWater: 10, chunkFrames: 4 }
-      yield* Effect.forkScoped(superviseConnection(conn, venue.opener, settings, metrics))
+      yield* Effect.forkScoped(superviseConnection(conn, ctx, venue.opener, settings, metrics, () => Effect.void))
       yield* tick(0)
       const s = venue.last
       // 25 frames arrive before the draining fiber runs (one event-loop turn)
