@@ -68,6 +68,7 @@ const commandWords = (path: ReadonlyArray<CommandSpec>): string => [PROGRAM, ...
 export const checkArgv = (root: CommandSpec, args: ReadonlyArray<string>): ArgvCheck => {
   const path: Array<CommandSpec> = [root]
   const kept: Array<string> = []
+  const globals: Array<string> = []
   let logFormat: "text" | "json" | undefined
   let positional = 0
   let help = false
@@ -132,7 +133,8 @@ export const checkArgv = (root: CommandSpec, args: ReadonlyArray<string>): ArgvC
         continue
       }
       if (opt === LOG_LEVEL) {
-        kept.push(LOG_LEVEL.flag, value)
+        // @effect/cli takes its built-in --log-level only before the subcommand
+        globals.push(LOG_LEVEL.flag, value)
         continue
       }
       kept.push(opt.flag, value)
@@ -174,5 +176,5 @@ export const checkArgv = (root: CommandSpec, args: ReadonlyArray<string>): ArgvC
   }
   const missingOpt = cmd.options.find((o) => o.required && !seen.has(o.flag))
   if (missingOpt !== undefined) return invalid(`\`${commandWords(path)}\` needs ${missingOpt.flag} ${missingOpt.placeholder}`)
-  return { _tag: "Run", path, args: kept, logFormat }
+  return { _tag: "Run", path, args: [...globals, ...kept], logFormat }
 }

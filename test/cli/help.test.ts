@@ -148,7 +148,7 @@ describe("argument mistakes: one line, surveillance:, the offending value, exit 
     expect(checkArgv(rootSpec, ["mine", "--config", "x.toml", "mm-viability", "kalshi", "--min-trades", "3", "--log-format", "json"]))
       .toMatchObject({ _tag: "Run", args: ["mine", "--config", "x.toml", "mm-viability", "kalshi", "--min-trades", "3"], logFormat: "json" })
     expect(checkArgv(rootSpec, ["collect", "--venue", "kalshi", "--venue", "polymarket", "--log-level", "debug"]))
-      .toMatchObject({ _tag: "Run", args: ["collect", "--venue", "kalshi", "--venue", "polymarket", "--log-level", "debug"] })
+      .toMatchObject({ _tag: "Run", args: ["--log-level", "debug", "collect", "--venue", "kalshi", "--venue", "polymarket"] })
     expect(checkArgv(rootSpec, ["mine", "kalshi", "--help"])).toMatchObject({ _tag: "Help" })
   })
 
