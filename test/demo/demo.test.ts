@@ -1,18 +1,12 @@
 import { describe, expect, it } from "vitest"
-import { DuckDBInstance } from "@duckdb/node-api"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { freshDemoDir } from "../../src/demo/runDemo.js"
 import { runCli } from "../support/cli.js"
+import { duckdbScalar } from "../support/duckdb.js"
 
-const count = async (sql: string): Promise<number> => {
-  const db = await DuckDBInstance.create(":memory:")
-  const con = await db.connect()
-  const rows = (await con.runAndReadAll(sql)).getRows()
-  con.closeSync()
-  return Number(rows[0]?.[0])
-}
+const count = duckdbScalar
 
 describe("surveillance demo", () => {
   it("gives every run a fresh directory under data/demo", async () => {

@@ -12,8 +12,8 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, dirname, join } from "node:path"
-import { DuckDBInstance } from "@duckdb/node-api"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { duckdbScalar } from "../support/duckdb.js"
 
 const ROOT = join(import.meta.dirname, "../..")
 const enabled = process.env["SURVEILLANCE_PACKAGE_TEST"] === "1"
@@ -49,13 +49,7 @@ const run = (cmd: string, args: ReadonlyArray<string>, cwd: string, timeoutMs: n
     })
   })
 
-const count = async (sql: string): Promise<number> => {
-  const db = await DuckDBInstance.create(":memory:")
-  const con = await db.connect()
-  const rows = (await con.runAndReadAll(sql)).getRows()
-  con.closeSync()
-  return Number(rows[0]?.[0])
-}
+const count = duckdbScalar
 
 describe.skipIf(!enabled)(`npm package ${pkg.name} installed with npm install -g --prefix`, () => {
   const prefix = process.env["SURVEILLANCE_PACKAGE_PREFIX"] ?? mkdtempSync(join(tmpdir(), "surveillance-prefix-"))
