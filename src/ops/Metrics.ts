@@ -27,6 +27,8 @@ export interface VenueMetrics {
   /** Kalshi frames with a repeated or older seq: dropped, not a gap */
   seqOutOfOrder: number
   reconnects: number
+  /** connections emptied into others after rotation left them below half full */
+  connectionsConsolidated: number
   socketSilenceTimeouts: number
   assetResubscribes: number
   venueErrors: number
@@ -53,6 +55,7 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   seqGaps: 0,
   seqOutOfOrder: 0,
   reconnects: 0,
+  connectionsConsolidated: 0,
   socketSilenceTimeouts: 0,
   assetResubscribes: 0,
   venueErrors: 0,

@@ -22,11 +22,19 @@ export class FakeSocket implements SocketHandle {
   closed = false
   /** answer PING with PONG like the Polymarket server */
   answerPings = true
-  constructor(readonly req: SocketRequest, private readonly events: SocketEvents) {}
+  constructor(
+    readonly req: SocketRequest,
+    private readonly events: SocketEvents,
+    private readonly onSubscribe: ((assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>) | null = null
+  ) {}
   send(text: string): void {
     if (this.closed) return
     this.sent.push(text)
     if (this.answerPings && text === "PING") this.events.onText("PONG")
+    if (this.onSubscribe !== null && text.startsWith("{")) {
+      const msg = JSON.parse(text) as { type?: string; operation?: string; assets_ids?: Array<string> }
+      if (msg.type === "market" || msg.operation === "subscribe") this.push(...this.onSubscribe(msg.assets_ids ?? []))
+    }
   }
   pauses = 0
   resumes = 0
@@ -52,14 +60,24 @@ export class FakeSocket implements SocketHandle {
 export class FakeVenue {
   readonly sockets: Array<FakeSocket> = []
   refuseNext = 0
+  /** Retry-After the refusals carry (null: none) */
+  retryAfterMs: number | null = null
+  private onSubscribe: ((assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>) | null = null
+  /** Polymarket-style: every (re)subscription is answered at once with these frames. */
+  answerSubscriptions(frames: (assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>): void {
+    this.onSubscribe = frames
+  }
   readonly opener: SocketOpener = (req, events) =>
     Effect.acquireRelease(
       Effect.suspend(() => {
         if (this.refuseNext > 0) {
           this.refuseNext--
-          return Effect.fail(new ConnectionError({ label: req.label, url: req.url, kind: "connect", reason: "HTTP 429 on upgrade" }))
+          return Effect.fail(new ConnectionError({
+            label: req.label, url: req.url, kind: "connect", reason: "HTTP 429 on upgrade",
+            ...(this.retryAfterMs !== null ? { retryAfterMs: this.retryAfterMs } : {})
+          }))
         }
-        const s = new FakeSocket(req, events)
+        const s = new FakeSocket(req, events, this.onSubscribe)
         this.sockets.push(s)
         return Effect.succeed(s)
       }),
