@@ -28,6 +28,8 @@ describe("/metrics through an independent Prometheus text parser", () => {
       p.connectionsUp = 2
       p.messagesReceived = 1234
       p.malformed = 3
+      const kalshiDrops = metrics.forVenue("kalshi")
+      kalshiDrops.seqOutOfOrder = 6
       const k = metrics.forVenue("kalshi")
       k.connectionsUp = 1
       k.messagesReceived = 5
@@ -53,6 +55,8 @@ describe("/metrics through an independent Prometheus text parser", () => {
       expect(value("surveillance_messages_received_total", "polymarket")).toBe(1234)
       expect(value("surveillance_messages_received_total", "kalshi")).toBe(5)
       expect(value("surveillance_messages_rejected_total", "polymarket")).toBe(3)
+      expect(value("surveillance_seq_out_of_order_total", "kalshi")).toBe(6)
+      expect(families.get("surveillance_connections_consolidated_total")?.type).toBe("COUNTER")
       expect(families.get("surveillance_connections_up")?.type).toBe("GAUGE")
       expect(value("surveillance_connections_up", "kalshi")).toBe(1)
       expect(value("surveillance_writer_rows_buffered")).toBe(3)
