@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx surveillance` works right after `npm ci`
-// with no build step.
+// Runs the TypeScript CLI through tsx, so `node bin/surveillance.js` (or the installed
+// `surveillance`) works right after `npm ci` / `npm install -g`, with no build step.
 import { register } from "tsx/esm/api"
 
 // Load the big compiled dependencies with plain Node first: once tsx's loader hooks are

@@ -29,6 +29,7 @@ export const parseDurationMs = (text: string): number | null => {
 }
 
 const duration = Options.text("duration").pipe(
+  Options.withPseudoName("DURATION"),
   Options.optional,
   Options.withDescription("stop after this long (e.g. 90s, 10m, 2h); default: run until SIGINT/SIGTERM")
 )

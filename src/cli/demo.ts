@@ -18,15 +18,21 @@ export const demoCommand = Command.make(
   "demo",
   {
     config: Options.text("config").pipe(
+      Options.withPseudoName("FILE"),
       Options.withDescription(`base configuration (default ${DEMO_CONFIG} when present, else built-in defaults)`),
       Options.optional
     ),
-    duration: Options.text("duration").pipe(Options.withDescription("how long to collect, e.g. 60s, 2m"), Options.withDefault("60s")),
+    duration: Options.text("duration").pipe(
+      Options.withPseudoName("DURATION"),
+      Options.withDescription("how long to collect, e.g. 60s, 2m"),
+      Options.withDefault("60s")
+    ),
     dataDir: Options.text("data-dir").pipe(
+      Options.withPseudoName("DIR"),
       Options.withDescription("where to write (default: a fresh directory under data/demo/)"),
       Options.optional
     ),
-    seed: Options.integer("seed").pipe(Options.withDescription("simulator seed"), Options.optional),
+    seed: Options.integer("seed").pipe(Options.withDescription("simulator seed; default: [mock] seed of the config"), Options.optional),
     markets: Options.integer("markets").pipe(Options.withDescription("simulated markets per venue (default 300)"), Options.optional)
   },
   (opts) =>

@@ -4,6 +4,7 @@ import * as Options from "@effect/cli/Options"
 import { Clock, Effect, Option } from "effect"
 import { loadConfig } from "../config/load.js"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
+import { DEFAULT_HORIZONS, DEFAULT_MIN_TRADES } from "../miner/mmViability.js"
 import { configOption, DEFAULT_CONFIG_FILE } from "./options.js"
 import { UsageError } from "./run.js"
 
@@ -19,7 +20,7 @@ import { UsageError } from "./run.js"
 
 const venueArg = Args.choice(ALL_VENUES.map((v) => [v, v] as [string, VenueId]), { name: "VENUE" })
 const dateArg = Args.text({ name: "DATE" }).pipe(
-  Args.withDescription("YYYY-MM-DD (UTC), default today; `all` for every date with data"),
+  Args.withDescription("YYYY-MM-DD (UTC), or `all` for every date with data; default: today"),
   Args.optional
 )
 const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
@@ -38,8 +39,16 @@ const mineBase = Command.make("mine", {
   config: configOption,
   venue: venueArg.pipe(Args.optional),
   date: dateArg,
-  from: Options.text("from").pipe(Options.withDescription("first date (YYYY-MM-DD) of a range"), Options.optional),
-  to: Options.text("to").pipe(Options.withDescription("last date (YYYY-MM-DD) of a range"), Options.optional),
+  from: Options.text("from").pipe(
+    Options.withPseudoName("DATE"),
+    Options.withDescription("first date (YYYY-MM-DD) of a range; default: no lower bound"),
+    Options.optional
+  ),
+  to: Options.text("to").pipe(
+    Options.withPseudoName("DATE"),
+    Options.withDescription("last date (YYYY-MM-DD) of a range; default: no upper bound"),
+    Options.optional
+  ),
   top: topOption,
   json: jsonOption
 }, (parent) =>
@@ -76,22 +85,24 @@ const mineBase = Command.make("mine", {
 const mmViabilityCommand = Command.make("mm-viability", {
   // no default here (a defaulted option is always Some): absent means "the parent's --config"
   config: Options.text("config").pipe(
-    Options.withDescription(`configuration file (TOML), default ${DEFAULT_CONFIG_FILE}`),
+    Options.withPseudoName("FILE"),
+    Options.withDescription(`configuration file (TOML); default: mine's --config, else ${DEFAULT_CONFIG_FILE}`),
     Options.optional
   ),
   venue: venueArg,
-  date: dateArg,
+  date: Args.text({ name: "DATE" }).pipe(Args.withDescription("YYYY-MM-DD (UTC); default: today"), Args.optional),
   fee: Options.float("fee").pipe(
     Options.withDescription("fee per unit traded, in price units (0.01 = one cent per share/contract)"),
     Options.withDefault(0)
   ),
   horizons: Options.text("horizons").pipe(
+    Options.withPseudoName("LIST"),
     Options.withDescription("look-ahead horizons (ms, s, m, h); 30s is always added (the viability rule uses it)"),
-    Options.withDefault("1s,5s,30s,120s")
+    Options.withDefault(DEFAULT_HORIZONS)
   ),
   minTrades: Options.integer("min-trades").pipe(
     Options.withDescription("trades needed before a market can be called viable"),
-    Options.withDefault(20)
+    Options.withDefault(DEFAULT_MIN_TRADES)
   ),
   top: Options.integer("top").pipe(Options.withDescription("rows printed"), Options.withDefault(20)),
   json: jsonOption

@@ -9,12 +9,13 @@ export const DEFAULT_CONFIG_FILE = "config/surveillance.toml"
  * Plain text, not Options.file: a missing file is reported by the config loader as one line.
  */
 export const configOption = Options.text("config").pipe(
-  Options.withDescription(`configuration file (TOML), default ${DEFAULT_CONFIG_FILE}`),
+  Options.withDescription("configuration file (TOML)"),
+  Options.withPseudoName("FILE"),
   Options.withDefault(DEFAULT_CONFIG_FILE)
 )
 
 /** `--venue NAME`, repeatable; empty means every enabled venue. */
 export const venueOption = Options.choice("venue", ALL_VENUES).pipe(
-  Options.withDescription("venue to act on (repeatable); default: every enabled venue"),
+  Options.withDescription("venue to act on (repeatable); default: every venue enabled in the config"),
   Options.repeated
 )

@@ -14,10 +14,15 @@ const markets = Options.integer("markets").pipe(Options.withDefault(2000), Optio
 const port = Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("listen port on 127.0.0.1 (0 = ephemeral)"))
 const tickMs = Options.integer("tick-ms").pipe(Options.withDefault(100), Options.withDescription("ms between market ticks"))
 const baseConfig = Options.text("config").pipe(
+  Options.withPseudoName("FILE"),
   Options.optional,
   Options.withDescription("base configuration for --write-config (its non-venue settings are kept); default: built-in defaults")
 )
-const writeConfig = Options.text("write-config").pipe(Options.optional, Options.withDescription("write a TOML config pointing at this simulator to FILE"))
+const writeConfig = Options.text("write-config").pipe(
+  Options.withPseudoName("FILE"),
+  Options.optional,
+  Options.withDescription("write a TOML config pointing at this simulator to FILE; default: write none")
+)
 
 export const simulateCommand = Command.make(
   "simulate",

@@ -2,6 +2,7 @@ import * as Command from "@effect/cli/Command"
 import { Clock, Console, Data, Effect } from "effect"
 import { loadConfig } from "../config/load.js"
 import { namedOrEnabledVenues } from "../config/schema.js"
+import { describeOsError } from "../storage/osError.js"
 import { configOption, venueOption } from "./options.js"
 
 /** Snapshots older than the freshness bound: exit 1 so cron or a monitor can act on it. */

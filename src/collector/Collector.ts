@@ -75,6 +75,9 @@ const superviseScheduler = <R>(venue: VenueId, run: Effect.Effect<never, never, 
     Effect.unsandbox
   )
 
+/** A path as one shell word, quoted only when it needs to be (the hint is meant to be pasted). */
+const shellWord = (text: string): string => (/^[\w./=@%+:,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`)
+
 /** Starts every venue in the current scope and returns at once (the fibers live in the scope). */
 export const startCollector = (
   cfg: AppConfig,
@@ -111,7 +114,8 @@ export const startCollector = (
               dataDir: cfg.data_dir,
               keysOf: service.marketKeys,
               rotationEnabled: cfg.rotation.enabled,
-              control: collector.control
+              control: collector.control,
+              ...(opts.configFile !== undefined ? { scanCommand: `surveillance scan --config ${shellWord(opts.configFile)} --venue ${venue}` } : {})
             })
           ).pipe(Effect.annotateLogs({ venue }))
         )

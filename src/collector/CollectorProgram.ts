@@ -3,6 +3,7 @@ import { join } from "node:path"
 import { Data, Effect } from "effect"
 import type { AppConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/VenueId.js"
+import { describeOsError } from "../storage/osError.js"
 import { collectorSummary, runCollector, selectVenues } from "./Collector.js"
 import { lockDataDir } from "../ops/DataDirLock.js"
 import { CollectorMetrics } from "../ops/Metrics.js"
@@ -32,7 +33,7 @@ export const ensureWritableDataDir = (dir: string): Effect.Effect<void, DataDirE
     },
     catch: (e) =>
       new DataDirError({
-        message: `data_dir ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? String(e)}); fix its permissions or set data_dir in the config`
+        message: `data_dir ${dir} is not usable: ${describeOsError(e) ?? String(e)}; fix its permissions or set data_dir in the config`
       })
   })
 
@@ -58,7 +59,8 @@ export const runCollectorProgram = (cfg: AppConfig, opts: CollectorProgramOption
       yield* Effect.scoped(Effect.gen(function*() {
         const writer = yield* ParquetSink
         // /metrics + /healthz + the 60 s compact log line; metrics_addr "" = log line only
-        const server = yield* serveMetrics({
+        // serveMetrics logs the address it bound, once
+        yield* serveMetrics({
           addr: effective.collector.metrics_addr,
           venues,
           metrics,
@@ -70,7 +72,6 @@ export const runCollectorProgram = (cfg: AppConfig, opts: CollectorProgramOption
             message: e.message.startsWith("collector.metrics_addr") ? e.message : `collector.metrics_addr: ${e.message}`
           })
         ))
-        if (server !== null) yield* Effect.logInfo(`metrics on http://${server.address}/metrics and /healthz`)
         yield* runCollector(effective, {
           venues,
           configFile: opts.configFile,

@@ -4,7 +4,7 @@ import { Clock, Console, Effect } from "effect"
 import { runCollectorProgram } from "../collector/CollectorProgram.js"
 import { type AppConfig, mockMarketsPerVenue } from "../config/schema.js"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
-import { parseHorizons } from "../miner/mmViability.js"
+import { DEFAULT_HORIZONS, DEFAULT_MIN_TRADES, parseHorizons } from "../miner/mmViability.js"
 import { runMine, runMmViability } from "../miner/run.js"
 import { runScanCommand } from "../scanner/command.js"
 import { withMockVenues } from "../simulator/mock.js"
@@ -13,6 +13,17 @@ import { FileStore, type FileStoreError } from "../storage/FileStore.js"
 import { listPartitionDates } from "../storage/partitions.js"
 import { isTempFile, WAL_DIR_NAME } from "../storage/paths.js"
 import { demoQueriesSql } from "./duckdbQueries.js"
+
+/** How the user started this program: `node bin/surveillance.js` in a checkout, else the installed `surveillance`. */
+const programName = (): string => {
+  const script = process.argv[1] ?? ""
+  const rel = path.relative(process.cwd(), script)
+  return rel === path.join("bin", "surveillance.js") ? "node bin/surveillance.js" : "surveillance"
+}
+
+/** The demo's mm-viability settings, said in its output: a short run has too few trades for the defaults. */
+const DEMO_MIN_TRADES = 3
+const DEMO_HORIZONS = "1s,5s,30s"
 
 /**
  * `surveillance demo`: the whole product in one process with no network and no credentials.
@@ -117,11 +128,15 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
       yield* runCollectorProgram(cfg, { configFile: "(demo)", venues, durationMs: opts.durationMs }).pipe(Effect.provide(venuesLive))
 
       yield* Console.log("\n== mine ==")
+      yield* Console.log(
+        `mm-viability here uses --min-trades ${DEMO_MIN_TRADES} and --horizons ${DEMO_HORIZONS} (the command's defaults are ` +
+          `${DEFAULT_MIN_TRADES} and ${DEFAULT_HORIZONS}): a ${opts.durationMs / 1000} s run has few trades per outcome`
+      )
       for (const venue of venues) {
         const dates = yield* listPartitionDates(cfg.data_dir, "orderbook_snapshots", venue)
         for (const date of dates) {
           yield* runMine(cfg, { venue, date, top: 5, json: false })
-          yield* runMmViability(cfg, { venue, date, fee: 0, horizons: parseHorizons("1s,5s,30s"), minTrades: 3, top: 5, json: false }).pipe(
+          yield* runMmViability(cfg, { venue, date, fee: 0, horizons: parseHorizons(DEMO_HORIZONS), minTrades: DEMO_MIN_TRADES, top: 5, json: false }).pipe(
             Effect.catchAll((e) => Console.log(`mm-viability ${venue} ${date}: ${e.message}`))
           )
         }
@@ -143,8 +158,8 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
       const elapsed = ((yield* Clock.currentTimeMillis) - started) / 1000
       yield* Console.log(
         `\ndemo finished in ${elapsed.toFixed(1)} s. Query it, e.g.:\n` +
-        `  npx surveillance status --config ${runConfig}\n` +
-        `  npx surveillance mine polymarket --config ${runConfig}\n` +
+        `  ${programName()} status --config ${runConfig}\n` +
+        `  ${programName()} mine polymarket --config ${runConfig}\n` +
         `DuckDB (README "Data layout" views and queries, with this run's paths, in ${queries}):\n` +
         `  node ${sqlScript} ${queries}\n` +
         `  (or with the DuckDB CLI, from duckdb.org: duckdb < ${queries})`

@@ -212,6 +212,10 @@ export class MmViabilityEngine {
   }
 }
 
+/** `mine mm-viability` defaults: trades an outcome needs before it can be called viable, and the horizons. */
+export const DEFAULT_MIN_TRADES = 20
+export const DEFAULT_HORIZONS = "1s,5s,30s,120s"
+
 /** "1s,5s,30s,120s" -> [{ label: "1s", ms: 1000 }, ...]; ms, s, m and h units; sorted, deduplicated */
 export const parseHorizons = (text: string): Array<{ label: string; ms: number }> => {
   const out: Array<{ label: string; ms: number }> = []

@@ -163,7 +163,10 @@ export const runMmViability = (cfg: AppConfig, opts: MmViabilityOptions) =>
         rows: rows.slice(0, opts.top).map((r) => ({ ...r, title: labels.get(`${String(r.market_id)}\u0000${String(r.outcome_id)}`)?.title ?? null }))
       }, jsonNumber, 2))
     } else {
-      yield* Console.log(formatMmReport(rows, { venue: opts.venue, date: opts.date, file, label30, top: opts.top, labels }))
+      yield* Console.log(formatMmReport(rows, {
+        venue: opts.venue, date: opts.date, file, label30, top: opts.top, labels,
+        minTrades: opts.minTrades, horizons: horizons.map((h) => h.label), fee: opts.fee
+      }))
     }
   })
 
@@ -171,11 +174,15 @@ const fmt = (x: unknown, digits: number): string => (typeof x === "number" && Nu
 
 export const formatMmReport = (
   rows: ReadonlyArray<MmReportRow>,
-  ctx: { venue: string; date: string; file: string; label30: string; top: number; labels: ReadonlyMap<string, MarketLabel> }
+  ctx: {
+    venue: string; date: string; file: string; label30: string; top: number; labels: ReadonlyMap<string, MarketLabel>
+    minTrades: number; horizons: ReadonlyArray<string>; fee: number
+  }
 ): string => {
   const l = ctx.label30
   const lines = [
-    `${ctx.venue} ${ctx.date} mm-viability: ${rows.length} outcomes with trades, ${rows.filter((r) => r.viable === true).length} viable`,
+    `${ctx.venue} ${ctx.date} mm-viability: ${rows.length} outcomes with trades, ${rows.filter((r) => r.viable === true).length} viable` +
+      ` (min-trades ${ctx.minTrades}, horizons ${ctx.horizons.join(",")}, fee ${ctx.fee})`,
     `  report: ${ctx.file}`,
     `  rank  pnl/h_${l}     ev_${l}  toxic_${l}  trades  2-sided  viable  market`
   ]

@@ -2,7 +2,8 @@ import * as http from "node:http"
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks"
 import { Clock, Duration, Effect, Runtime, Schedule, type Scope } from "effect"
 import type { VenueId } from "../domain/VenueId.js"
-import type { CollectorMetrics, VenueMetrics } from "./Metrics.js"
+import type { CollectorMetrics } from "./Metrics.js"
+import { makeCollectorRegistry } from "./prometheus.js"
 import type { WriterStats } from "../sink/ParquetSink.js"
 
 /**
@@ -79,70 +80,6 @@ export const healthVerdict = (
   return { healthy: reasons.length === 0, reasons }
 }
 
-type MetricKind = "gauge" | "counter"
-const VENUE_SERIES: ReadonlyArray<readonly [keyof VenueMetrics, string, MetricKind, string]> = [
-  ["connectionsUp", "connections_up", "gauge", "WebSocket connections currently open"],
-  ["connections", "connections", "gauge", "WebSocket connections (open or reconnecting)"],
-  ["subscriptionsHot", "subscriptions_hot", "gauge", "HOT subscriptions"],
-  ["subscriptionsWarm", "subscriptions_warm", "gauge", "WARM subscriptions"],
-  ["books", "books", "gauge", "order books held in memory"],
-  ["messagesReceived", "messages_received_total", "counter", "WebSocket data frames received"],
-  ["bytesReceived", "bytes_received_total", "counter", "WebSocket bytes received"],
-  ["malformed", "messages_rejected_total", "counter", "frames rejected as malformed"],
-  ["unknown", "messages_unknown_total", "counter", "events of unknown type (counted, ignored)"],
-  ["bookResyncs", "book_resyncs_total", "counter", "books resynchronised (fresh snapshot requested)"],
-  ["seqGaps", "seq_gaps_total", "counter", "sequence gaps detected"],
-  ["reconnects", "reconnects_total", "counter", "WebSocket reconnects"],
-  ["socketSilenceTimeouts", "socket_silence_timeouts_total", "counter", "sockets reconnected by the silence watchdog"],
-  ["assetResubscribes", "asset_resubscribes_total", "counter", "single assets resubscribed by their watchdog"],
-  ["venueErrors", "venue_errors_total", "counter", "error replies from the venue"],
-  ["snapshotRows", "snapshot_rows_total", "counter", "snapshot rows produced"],
-  ["trades", "trades_total", "counter", "trade rows produced"]
-]
-
-const WRITER_SERIES: ReadonlyArray<readonly [keyof WriterStats, string, MetricKind, string, number]> = [
-  ["rowsAccepted", "writer_rows_accepted_total", "counter", "rows accepted by the writer", 1],
-  ["rowsWritten", "writer_rows_written_total", "counter", "rows written to Parquet files", 1],
-  ["rowsBuffered", "writer_rows_buffered", "gauge", "rows not yet in a Parquet file", 1],
-  ["filesWritten", "writer_files_written_total", "counter", "Parquet files written", 1],
-  ["lastFlushLatencyMs", "writer_flush_latency_seconds", "gauge", "duration of the last flush", 1 / 1000],
-  ["oldestUnflushedAgeMs", "writer_oldest_unflushed_row_age_seconds", "gauge", "age of the oldest row not yet durable", 1 / 1000],
-  ["backpressureWaits", "writer_backpressure_waits_total", "counter", "times producers waited on a full writer queue", 1],
-  ["writeErrors", "writer_errors_total", "counter", "failed writes", 1]
-]
-
-const header = (out: Array<string>, name: string, kind: MetricKind, help: string) => {
-  out.push(`# HELP surveillance_${name} ${help}`, `# TYPE surveillance_${name} ${kind}`)
-}
-
-export const renderPrometheus = (
-  metrics: CollectorMetrics,
-  writer: WriterStats,
-  nowMs: number,
-  loopLagP99Ms: number
-): string => {
-  const out: Array<string> = []
-  const venues = [...metrics.venues.values()]
-  for (const [key, name, kind, help] of VENUE_SERIES) {
-    header(out, name, kind, help)
-    for (const m of venues) out.push(`surveillance_${name}{venue="${m.venue}"} ${Number(m[key])}`)
-  }
-  header(out, "last_message_age_seconds", "gauge", "seconds since the last inbound data frame (-1 = never)")
-  for (const m of venues) {
-    const age = m.lastMessageAtMs > 0 ? (nowMs - m.lastMessageAtMs) / 1000 : -1
-    out.push(`surveillance_last_message_age_seconds{venue="${m.venue}"} ${age}`)
-  }
-  for (const [key, name, kind, help, scale] of WRITER_SERIES) {
-    header(out, name, kind, help)
-    out.push(`surveillance_${name} ${Number(writer[key]) * scale}`)
-  }
-  header(out, "writer_last_flush_age_seconds", "gauge", "seconds since rows were last made durable (-1 = never)")
-  out.push(`surveillance_writer_last_flush_age_seconds ${writer.lastFlushAtMs > 0 ? (nowMs - writer.lastFlushAtMs) / 1000 : -1}`)
-  header(out, "event_loop_lag_p99_seconds", "gauge", "event-loop delay p99 over the last minute")
-  out.push(`surveillance_event_loop_lag_p99_seconds ${loopLagP99Ms / 1000}`)
-  return out.join("\n") + "\n"
-}
-
 export const compactLogLine = (metrics: CollectorMetrics, writer: WriterStats, nowMs: number, loopLagP99Ms: number): string => {
   const venues = [...metrics.venues.values()].map((m) =>
     `${m.venue} conn=${m.connectionsUp}/${m.connections} subs=${m.subscriptionsHot}h+${m.subscriptionsWarm}w ` +
@@ -184,13 +121,15 @@ export const serveMetrics = (opts: MetricsServerOptions): Effect.Effect<RunningM
     )
 
     if (opts.addr.trim() === "") return null
+    const registry = makeCollectorRegistry(opts.metrics)
     const { host, port } = yield* Effect.try({ try: () => parseListenAddr(opts.addr), catch: (e) => e as Error })
 
     const respond = Effect.fnUntraced(function* (url: string) {
       const stats = yield* opts.writerStats
       const now = yield* Clock.currentTimeMillis
       if (url === "/metrics") {
-        return { status: 200, type: "text/plain; version=0.0.4; charset=utf-8", body: renderPrometheus(opts.metrics, stats, now, p99Ms(loopDelay)) }
+        const body = yield* Effect.promise(() => registry.render({ writer: stats, nowMs: now, loopLagP99Ms: p99Ms(loopDelay) }))
+        return { status: 200, type: registry.contentType, body }
       }
       if (url === "/healthz") {
         const verdict = healthVerdict(opts, stats, now, startedAtMs)

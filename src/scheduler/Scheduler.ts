@@ -59,6 +59,8 @@ export interface SchedulerOptions {
   readonly minHoursUntilClose?: number
   /** defaults to the data directory (SchedulerInputs.ts); tests may supply their own */
   readonly inputs?: SchedulerInputs
+  /** the command suggested while the venue has no universe, e.g. `surveillance scan --config F --venue V` */
+  readonly scanCommand?: string
   /** called after each rotation's first batch, after the log line */
   readonly onRotation?: (report: RotationReport) => Effect.Effect<void>
 }
@@ -70,7 +72,8 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never
     const { venue, venueConfig: vc, control } = opts
     const periodMs = vc.rotation_period_secs * 1000
     const minHours = opts.minHoursUntilClose ?? vc.min_hours_until_close
-    const inputs = opts.inputs ?? (yield* makeFileInputs({ dataDir: opts.dataDir, venue }))
+    const inputs = opts.inputs ??
+      (yield* makeFileInputs({ dataDir: opts.dataDir, venue, ...(opts.scanCommand !== undefined ? { scanCommand: opts.scanCommand } : {}) }))
     const limiter = new ChurnLimiter(vc.subscription_churn_limit_per_minute)
 
     let cursor: RotationCursor = initialCursor

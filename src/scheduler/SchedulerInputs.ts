@@ -86,12 +86,24 @@ export const statsRowsFromColumns = (cols: Record<string, ArrayLike<unknown>>): 
   return rows
 }
 
+/** The "no universe" line is repeated at most this often (rotations may be seconds apart). */
+export const NO_UNIVERSE_HINT_EVERY_MS = 60_000
+
+interface FileInputsOptions {
+  readonly dataDir: string
+  readonly venue: VenueId
+  /** the exact command that writes this venue's universe, suggested while there is none */
+  readonly scanCommand?: string
+}
+
 /** The inputs read through the FileStore (the scheduler's default). */
-export const makeFileInputs = (opts: { readonly dataDir: string; readonly venue: VenueId }): Effect.Effect<SchedulerInputs, never, FileStore> =>
+export const makeFileInputs = (opts: FileInputsOptions): Effect.Effect<SchedulerInputs, never, FileStore> =>
   Effect.map(FileStore, (store) => fileInputs(store, opts))
 
-const fileInputs = (store: FileStore["Type"], opts: { readonly dataDir: string; readonly venue: VenueId }): SchedulerInputs => {
+const fileInputs = (store: FileStore["Type"], opts: FileInputsOptions): SchedulerInputs => {
   const { dataDir, venue } = opts
+  const scanCommand = opts.scanCommand ?? `surveillance scan --venue ${venue}`
+  let noUniverseSaidAtMs: number | null = null
   const statOrNull = (path: string): Effect.Effect<FileSig | null> =>
     store.stat(path).pipe(
       Effect.map((s) => (s?.kind === "file" ? { path, mtimeMs: s.mtimeMs, size: s.size } : null)),
@@ -112,7 +124,7 @@ const fileInputs = (store: FileStore["Type"], opts: { readonly dataDir: string; 
       return Effect.logWarning(message)
     })
 
-  const refreshUniverse = (today: string) =>
+  const refreshUniverse = (today: string, nowMs: number) =>
     Effect.gen(function*() {
       const dates = yield* listPartitionDates(dataDir, "metadata", venue).pipe(
         Effect.provideService(FileStore, store),
@@ -144,7 +156,13 @@ const fileInputs = (store: FileStore["Type"], opts: { readonly dataDir: string; 
         yield* Effect.logInfo(`scheduler ${venue}: universe ${path} loaded (${parsed.markets.length} markets)`)
         return
       }
-      if (universe === null) yield* Effect.logWarning(`scheduler ${venue}: no universe file on or before ${today} under ${dataDir}; nothing to subscribe yet`)
+      if (universe === null && (noUniverseSaidAtMs === null || nowMs - noUniverseSaidAtMs >= NO_UNIVERSE_HINT_EVERY_MS)) {
+        noUniverseSaidAtMs = nowMs
+        yield* Effect.logWarning(
+          `scheduler ${venue}: no universe on or before ${today} under ${dataDir}, so nothing to subscribe; ` +
+            `run \`${scanCommand}\` (picked up at the next rotation)`
+        )
+      }
     })
 
   const refreshStats = (today: string, oldest: string) =>
@@ -189,7 +207,7 @@ const fileInputs = (store: FileStore["Type"], opts: { readonly dataDir: string; 
     refresh: (nowMs) =>
       Effect.gen(function*() {
         const today = utcDate(nowMs)
-        yield* refreshUniverse(today)
+        yield* refreshUniverse(today, nowMs)
         yield* refreshStats(today, utcDate(Math.max(0, nowMs - STATS_MAX_AGE_DAYS * DAY_MS)))
         return { universe, stats }
       })

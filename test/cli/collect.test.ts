@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { existsSync } from "node:fs"
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
@@ -8,6 +10,7 @@ import { stringify } from "smol-toml"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { parseDurationMs } from "../../src/cli/collect.js"
 import { AppConfig } from "../../src/config/schema.js"
+import { lockPath } from "../../src/ops/DataDirLock.js"
 import type { MarketRecord } from "../../src/domain/Market.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
 import { type SimulatorHandle, startSimulatorPromise } from "../../src/simulator/Simulator.js"
@@ -71,6 +74,14 @@ const runCli = (
     })
   })
 
+/** true when nothing listens on 127.0.0.1:port any more */
+const canListen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const srv = createServer()
+    srv.once("error", () => resolve(false))
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)))
+  })
+
 const producedRows = (output: string): number => {
   let total = 0
   for (const m of output.matchAll(/shutdown: collector (\w+): snapshot_rows=(\d+)/g)) total += Number(m[2])
@@ -132,7 +143,7 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
     // the metrics endpoint serves the collector's counters while it runs
     let metricsText: Promise<string> | null = null
     const run = await runCli(["collect", "--config", "m.toml", "--duration", "3s"], dir, undefined, (out) => {
-      const m = /metrics on (http:\/\/[\d.:]+)\/metrics/.exec(out)
+      const m = /metrics: serving (http:\/\/[\d.:]+)\/metrics/.exec(out)
       if (metricsText === null && m !== null) {
         metricsText = new Promise((res) => setTimeout(res, 1500)).then(() => fetch(`${m[1]}/metrics`)).then((r) => r.text())
       }
@@ -172,10 +183,19 @@ describe("surveillance collect (spawned CLI against the simulator)", () => {
     }
   }, 90_000)
 
-  it("SIGTERM during collection exits 0 within 10 s and loses no snapshotted row", async () => {
+  it("SIGTERM to the README's `node bin/surveillance.js collect` exits 0 within 10 s, loses no row, frees lock and port", async () => {
+    // the README's commands, which this test runs (with a config pointing at the simulator)
+    const readme = await readFile(join(import.meta.dirname, "../../README.md"), "utf8")
+    expect(readme).toContain("node bin/surveillance.js collect --config config/surveillance.toml  # until SIGINT/SIGTERM: drains, exits 0")
+    expect(readme).not.toMatch(/^npx surveillance collect/m)
     await rm(join(dir, "data", "orderbook_snapshots"), { recursive: true, force: true })
-    const run = await runCli(["collect", "--config", "a.toml"], dir, { pattern: /scheduler kalshi: rotation 1/, delayMs: 1500 })
+    // spawned as process.execPath + [bin/surveillance.js, ...]: the signal reaches exactly that node process
+    const run = await runCli(["collect", "--config", "m.toml"], dir, { pattern: /scheduler kalshi: rotation 1/, delayMs: 1500 })
     expect(run.code).toBe(0)
+    const port = Number(/metrics: serving http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(run.output)?.[1])
+    expect(port).toBeGreaterThan(0)
+    expect(await canListen(port)).toBe(true)
+    expect(existsSync(lockPath(join(dir, "data")))).toBe(false)
     expect(run.elapsedAfterSignalMs).not.toBeNull()
     expect(run.elapsedAfterSignalMs!).toBeLessThan(10_000)
     const produced = producedRows(run.output)

@@ -49,7 +49,7 @@ describe("collector start-up checks", () => {
       const exit = yield* Effect.exit(ensureWritableDataDir(join(file, "data")))
       expect(Exit.isFailure(exit)).toBe(true)
       const err = yield* Effect.flip(ensureWritableDataDir(join(file, "data")))
-      expect(err.message).toMatch(/^data_dir .*not-a-dir\/data is not writable \(ENOTDIR\)/)
+      expect(err.message).toMatch(/^data_dir .*not-a-dir\/data is not usable: .*not a directory \(ENOTDIR\)/)
       yield* Effect.exit(ensureWritableDataDir(join(dir, "fresh", "data"))).pipe(
         Effect.tap((e) => Effect.sync(() => expect(Exit.isSuccess(e)).toBe(true)))
       )

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest"
-import { DuckDBInstance } from "@duckdb/node-api"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -10,14 +9,9 @@ import { freshDemoDir } from "../../src/demo/runDemo.js"
 import { FileStoreLayer } from "../../src/storage/FileStore.js"
 import { MemoryFileStoreLayer } from "../support/MemoryFileStore.js"
 import { runCli } from "../support/cli.js"
+import { duckdbScalar } from "../support/duckdb.js"
 
-const count = async (sql: string): Promise<number> => {
-  const db = await DuckDBInstance.create(":memory:")
-  const con = await db.connect()
-  const rows = (await con.runAndReadAll(sql)).getRows()
-  con.closeSync()
-  return Number(rows[0]?.[0])
-}
+const count = duckdbScalar
 
 describe("surveillance demo", () => {
   it("gives every run a fresh directory under data/demo", async () => {
@@ -35,8 +29,14 @@ describe("surveillance demo", () => {
   it("runs simulator, scan, collect and mine in one process and writes files DuckDB reads", async () => {
     const cwd = await fs.mkdtemp(path.join(os.tmpdir(), "demo-cwd-"))
     const first = await runCli(["demo", "--duration", "6s", "--markets", "80"], { cwd })
-    expect(first.stderr).toBe("")
     expect(first.code).toBe(0)
+    // logs: stderr, one JSON object per line (not a terminal), nothing at error level
+    const logs = first.stderr.trimEnd().split("\n").map((l) => JSON.parse(l) as { level: string; component: string; message: string })
+    expect(logs.length).toBeGreaterThan(3)
+    expect(logs.filter((r) => r.level === "error" || r.level === "fatal")).toEqual([])
+    // the mm-viability settings the report used are said, next to the command's defaults
+    expect(first.stdout).toContain("mm-viability here uses --min-trades 3 and --horizons 1s,5s,30s (the command's defaults are 20 and 1s,5s,30s,120s)")
+    expect(first.stdout).toMatch(/^polymarket \d{4}-\d\d-\d\d mm-viability: \d+ outcomes with trades, \d+ viable \(min-trades 3, horizons 1s,5s,30s, fee 0\)$/m)
     // duration + 30 s budget; generous for a loaded CI machine
     expect(first.ms).toBeLessThan(6_000 + 30_000)
     expect(first.stdout).toMatch(/^polymarket: found \d+, kept \d+/m)

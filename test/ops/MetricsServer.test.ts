@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { CollectorMetrics } from "../../src/ops/Metrics.js"
-import { healthVerdict, parseListenAddr, renderPrometheus, serveMetrics } from "../../src/ops/MetricsServer.js"
+import { healthVerdict, parseListenAddr, serveMetrics } from "../../src/ops/MetricsServer.js"
+import { makeCollectorRegistry } from "../../src/ops/prometheus.js"
 import type { WriterStats } from "../../src/sink/ParquetSink.js"
 
 const writer = (over: Partial<WriterStats> = {}): WriterStats => ({
@@ -54,9 +55,10 @@ describe("health verdict", () => {
 })
 
 describe("prometheus text", () => {
-  it("renders per-venue series and writer figures with HELP/TYPE lines", () => {
+  it("renders per-venue series and writer figures with HELP/TYPE lines", async () => {
     const now = 2_000_000
-    const text = renderPrometheus(liveMetrics(now), writer({ lastFlushAtMs: now - 3000 }), now, 7)
+    const text = await makeCollectorRegistry(liveMetrics(now), { processMetrics: false })
+      .render({ writer: writer({ lastFlushAtMs: now - 3000 }), nowMs: now, loopLagP99Ms: 7 })
     expect(text).toContain('surveillance_messages_received_total{venue="polymarket"} 1234')
     expect(text).toContain('surveillance_connections_up{venue="kalshi"} 1')
     expect(text).toContain('surveillance_last_message_age_seconds{venue="kalshi"} 2')
@@ -66,7 +68,7 @@ describe("prometheus text", () => {
     expect(text).toContain("surveillance_event_loop_lag_p99_seconds 0.007")
     expect(text).toContain("# TYPE surveillance_reconnects_total counter")
     // every sample line is `name{labels} number` or `name number`
-    for (const line of text.trim().split("\n").filter((l) => !l.startsWith("#"))) {
+    for (const line of text.trim().split("\n").filter((l) => !l.startsWith("#") && l !== "")) {
       expect(line).toMatch(/^surveillance_[a-z0-9_]+(\{venue="[a-z]+"\})? -?[0-9.e+-]+$/)
     }
   })
