@@ -11,9 +11,9 @@ const venueArg = Args.choice(ALL_VENUES.map((v) => [v, v] as [string, VenueId]),
 const fileArg = Args.text({ name: "FILE" }).pipe(
   Args.withDescription("recorded WebSocket text frames: JSON lines (one frame per line) or one JSON array of frames")
 )
-const finalOption = Options.boolean("final").pipe(Options.withDescription("print only the last row of each book"))
+const finalOption = Options.boolean("final").pipe(Options.withDescription("print only the last row of each book (default: every row)"))
 const outOption = Options.text("out").pipe(
-  Options.withDescription("write the rows as snapshot Parquet under DIR (standard layout) instead of printing them"),
+  Options.withDescription("write the rows as snapshot Parquet under DIR (standard layout) instead of printing them; default: print to stdout"),
   Options.optional
 )
 
@@ -71,7 +71,11 @@ export const replayCommand = Command.make(
         for (const row of rows) printed.push(JSON.stringify(row))
       }
       yield* writeStdout(printed.length === 0 ? "" : printed.join("\n") + "\n")
-      for (const line of notes) yield* Console.error(line)
-      yield* Console.error(JSON.stringify(summary))
+      // raw stderr lines (not the CLI's error console, which prefixes `surveillance:`): the last
+      // line is the machine-readable summary
+      yield* Effect.sync(() => {
+        for (const line of notes) process.stderr.write(line + "\n")
+        process.stderr.write(JSON.stringify(summary) + "\n")
+      })
     })
 ).pipe(Command.withDescription("feed recorded WebSocket frames through the decoder and book store; print the resulting snapshot rows"))

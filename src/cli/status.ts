@@ -28,7 +28,7 @@ export const statusCommand = Command.make(
         nowMs,
         flushSeconds: cfg.storage.flush_seconds,
         bucketMinutes: cfg.storage.bucket_minutes
-      }).pipe(Effect.mapError((e) => new StaleDataError({ message: `cannot read data directory ${cfg.data_dir}: ${e.message}` })))
+      }).pipe(Effect.mapError((e) => new StaleDataError({ message: `data directory ${cfg.data_dir}: ${describeOsError(e.cause) ?? e.message}` })))
       for (const line of report) yield* Console.log(formatVenueStatus(line))
       const stale = report.filter((s) => s.stale)
       if (stale.length > 0) {

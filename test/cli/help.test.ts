@@ -42,6 +42,7 @@ describe("help rendered from the command definitions", () => {
       "surveillance demo",
       "surveillance mine",
       "surveillance mine mm-viability",
+      "surveillance replay",
       "surveillance scan",
       "surveillance simulate",
       "surveillance status"
