@@ -8,7 +8,7 @@
  *   numbers (epoch ms, counters), so we convert at this boundary and nowhere else.
  * - Only SNAPPY is built in.
  * - The default dictionary heuristic rejects high-cardinality doubles; forcing RLE_DICTIONARY
- *   on size lists and id columns measured faster and about half the size (STACK.md).
+ *   on size lists and id columns measured faster and about half the size.
  * - A missing price or size is NaN in memory but NULL in the file (`missingAsNull`): DuckDB,
  *   Polars and Spark aggregate NULLs away, while one NaN turns an `avg()` into NaN. Files
  *   written before this rule hold NaN in REQUIRED columns; both read back as NaN.
