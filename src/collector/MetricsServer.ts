@@ -4,6 +4,7 @@ import { Clock, Duration, Effect, Runtime, Schedule, type Scope } from "effect"
 import type { VenueId } from "../domain/Venue.js"
 import type { CollectorMetrics, VenueMetrics } from "./Metrics.js"
 import type { WriterStats } from "./Writer.js"
+import { DROP_REASONS } from "./writerHold.js"
 
 /**
  * Collector observability (issue 8): Prometheus text at `GET /metrics`, a health verdict at
@@ -11,7 +12,8 @@ import type { WriterStats } from "./Writer.js"
  *
  * Health is 200 only when, for every venue the collector runs, a socket is open and data
  * arrived within `staleAfterMs`, and the writer made rows durable (write-ahead append or
- * Parquet file) within 2 x flush_seconds. Otherwise 503 with a JSON list of reasons.
+ * Parquet file) within 2 x flush_seconds, and the disk is not refusing the writer's writes.
+ * Otherwise 503 with a JSON list of reasons.
  */
 export interface MetricsServerOptions {
   /** "host:port"; port 0 picks a free one (tests) */
@@ -71,6 +73,11 @@ export const healthVerdict = (
       reasons.push(`${venue}: no data for ${Math.round((nowMs - since) / 1000)} s (bound ${Math.round(opts.staleAfterMs / 1000)} s)`)
     }
   }
+  const failure = writer.diskFailure
+  if (failure !== null) {
+    reasons.push(`writer: disk refuses writes for ${Math.round((nowMs - failure.sinceMs) / 1000)} s (${failure.reason}: ${failure.message}); ` +
+      `${writer.rowsInMemory} rows wait in memory, ${writer.rowsDropped} dropped`)
+  }
   const flushBound = 2 * opts.flushSeconds * 1000
   const lastFlush = writer.lastFlushAtMs > 0 ? writer.lastFlushAtMs : startedAtMs
   if (nowMs - lastFlush > flushBound) {
@@ -104,6 +111,7 @@ const WRITER_SERIES: ReadonlyArray<readonly [keyof WriterStats, string, MetricKi
   ["rowsAccepted", "writer_rows_accepted_total", "counter", "rows accepted by the writer", 1],
   ["rowsWritten", "writer_rows_written_total", "counter", "rows written to Parquet files", 1],
   ["rowsBuffered", "writer_rows_buffered", "gauge", "rows not yet in a Parquet file", 1],
+  ["rowsInMemory", "writer_rows_in_memory", "gauge", "rows held in memory only (in no file yet)", 1],
   ["filesWritten", "writer_files_written_total", "counter", "Parquet files written", 1],
   ["lastFlushLatencyMs", "writer_flush_latency_seconds", "gauge", "duration of the last flush", 1 / 1000],
   ["oldestUnflushedAgeMs", "writer_oldest_unflushed_row_age_seconds", "gauge", "age of the oldest row not yet durable", 1 / 1000],
@@ -136,6 +144,11 @@ export const renderPrometheus = (
     header(out, name, kind, help)
     out.push(`surveillance_${name} ${Number(writer[key]) * scale}`)
   }
+  header(out, "rows_dropped_total", "counter", "rows that will never reach a file, by reason")
+  for (const reason of DROP_REASONS) out.push(`surveillance_rows_dropped_total{reason="${reason}"} ${writer.rowsDroppedByReason[reason] ?? 0}`)
+  out.push(`surveillance_rows_dropped_total{reason="invalid_ts_recv"} ${writer.rowsRejected}`)
+  header(out, "writer_disk_refusing", "gauge", "1 while the disk refuses the writer's writes")
+  out.push(`surveillance_writer_disk_refusing ${writer.diskFailure !== null ? 1 : 0}`)
   header(out, "writer_last_flush_age_seconds", "gauge", "seconds since rows were last made durable (-1 = never)")
   out.push(`surveillance_writer_last_flush_age_seconds ${writer.lastFlushAtMs > 0 ? (nowMs - writer.lastFlushAtMs) / 1000 : -1}`)
   header(out, "event_loop_lag_p99_seconds", "gauge", "event-loop delay p99 over the last minute")
