@@ -4,6 +4,7 @@ import type { TradeRow } from "../domain/TradeRow.js"
 import type { VenueId } from "../domain/Venue.js"
 import type { DecodeStats } from "../venues/DecodeStats.js"
 import type { VenueMetrics } from "./Metrics.js"
+import type { RecentTrades } from "./RecentTrades.js"
 import type { SubscriptionSpec } from "./SubscriptionControl.js"
 
 /** What a venue connection needs of the book store (src/collector/BookStore.ts). */
@@ -23,6 +24,8 @@ export interface IngestContext {
   readonly decodeStats: DecodeStats
   /** trades decoded since the last drain (the collector hands them to the writer) */
   readonly trades: Array<TradeRow>
+  /** trades recorded lately, so a repeated one is counted instead of written twice */
+  readonly recentTrades: RecentTrades
   /** warnings to log (seq gaps, venue errors); bounded, drained with the trades */
   readonly notices: Array<string>
   readonly firstBookTimeoutMs: number
@@ -33,7 +36,7 @@ export const MAX_NOTICES = 200
 
 /** A decoded trade becomes a trade row as it arrives (handed to the writer after the chunk). */
 export const recordTrade = (ctx: IngestContext, ev: TradeEvent, recvTs: number): void => {
-  ctx.trades.push({
+  const row: TradeRow = {
     ts_recv: recvTs,
     source_ts: ev.sourceTs,
     venue: ctx.venue,
@@ -43,7 +46,12 @@ export const recordTrade = (ctx: IngestContext, ev: TradeEvent, recvTs: number):
     size: ev.size,
     side: ev.side,
     trade_id: ev.tradeId
-  })
+  }
+  if (ctx.recentTrades.isRepeat(row, recvTs)) {
+    ctx.metrics.duplicateTrades++
+    return
+  }
+  ctx.trades.push(row)
   ctx.metrics.trades++
 }
 

@@ -104,7 +104,8 @@ const VENUE_SERIES: ReadonlyArray<readonly [keyof VenueMetrics, string, MetricKi
   ["assetResubscribes", "asset_resubscribes_total", "counter", "single assets resubscribed by their watchdog"],
   ["venueErrors", "venue_errors_total", "counter", "error replies from the venue"],
   ["snapshotRows", "snapshot_rows_total", "counter", "snapshot rows produced"],
-  ["trades", "trades_total", "counter", "trade rows produced"]
+  ["trades", "trades_total", "counter", "trade rows produced"],
+  ["duplicateTrades", "trades_duplicate_total", "counter", "trades received again (same trade) and not written twice"]
 ]
 
 const WRITER_SERIES: ReadonlyArray<readonly [keyof WriterStats, string, MetricKind, string, number]> = [

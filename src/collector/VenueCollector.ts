@@ -12,6 +12,7 @@ import type { VenueMetrics } from "./Metrics.js"
 import { SnapshotSchedule } from "./SnapshotSchedule.js"
 import type { SubscriptionControl, SubscriptionSpec, Tier } from "./SubscriptionControl.js"
 import { SnapshotWriter } from "./Writer.js"
+import { RecentTrades } from "./RecentTrades.js"
 
 /**
  * One venue's collector: shards subscriptions over connections (at most
@@ -68,6 +69,7 @@ export const makeVenueCollector = (
       metrics,
       decodeStats: makeDecodeStats(),
       trades: [],
+      recentTrades: new RecentTrades(),
       notices: [],
       firstBookTimeoutMs: opts.collector.first_book_timeout_ms,
       assetSilenceMs: opts.collector.asset_silence_ms

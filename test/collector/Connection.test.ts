@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
 import { backoffDelayMs, connectionSettings, superviseConnection } from "../../src/collector/Connection.js"
 import type { IngestContext } from "../../src/collector/ConnectionAssets.js"
+import { RecentTrades } from "../../src/collector/RecentTrades.js"
 import { makeVenueMetrics } from "../../src/collector/Metrics.js"
 import { BookStore } from "../../src/collector/BookStore.js"
 import { makeVenueCollector } from "../../src/collector/VenueCollector.js"
@@ -56,7 +57,7 @@ describe("Connection (TestClock, in-memory venue)", () => {
       const metrics = makeVenueMetrics("polymarket")
       const ctx: IngestContext = {
         venue: "polymarket", books: new BookStore({ venue: "polymarket", topK: 50 }), metrics,
-        decodeStats: makeDecodeStats(), trades: [], notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
+        decodeStats: makeDecodeStats(), trades: [], recentTrades: new RecentTrades(), notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
       }
       const conn = new PolymarketConnection("polymarket#0", "ws://fake", ctx)
       yield* Effect.forkScoped(superviseConnection(conn, venue.opener, connectionSettings(cfg.collector), metrics))
@@ -86,7 +87,7 @@ describe("Connection (TestClock, in-memory venue)", () => {
       const books = new BookStore({ venue: "polymarket", topK: 50 })
       const ctx: IngestContext = {
         venue: "polymarket", books, metrics,
-        decodeStats: makeDecodeStats(), trades: [], notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
+        decodeStats: makeDecodeStats(), trades: [], recentTrades: new RecentTrades(), notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
       }
       const conn = new PolymarketConnection("polymarket#0", "ws://fake", ctx)
       conn.add([spec(YES)], 0)
