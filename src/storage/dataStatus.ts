@@ -3,6 +3,7 @@ import * as path from "node:path"
 import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet"
 import type { VenueId } from "../domain/Venue.js"
 import { datasetDayDir, isTempFile, listDayFiles, listPartitionDates, universePath, walRootDir } from "./paths.js"
+import { parseUniverse } from "./universe.js"
 
 /**
  * Data freshness per venue, read from the data directory only (`surveillance status`), so
@@ -18,7 +19,10 @@ import { datasetDayDir, isTempFile, listDayFiles, listPartitionDates, universePa
 export interface VenueDataStatus {
   readonly venue: VenueId
   readonly universeDate: string | null
+  /** valid market records in the newest universe file (lines that decode as a MarketRecord) */
   readonly universeMarkets: number
+  /** lines of that file that are not a market record */
+  readonly universeBadLines: number
   readonly newestSnapshotFile: string | null
   /** age of the newest snapshot Parquet file (by modification time), ms */
   readonly newestSnapshotAgeMs: number | null
@@ -58,11 +62,13 @@ const statOrNull = async (file: string): Promise<FileAge | null> => {
   }
 }
 
-const countLines = async (file: string): Promise<number> => {
-  const text = await fs.readFile(file, "utf8")
-  let n = 0
-  for (const line of text.split("\n")) if (line.trim() !== "") n++
-  return n
+const countUniverse = async (file: string): Promise<{ readonly markets: number; readonly badLines: number }> => {
+  try {
+    const parsed = parseUniverse(await fs.readFile(file, "utf8"), file)
+    return { markets: parsed.markets.length, badLines: parsed.badLines }
+  } catch {
+    return { markets: 0, badLines: 0 }
+  }
 }
 
 /** Row count from the Parquet footer only (no data pages read). Unreadable files count 0. */
@@ -142,7 +148,7 @@ export const venueDataStatus = async (opts: DataStatusOptions, venue: VenueId): 
   const { dataDir, nowMs } = opts
   const universeDates = await listPartitionDates(dataDir, "metadata", venue)
   const universeDate = universeDates.at(-1) ?? null
-  const universeMarkets = universeDate === null ? 0 : await countLines(universePath(dataDir, venue, universeDate)).catch(() => 0)
+  const universe = universeDate === null ? { markets: 0, badLines: 0 } : await countUniverse(universePath(dataDir, venue, universeDate))
 
   const snapshots = await scanDataset(dataDir, "orderbook_snapshots", venue, nowMs)
   const trades = await scanDataset(dataDir, "trades", venue, nowMs)
@@ -166,7 +172,8 @@ export const venueDataStatus = async (opts: DataStatusOptions, venue: VenueId): 
   return {
     venue,
     universeDate,
-    universeMarkets,
+    universeMarkets: universe.markets,
+    universeBadLines: universe.badLines,
     newestSnapshotFile: snapshots.newest?.file ?? null,
     newestSnapshotAgeMs: snapshotAgeMs,
     newestWalAgeMs: walAgeMs,
@@ -196,7 +203,7 @@ export const formatAge = (ms: number | null): string => {
 export const formatVenueStatus = (s: VenueDataStatus): string =>
   [
     `${s.venue}:`,
-    `universe ${s.universeDate ?? "none"} (${s.universeMarkets} markets);`,
+    `universe ${s.universeDate ?? "none"} (${s.universeMarkets} markets${s.universeBadLines > 0 ? `, ${s.universeBadLines} bad lines ignored` : ""});`,
     `newest snapshot ${s.newestSnapshotFile === null ? "none" : path.basename(s.newestSnapshotFile)} age ${formatAge(s.newestSnapshotAgeMs)}`,
     `(write-ahead ${formatAge(s.newestWalAgeMs)});`,
     `last hour ${s.snapshotFilesLastHour} files ${s.snapshotRowsLastHour} rows, trades ${s.tradeFilesLastHour} files ${s.tradeRowsLastHour} rows;`,
