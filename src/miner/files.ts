@@ -7,6 +7,7 @@
 import * as path from "node:path"
 import type { VenueId } from "../domain/Venue.js"
 import { isValidDate, listDayFiles, listPartitionDates, parseBucketFileName } from "../storage/paths.js"
+import type { RowPlace } from "./rowPlace.js"
 
 export type InputKind = "snapshots" | "trades"
 
@@ -16,6 +17,8 @@ export interface DayInput {
   /** start of the file's bucket (from its name); for an unrecognised name, the start of its hour or day */
   readonly bucketStartMs: number
   readonly part: number
+  /** the folder's venue and date: rows that do not match them are left out (rowPlace.ts); null = no check */
+  readonly place: RowPlace | null
 }
 
 const bucketStartOf = (filePath: string, date: string): { bucketStartMs: number; part: number } => {
@@ -32,7 +35,7 @@ export const listDayInputs = async (dataDir: string, venue: VenueId, date: strin
   const inputs: Array<DayInput> = []
   for (const [dataset, kind] of [["orderbook_snapshots", "snapshots"], ["trades", "trades"]] as const) {
     for (const file of await listDayFiles(dataDir, dataset, venue, date)) {
-      inputs.push({ path: file, kind, ...bucketStartOf(file, date) })
+      inputs.push({ path: file, kind, ...bucketStartOf(file, date), place: { venue, date } })
     }
   }
   // Array.prototype.sort is stable: within a (bucket, kind, part) the storage order is kept

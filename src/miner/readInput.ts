@@ -8,6 +8,7 @@ import { parquetMetadata } from "hyparquet"
 import { readColumns } from "../storage/parquet/table.js"
 import type { DayInput } from "./files.js"
 import { readListPrefix } from "./listPrefix.js"
+import { keepRowsInPlace, type MisplacedRows } from "./rowPlace.js"
 import {
   type ColumnBatch,
   type LevelPrefixes,
@@ -22,6 +23,8 @@ import {
 export interface InputBatch {
   readonly columns: ColumnBatch
   readonly levels?: LevelPrefixes
+  /** rows left out because they do not belong in the file's folder (absent: none) */
+  readonly misplaced?: MisplacedRows
 }
 
 const readLevelPrefixes = async (filePath: string): Promise<LevelPrefixes> => {
@@ -43,9 +46,24 @@ const readLevelPrefixes = async (filePath: string): Promise<LevelPrefixes> => {
   }
 }
 
+/** The columns plus `venue` when the rows' place is checked (a file without a venue column: date only). */
+const readWithVenue = async (filePath: string, names: ReadonlyArray<string>, checkVenue: boolean) => {
+  if (!checkVenue) return { columns: await readColumns(filePath, names), venues: undefined }
+  try {
+    const { venue, ...columns } = await readColumns(filePath, [...names, "venue"])
+    return { columns, venues: venue }
+  } catch (e) {
+    if (!(e instanceof Error && e.message.endsWith(": no column venue"))) throw e
+    return { columns: await readColumns(filePath, names), venues: undefined }
+  }
+}
+
 export const readInput = async (input: DayInput, withLevels: boolean): Promise<InputBatch> => {
-  if (input.kind === "trades") return { columns: await readColumns(input.path, TRADE_COLUMNS_USED) }
-  const columns = await readColumns(input.path, SNAPSHOT_SCALAR_COLUMNS)
-  if (!withLevels) return { columns }
-  return { columns, levels: await readLevelPrefixes(input.path) }
+  const names = input.kind === "trades" ? TRADE_COLUMNS_USED : SNAPSHOT_SCALAR_COLUMNS
+  const { columns, venues } = await readWithVenue(input.path, names, input.place !== null)
+  const levels = input.kind === "snapshots" && withLevels ? await readLevelPrefixes(input.path) : undefined
+  if (input.place === null) return levels === undefined ? { columns } : { columns, levels }
+  const placed = keepRowsInPlace(input.place, venues, columns, levels)
+  const misplaced = placed.misplaced.wrongVenue + placed.misplaced.wrongDate > 0 ? { misplaced: placed.misplaced } : {}
+  return placed.levels === undefined ? { columns: placed.columns, ...misplaced } : { columns: placed.columns, levels: placed.levels, ...misplaced }
 }
