@@ -2,6 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Data, Effect, type Scope } from "effect"
 import { walRootDir } from "../storage/paths.js"
+import { FILE_MODE, makeDirsSync } from "../storage/permissions.js"
 
 /**
  * One collector per data directory. Two collectors on one `data_dir` would each recover the
@@ -28,10 +29,11 @@ const pidAlive = (pid: number): boolean => {
 /** Takes the lock or explains who holds it. Plain function: also usable outside Effect. */
 export const tryLockDataDir = (dataDir: string, pid: number = process.pid): { ok: true } | { ok: false; holder: number } => {
   const file = lockPath(dataDir)
-  fs.mkdirSync(path.dirname(file), { recursive: true })
+  makeDirsSync(path.dirname(file))
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = fs.openSync(file, "wx")
+      const fd = fs.openSync(file, "wx", FILE_MODE)
+      fs.fchmodSync(fd, FILE_MODE)
       fs.writeSync(fd, `${pid}\n`)
       fs.fsyncSync(fd)
       fs.closeSync(fd)

@@ -9,6 +9,7 @@ import { runMine, runMmViability } from "../miner/run.js"
 import { runScanCommand } from "../scanner/command.js"
 import { withMockVenues } from "../simulator/mock.js"
 import { listPartitionDates, WAL_DIR_NAME } from "../storage/paths.js"
+import { DIR_MODE, makeDirs } from "../storage/permissions.js"
 
 /**
  * `surveillance demo`: the whole product in one process with no network and no credentials.
@@ -28,11 +29,12 @@ export interface DemoOptions {
 /** A directory under `data/demo/` that does not exist yet. */
 export const freshDemoDir = async (root: string, nowMs: number): Promise<string> => {
   const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")
-  await fs.mkdir(root, { recursive: true })
+  await makeDirs(root)
   for (let n = 0; ; n++) {
     const dir = path.join(root, n === 0 ? `run-${stamp}` : `run-${stamp}-${n}`)
     try {
-      await fs.mkdir(dir)
+      await fs.mkdir(dir, { mode: DIR_MODE })
+      await fs.chmod(dir, DIR_MODE) // (the mkdir mode is masked by the umask)
       return dir
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e

@@ -9,6 +9,7 @@
  */
 import * as fsp from "node:fs/promises"
 import * as path from "node:path"
+import { makeDirs, openForAppend } from "./permissions.js"
 
 /** An open file, reduced to what an append needs. */
 export interface AppendHandle {
@@ -37,16 +38,10 @@ const wrapHandle = (h: fsp.FileHandle): AppendHandle => ({
 })
 
 export const nodeAppendFileSystem: AppendFileSystem = {
-  mkdirp: async (dir) => {
-    await fsp.mkdir(dir, { recursive: true, mode: 0o755 })
-  },
+  mkdirp: makeDirs,
   openAppend: async (filePath) => {
-    try {
-      return { handle: wrapHandle(await fsp.open(filePath, "ax", 0o644)), created: true }
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
-      return { handle: wrapHandle(await fsp.open(filePath, "a")), created: false }
-    }
+    const { handle, created } = await openForAppend(filePath)
+    return { handle: wrapHandle(handle), created }
   },
   unlink: (filePath) => fsp.rm(filePath, { force: true })
 }
