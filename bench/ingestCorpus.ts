@@ -7,7 +7,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { generateReplayCorpus } from "../src/simulator/replay.js"
-import type { SubscriptionSpec } from "../src/collector/SubscriptionControl.js"
+import type { SubscriptionSpec } from "../src/domain/Subscription.js"
 
 const CACHE_DIR = path.join(os.tmpdir(), "surveillance-bench-cache")
 

@@ -3,7 +3,7 @@
  * assets: book dump, then price_change bursts, trades, books) as fast as the client reads.
  * - reference: bare `ws` clients that only JSON.parse each frame;
  * - ours: the full collector path (startCollector: connections, decode, BookStore, HOT
- *   snapshot scheduling every 2 s, rows to the real SnapshotWriter with its worker).
+ *   snapshot scheduling every 2 s, rows to the real ParquetSink with its worker).
  * The simulator runs in its own process (bench/simServer.ts). Both use 4 sockets of 500 assets (the venue's per-connection limit, PROTOCOLS.md) and the
  * same market order, so each receives the same frames. Rate = frames / time to the last frame
  * (the arrival of the last frame is found by polling the counters every 5 ms).
@@ -14,7 +14,8 @@ import * as path from "node:path"
 import { Effect, Schema } from "effect"
 import WebSocket from "ws"
 import { startCollector } from "../src/collector/Collector.js"
-import { SnapshotWriterLive } from "../src/collector/Writer.js"
+import { VenuesLive } from "../src/venues/VenueLayers.js"
+import { ParquetSinkLive } from "../src/sink/ParquetSink.js"
 import { AppConfig } from "../src/config/schema.js"
 import { mainIfDirect, result, round, type FigureResult } from "./harness.js"
 import { corpusPath, frameAssets, loadCorpus, specsFromCorpus } from "./ingestCorpus.js"
@@ -111,7 +112,7 @@ export async function run(): Promise<FigureResult[]> {
       yield* control.subscribe(specs)
       const r = yield* Effect.promise(() => waitForFrames(() => metrics.messagesReceived, target, t0))
       return { ...r, snapshotRows: metrics.snapshotRows, shards: (yield* running.venues.get("polymarket")!.shards).length }
-    })).pipe(Effect.provide(SnapshotWriterLive({
+    })).pipe(Effect.provide(VenuesLive(cfg)), Effect.provide(ParquetSinkLive({
       dataDir: runDir, storage: { flush_rows: 50_000, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 200_000
     }))))
     // alternate reference and ours, best of two each: one-off stalls of the shared machine hit

@@ -12,7 +12,7 @@
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
-import { BookStore } from "../src/collector/BookStore.js"
+import { BookStore } from "../src/books/BookStore.js"
 import { cpuAndWallMs, mainIfDirect, result, rng, round, type FigureResult } from "./harness.js"
 
 const N_UPDATES = 1_000_000

@@ -4,7 +4,7 @@
  *    Target >= 40,000 rows/s. Reported per CPU-second (what an idle core does; wall time on
  *    this shared machine mostly measures the neighbours) and, in the notes, per wall second.
  * 2. event-loop lag on the main thread while the 50,000 rows go through the collector's sink
- *    (SnapshotWriterLive: write-ahead append on the main thread, Parquet encode in its worker
+ *    (ParquetSinkLive: write-ahead append on the main thread, Parquet encode in its worker
  *    thread), measured with perf_hooks.monitorEventLoopDelay (p99, target < 50 ms). Reference:
  *    the same rows encoded on the main thread (no worker), whose stall is the longest lag.
  *    Both runs also carry a 1 ms tick probe giving the lag a frame arriving at a random moment
@@ -14,7 +14,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
-import { SnapshotWriter, SnapshotWriterLive } from "../src/collector/Writer.js"
+import { ParquetSink, ParquetSinkLive } from "../src/sink/ParquetSink.js"
 import { writeNewFileSync } from "../src/storage/atomic.js"
 import { encodeSnapshotRows, readSnapshotFile } from "../src/storage/parquet/snapshots.js"
 import { listDayFiles } from "../src/storage/paths.js"
@@ -31,11 +31,11 @@ export async function run(): Promise<FigureResult[]> {
     // 2b. ours, measured first so the heap holds only the rows (as in a collector), not the
     // garbage of the main-thread encodes below: a major GC of that would land in the window
     const dataDir = path.join(dir, "data")
-    const writer = SnapshotWriterLive({
+    const writer = ParquetSinkLive({
       dataDir, storage: { flush_rows: ROWS, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 2 * ROWS
     })
     const sink = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
-      const w = yield* SnapshotWriter
+      const w = yield* ParquetSink
       // let the worker thread start before measuring (the collector starts it at boot)
       yield* Effect.sleep("500 millis")
       const probe = startTickProbe()

@@ -10,8 +10,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Schema } from "effect"
 import { startCollector } from "../src/collector/Collector.js"
-import type { SubscriptionSpec } from "../src/collector/SubscriptionControl.js"
-import { SnapshotWriterLive } from "../src/collector/Writer.js"
+import { VenuesLive } from "../src/venues/VenueLayers.js"
+import type { SubscriptionSpec } from "../src/domain/Subscription.js"
+import { ParquetSinkLive } from "../src/sink/ParquetSink.js"
 import { AppConfig } from "../src/config/schema.js"
 import { mainIfDirect, result, round, type FigureResult } from "./harness.js"
 import { startSimProcess } from "./simProcess.js"
@@ -61,7 +62,7 @@ export async function run(): Promise<FigureResult[]> {
       yield* Effect.sleep("12 seconds")
       const after = yield* Effect.promise(settle)
       return { before, after, live, secondsToLive: (Date.now() - t0) / 1000, rows: venue.metrics.snapshotRows }
-    })).pipe(Effect.provide(SnapshotWriterLive({
+    })).pipe(Effect.provide(VenuesLive(cfg)), Effect.provide(ParquetSinkLive({
       dataDir: cfg.data_dir, storage: { flush_rows: 50_000, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 200_000
     }))))
     const perBookKb = (m.after.rss - m.before.rss) / m.live / 1024

@@ -2,8 +2,10 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect, Option } from "effect"
 import { loadConfig } from "../config/load.js"
+import { namedOrEnabledVenues } from "../config/schema.js"
 import { configOption, venueOption } from "./options.js"
 import { UsageError } from "./run.js"
+import { venuesLayer } from "./venues.js"
 
 /**
  * Durations for `--duration`: `90s`, `500ms`, `2m`, `1h`, `1h30m`, or bare seconds (`90`).
@@ -51,11 +53,17 @@ export const collectCommand = Command.make(
       }
       const cfg = yield* loadConfig(config)
       // loaded lazily: keeps `surveillance --help` fast
-      const { runCollectCommand } = yield* Effect.promise(() => import("../collector/runCollect.js"))
-      yield* runCollectCommand(cfg, {
+      const { runCollectorProgram } = yield* Effect.promise(() => import("../collector/CollectorProgram.js"))
+      const { scanWhereMissing } = yield* Effect.promise(() => import("../scanner/Scanner.js"))
+      const collect = runCollectorProgram(cfg, {
         configFile: config,
         venues: venue,
         ...(durationMs !== undefined ? { durationMs } : {})
       })
+      // mock mode with no universe yet: the real scanner scans the simulator once
+      const program = cfg.mock.enabled
+        ? Effect.zipRight(scanWhereMissing(cfg, venue.length > 0 ? venue : namedOrEnabledVenues(cfg, [])), collect)
+        : collect
+      yield* program.pipe(Effect.provide(venuesLayer(cfg, config)))
     })
 ).pipe(Command.withDescription("record order-book snapshots and trades to Parquet until SIGINT/SIGTERM or --duration"))

@@ -3,7 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Clock, Effect, Option } from "effect"
 import { loadConfig } from "../config/load.js"
-import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
+import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 import { configOption, DEFAULT_CONFIG_FILE } from "./options.js"
 import { UsageError } from "./run.js"
 

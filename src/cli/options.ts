@@ -1,5 +1,5 @@
 import * as Options from "@effect/cli/Options"
-import { ALL_VENUES } from "../domain/Venue.js"
+import { ALL_VENUES } from "../domain/VenueId.js"
 
 export const DEFAULT_CONFIG_FILE = "config/surveillance.toml"
 

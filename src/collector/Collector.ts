@@ -1,17 +1,15 @@
 import { Cause, Clock, Effect, type Scope } from "effect"
+import { backoffSchedule } from "../domain/Backoff.js"
 import type { ConfigError } from "../config/ConfigError.js"
 import { configError } from "../config/ConfigError.js"
-import { resolveKalshiPrivateKey } from "../config/load.js"
 import { type AppConfig, namedOrEnabledVenues } from "../config/schema.js"
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import { runScheduler } from "../scheduler/Scheduler.js"
-import { parseKalshiPrivateKey } from "../venues/kalshi/auth.js"
-import type { KalshiCredentials } from "../venues/kalshi/stream.js"
-import type { SocketOpener } from "./Connection.js"
-import { CollectorMetrics } from "./Metrics.js"
-import type { SubscriptionControl } from "./SubscriptionControl.js"
-import { makeVenueCollector, type VenueCollector } from "./VenueCollector.js"
-import type { SnapshotWriter } from "./Writer.js"
+import { CollectorMetrics } from "../ops/Metrics.js"
+import type { SubscriptionControl } from "../domain/Subscription.js"
+import { makeVenuePipeline, type VenuePipeline } from "./VenuePipeline.js"
+import { venueService, type Venues } from "../venues/Venue.js"
+import type { ParquetSink } from "../sink/ParquetSink.js"
 
 /**
  * The collector: one supervised fiber tree per venue (connections + snapshot loop + its
@@ -24,8 +22,6 @@ export interface CollectorOptions {
   /** the config file, for error messages */
   readonly configFile?: string
   readonly metrics?: CollectorMetrics
-  /** tests may replace the WebSocket opener */
-  readonly opener?: SocketOpener
   /**
    * Who drives the subscriptions. Default "scheduler" (runScheduler per venue, DESIGN
    * section 8); "none" leaves it to the caller through the returned controls.
@@ -35,7 +31,7 @@ export interface CollectorOptions {
 
 export interface RunningCollector {
   readonly metrics: CollectorMetrics
-  readonly venues: ReadonlyMap<VenueId, VenueCollector>
+  readonly venues: ReadonlyMap<VenueId, VenuePipeline>
   readonly controls: ReadonlyMap<VenueId, SubscriptionControl>
 }
 
@@ -59,61 +55,48 @@ export const selectVenues = (
   return Effect.succeed(namedOrEnabledVenues(cfg, requested))
 }
 
-const kalshiCredentials = (cfg: AppConfig, file: string): Effect.Effect<KalshiCredentials, ConfigError> =>
-  Effect.gen(function*() {
-    const pem = yield* resolveKalshiPrivateKey(cfg, file)
-    const keyId = cfg.venues.kalshi.api_key
-    if (pem === null || keyId === "") {
-      return yield* configError(
-        file,
-        "venues.kalshi.api_key",
-        "the Kalshi WebSocket needs api_key and api_secret or private_key_path (env KALSHI_API_KEY_ID, KALSHI_PRIVATE_KEY[_PATH]); or disable venues.kalshi"
-      )
-    }
-    const privateKey = yield* Effect.try({
-      try: () => parseKalshiPrivateKey(pem),
-      catch: (e) =>
-        configError(file, "venues.kalshi.api_secret", (e instanceof Error ? e.message : String(e)).replace(/^venues\.kalshi: /, ""))
-    })
-    return { keyId, privateKey }
-  })
-
-/** Restarts the scheduler after a defect (logged) instead of leaving the venue without one. */
+/**
+ * Restarts the scheduler after a defect (logged, shared backoff from 5 s) instead of leaving
+ * the venue without one. Interruption is shutdown, never retried.
+ */
 const superviseScheduler = (venue: VenueId, run: Effect.Effect<never>): Effect.Effect<never> =>
-  Effect.forever(
-    run.pipe(
-      Effect.catchAllCause((cause) =>
-        Cause.isInterruptedOnly(cause)
-          ? Effect.failCause(cause)
-          : Effect.logError(`scheduler ${venue} failed: ${Cause.pretty(cause).split("\n")[0]}; restarting in 5 s`).pipe(
-            Effect.zipRight(Effect.sleep(5000))
-          )
-      )
-    )
-  ) as Effect.Effect<never>
+  run.pipe(
+    Effect.sandbox,
+    Effect.retry({
+      schedule: backoffSchedule<Cause.Cause<never>>({
+        baseMs: 5000,
+        maxMs: 60_000,
+        onRetry: (cause, delayMs) =>
+          Effect.logError(`scheduler ${venue} failed: ${Cause.pretty(cause).split("\n")[0]}; restarting in ${delayMs} ms`)
+      }),
+      while: (cause) => !Cause.isInterruptedOnly(cause)
+    }),
+    Effect.unsandbox
+  )
 
 /** Starts every venue in the current scope and returns at once (the fibers live in the scope). */
 export const startCollector = (
   cfg: AppConfig,
   opts: CollectorOptions
-): Effect.Effect<RunningCollector, ConfigError, Scope.Scope | SnapshotWriter> =>
+): Effect.Effect<RunningCollector, ConfigError, Scope.Scope | ParquetSink | Venues> =>
   Effect.gen(function*() {
     const file = opts.configFile ?? "config"
     const metrics = opts.metrics ?? new CollectorMetrics()
-    const venues = new Map<VenueId, VenueCollector>()
+    const venues = new Map<VenueId, VenuePipeline>()
     const controls = new Map<VenueId, SubscriptionControl>()
-    // credentials first: a bad key is a startup error before any socket opens
-    const credentials = opts.venues.includes("kalshi") ? yield* kalshiCredentials(cfg, file) : undefined
-    for (const venue of opts.venues) {
+    // every venue's wire first (Kalshi: its signing key): a bad key is a startup error
+    // before any socket opens
+    const wired = yield* Effect.forEach(opts.venues, (venue) =>
+      Effect.flatMap(venueService(venue), (service) => Effect.map(service.wire, (driver) => ({ venue, service, driver }))))
+    for (const { venue, service, driver } of wired) {
       const vc = cfg.venues[venue]
-      const collector = yield* makeVenueCollector({
-        venue,
+      const collector = yield* makeVenuePipeline({
+        venue: service,
+        driver,
         venueConfig: vc,
         collector: cfg.collector,
         topK: cfg.storage.top_k,
-        metrics: metrics.forVenue(venue),
-        ...(venue === "kalshi" && credentials !== undefined ? { credentials } : {}),
-        ...(opts.opener !== undefined ? { opener: opts.opener } : {})
+        metrics: metrics.forVenue(venue)
       })
       venues.set(venue, collector)
       controls.set(venue, collector.control)
@@ -125,6 +108,7 @@ export const startCollector = (
               venue,
               venueConfig: vc,
               dataDir: cfg.data_dir,
+              keysOf: service.marketKeys,
               rotationEnabled: cfg.rotation.enabled,
               control: collector.control
             })
@@ -154,7 +138,7 @@ export const collectorSummary = (metrics: CollectorMetrics): ReadonlyArray<strin
 export const runCollector = (
   cfg: AppConfig,
   opts: CollectorOptions & { readonly durationMs?: number }
-): Effect.Effect<CollectorMetrics, ConfigError, SnapshotWriter> =>
+): Effect.Effect<CollectorMetrics, ConfigError, ParquetSink | Venues> =>
   Effect.gen(function*() {
     const metrics = opts.metrics ?? new CollectorMetrics()
     yield* Effect.scoped(

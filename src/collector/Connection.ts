@@ -1,6 +1,6 @@
 import { Cause, Clock, Data, Deferred, Effect, Exit, Random, type Scope } from "effect"
 import WebSocket from "ws"
-import type { VenueMetrics } from "./Metrics.js"
+import type { VenueMetrics } from "../ops/Metrics.js"
 
 /**
  * One supervised WebSocket connection: open (under a Scope), let the venue driver

@@ -1,6 +1,6 @@
 import type { BookEvent } from "../domain/BookEvent.js"
-import type { BookStore } from "./BookStore.js"
-import type { SidSequencer } from "./SidSequencer.js"
+import type { BookStore } from "../books/BookStore.js"
+import type { SidSequencer } from "../venues/kalshi/SidSequencer.js"
 
 /**
  * The glue between a decoder's output and the book store, for one chunk of events:

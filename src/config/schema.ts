@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
+import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 
 /**
  * The configuration file (DESIGN section 5). Every key has a default except what a venue

@@ -1,13 +1,14 @@
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Clock, Console, Effect } from "effect"
-import { runCollectCommand } from "../collector/runCollect.js"
+import { runCollectorProgram } from "../collector/CollectorProgram.js"
 import { type AppConfig, mockMarketsPerVenue } from "../config/schema.js"
-import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
+import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 import { parseHorizons } from "../miner/mmViability.js"
 import { runMine, runMmViability } from "../miner/run.js"
 import { runScanCommand } from "../scanner/command.js"
 import { withMockVenues } from "../simulator/mock.js"
+import { VenuesLive } from "../venues/VenueLayers.js"
 import { listPartitionDates, WAL_DIR_NAME } from "../storage/paths.js"
 import { DIR_MODE, makeDirs } from "../storage/permissions.js"
 
@@ -102,12 +103,13 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
       yield* Console.log(`demo: data in ${dataDir}; simulator on 127.0.0.1; collecting ${opts.durationMs / 1000} s`)
 
       yield* Console.log("\n== scan ==")
-      const scan = yield* runScanCommand(cfg, venues)
+      const venuesLive = VenuesLive(cfg, "(demo)")
+      const scan = yield* runScanCommand(cfg, venues).pipe(Effect.provide(venuesLive))
       for (const line of scan.lines) yield* Console.log(line)
       for (const line of scan.failures) yield* Console.log(`FAILED ${line}`)
 
       yield* Console.log(`\n== collect (${opts.durationMs / 1000} s, rotation every ${cfg.venues.polymarket.rotation_period_secs} s) ==`)
-      yield* runCollectCommand(cfg, { configFile: "(demo)", venues, durationMs: opts.durationMs })
+      yield* runCollectorProgram(cfg, { configFile: "(demo)", venues, durationMs: opts.durationMs }).pipe(Effect.provide(venuesLive))
 
       yield* Console.log("\n== mine ==")
       for (const venue of venues) {

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { VenueId } from "./Venue.js"
+import { VenueId } from "./VenueId.js"
 
 export const SnapshotStatus = Schema.Literal("ok", "partial", "empty", "stale", "crossed")
 export type SnapshotStatus = typeof SnapshotStatus.Type

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { VenueId } from "./Venue.js"
+import { VenueId } from "./VenueId.js"
 
 /**
  * Per (market_id, outcome_id) statistics for one date: `data/stats/venue=V/date=D/stats.parquet`.

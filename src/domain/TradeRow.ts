@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { VenueId } from "./Venue.js"
+import { VenueId } from "./VenueId.js"
 
 /** Taker side. Polymarket: the frame's `side`. Kalshi: `taker_side` yes -> buy (of YES), no -> sell (of YES). */
 export const TakerSide = Schema.Literal("buy", "sell")

@@ -12,8 +12,8 @@ import * as os from "node:os"
 import type { Worker } from "node:worker_threads"
 import { spawnModuleWorker } from "../runtime/moduleWorker.js"
 import { DECODE_WORKER_ROLE, type DecodeReady, type DecodeReply, type DecodeRequest } from "./decodeProtocol.js"
-import type { DayInput } from "./files.js"
-import { unpackBatch } from "./packBatch.js"
+import type { DayInput } from "./dayInputs.js"
+import { unpackBatch } from "./batchTransfer.js"
 import { type InputBatch, readInput } from "./readInput.js"
 
 function spawnDecodeWorker(): Worker {

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads"
 import { DECODE_WORKER_ROLE, type DecodeReply, type DecodeRequest } from "./decodeProtocol.js"
-import { packBatch } from "./packBatch.js"
+import { packBatch } from "./batchTransfer.js"
 import { readInput } from "./readInput.js"
 
 const port = parentPort

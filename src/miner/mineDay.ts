@@ -9,10 +9,10 @@
  */
 import { Data, Effect } from "effect"
 import type { StatsRow } from "../domain/StatsRow.js"
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import { datasetDayDir } from "../storage/paths.js"
 import { isTwoSided } from "./accumulate.js"
-import { type DayInput, listDayInputs } from "./files.js"
+import { type DayInput, listDayInputs } from "./dayInputs.js"
 import { DecodePool } from "./decodePool.js"
 import type { InputBatch } from "./readInput.js"
 import { misplacedCount } from "./rowPlace.js"

@@ -6,7 +6,7 @@
 import * as fs from "node:fs/promises"
 import { parquetMetadata } from "hyparquet"
 import { readColumns } from "../storage/parquet/table.js"
-import type { DayInput } from "./files.js"
+import type { DayInput } from "./dayInputs.js"
 import { readListPrefix } from "./listPrefix.js"
 import { keepRowsInPlace, type MisplacedRows } from "./rowPlace.js"
 import {

@@ -3,7 +3,7 @@
  * Pure: no IO here; src/miner/runStats.ts feeds it file by file.
  */
 import type { StatsRow } from "../domain/StatsRow.js"
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import { type AccumulatorParams, histogramQuantile, MarketAccumulator } from "./accumulate.js"
 import type { ListPrefix } from "./listPrefix.js"
 import { marketScore } from "./score.js"

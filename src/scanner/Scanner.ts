@@ -1,12 +1,11 @@
 import { Clock, Effect } from "effect"
 import { type AppConfig, namedOrEnabledVenues, type VenueConfig } from "../config/schema.js"
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import { utcDate } from "../storage/paths.js"
-import { writeUniverse } from "../storage/universe.js"
+import { readNewestUniverse, writeUniverse } from "../storage/universe.js"
 import { makeRateLimiter, type FetchJsonOptions, type FetchLike } from "../venues/http.js"
-import { discoverKalshi } from "../venues/kalshi/rest.js"
-import { discoverPolymarket } from "../venues/polymarket/rest.js"
-import type { Discovery } from "../venues/Venue.js"
+import type { Discovery } from "../venues/Discovery.js"
+import { venueService, type Venues } from "../venues/Venue.js"
 import { applyFilters, type FilterDrops } from "./filters.js"
 
 export interface VenueScanSuccess {
@@ -46,14 +45,12 @@ const httpOptions = (v: VenueConfig, opts: ScanOptions): FetchJsonOptions => ({
   ...(opts.backoffBaseMs === undefined ? {} : { backoffBaseMs: opts.backoffBaseMs })
 })
 
-const discover = (venue: VenueId, v: VenueConfig, opts: ScanOptions) => {
-  const common = {
-    restUrl: v.rest_url,
-    http: httpOptions(v, opts),
-    ...(opts.pageLimit === undefined ? {} : { pageLimit: opts.pageLimit })
-  }
-  return venue === "polymarket" ? discoverPolymarket(common) : discoverKalshi(common)
-}
+const discover = (venue: VenueId, v: VenueConfig, opts: ScanOptions) =>
+  Effect.flatMap(venueService(venue), (service) =>
+    service.discover({
+      http: httpOptions(v, opts),
+      ...(opts.pageLimit === undefined ? {} : { pageLimit: opts.pageLimit })
+    }))
 
 const countSkipped = (d: Discovery): number => Object.values(d.skipped).reduce((a, b) => a + b, 0)
 
@@ -62,7 +59,7 @@ const countSkipped = (d: Discovery): number => Object.values(d.skipped).reduce((
  * that cannot be scanned is reported as `failed` and its previous universe files are left
  * untouched (the new file is only published, atomically, after discovery succeeded).
  */
-export const scanVenue = (cfg: AppConfig, venue: VenueId, opts: ScanOptions = {}): Effect.Effect<VenueScanResult> =>
+export const scanVenue = (cfg: AppConfig, venue: VenueId, opts: ScanOptions = {}): Effect.Effect<VenueScanResult, never, Venues> =>
   Effect.gen(function* () {
     const startMs = yield* Clock.currentTimeMillis
     const v = cfg.venues[venue]
@@ -79,7 +76,7 @@ export const scanVenue = (cfg: AppConfig, venue: VenueId, opts: ScanOptions = {}
         _tag: "failed",
         venue,
         seconds: yield* elapsed,
-        reason: `${v.rest_url} listed no open markets (${d.pages} page${d.pages === 1 ? "" : "s"})`
+        reason: `${(yield* venueService(venue)).restUrl} listed no open markets (${d.pages} page${d.pages === 1 ? "" : "s"})`
       } as const
     }
     if (d.firstMalformed !== null) {
@@ -122,7 +119,7 @@ export const runScan = (
   cfg: AppConfig,
   venues: ReadonlyArray<VenueId>,
   opts: ScanOptions = {}
-): Effect.Effect<ReadonlyArray<VenueScanResult>> =>
+): Effect.Effect<ReadonlyArray<VenueScanResult>, never, Venues> =>
   Effect.forEach(venues, (venue) => scanVenue(cfg, venue, opts), { concurrency: "unbounded" })
 
 export const summaryLine = (r: VenueScanSuccess): string => {
@@ -136,3 +133,19 @@ export const summaryLine = (r: VenueScanSuccess): string => {
 
 export const failureLine = (r: VenueScanFailure): string =>
   `${r.venue}: scan failed after ${r.seconds.toFixed(1)} s, previous universe kept: ${r.reason}`
+
+/**
+ * Scans the venues that have no universe yet (mock mode: the simulator is scanned once at
+ * start, so a fresh demo or test collector has something to subscribe).
+ */
+export const scanWhereMissing = (cfg: AppConfig, venues: ReadonlyArray<VenueId>): Effect.Effect<void, never, Venues> =>
+  Effect.gen(function* () {
+    const today = utcDate(yield* Clock.currentTimeMillis)
+    const missing: Array<VenueId> = []
+    for (const v of venues) {
+      if ((yield* Effect.promise(() => readNewestUniverse(cfg.data_dir, v, today))) === null) missing.push(v)
+    }
+    if (missing.length === 0) return
+    yield* Effect.logInfo(`no universe for ${missing.join(", ")}; scanning`)
+    yield* runScan(cfg, missing)
+  })

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { AppConfig } from "../config/schema.js"
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import { failureLine, runScan, selectVenues, summaryLine, type ScanOptions } from "./Scanner.js"
 
 export interface ScanCommandResult {
@@ -17,11 +17,7 @@ export const runScanCommand = (
 ) =>
   Effect.scoped(
     Effect.gen(function* () {
-      // mock mode (DESIGN section 9): the simulator in this scope, the same adapters pointed at it
-      const effective = cfg.mock.enabled
-        ? (yield* (yield* Effect.promise(() => import("../simulator/mock.js"))).withMockVenues(cfg)).cfg
-        : cfg
-      const results = yield* runScan(effective, selectVenues(effective, named), opts)
+      const results = yield* runScan(cfg, selectVenues(cfg, named), opts)
       const lines: string[] = []
       const failures: string[] = []
       for (const r of results) {

@@ -1,10 +1,11 @@
 import { Clock, Duration, Effect } from "effect"
-import type { SubscriptionControl } from "../collector/SubscriptionControl.js"
+import type { MarketRecord } from "../domain/Market.js"
+import type { MarketKey, SubscriptionControl } from "../domain/Subscription.js"
 import type { VenueConfig } from "../config/schema.js"
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import { ChurnLimiter } from "./ChurnLimiter.js"
-import { planBatch, targetGroups, type TargetGroup } from "./diff.js"
-import { makeFileInputs, type InputsView, type SchedulerInputs } from "./inputs.js"
+import { planBatch, targetGroups, type TargetGroup } from "./planBatch.js"
+import { makeFileInputs, type InputsView, type SchedulerInputs } from "./SchedulerInputs.js"
 import { advanceCursor, computeTarget, initialCursor, type RotationCursor, type Target } from "./rotation.js"
 import { rankMarkets } from "./scoring.js"
 
@@ -48,6 +49,8 @@ export interface SchedulerOptions {
     "max_subs" | "hot_count" | "rotation_period_secs" | "subscription_churn_limit_per_minute" | "min_hours_until_close"
   >
   readonly dataDir: string
+  /** the subscriptions a market needs (the venue's `marketKeys`) */
+  readonly keysOf: (m: MarketRecord) => ReadonlyArray<MarketKey>
   /** `[rotation] enabled`; false keeps the first non-empty target */
   readonly rotationEnabled: boolean
   readonly control: SubscriptionControl
@@ -100,7 +103,7 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never> =>
         const frozen = !opts.rotationEnabled && target !== null && groups.length > 0
         view = yield* inputs.refresh(nowMs)
         const ranking = rankMarkets({
-          venue,
+          keysOf: opts.keysOf,
           markets: view.universe?.markets ?? [],
           stats: view.stats?.byMarket ?? null,
           nowMs,

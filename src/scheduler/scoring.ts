@@ -1,5 +1,5 @@
 import type { MarketRecord } from "../domain/Market.js"
-import type { VenueId } from "../domain/Venue.js"
+import type { MarketKey } from "../domain/Subscription.js"
 
 /**
  * Scoring: which markets deserve the always-on HOT slots. Pure functions.
@@ -56,12 +56,6 @@ export interface StatsInputRow {
 }
 
 export type ScoreSource = "stats" | "composite" | "hints"
-
-/** One subscription a market needs: Polymarket one per token id, Kalshi one per ticker. */
-export interface MarketKey {
-  readonly key: string
-  readonly outcomeIds: ReadonlyArray<string>
-}
 
 export interface RankedMarket {
   readonly marketId: string
@@ -141,19 +135,6 @@ const CLOSED_STATUSES = new Set([
   "closed", "determined", "disputed", "amended", "finalized", "settled", "resolved", "archived"
 ])
 
-/**
- * The subscriptions a market needs (SubscriptionControl.ts): Polymarket one per CLOB token id
- * (`token_ids`, else `outcome_ids`, which Market.ts says are the token ids); Kalshi one per
- * ticker carrying both sides ("yes", "no").
- */
-export const marketKeys = (venue: VenueId, m: MarketRecord): ReadonlyArray<MarketKey> => {
-  if (venue === "kalshi") {
-    return [{ key: m.market_id, outcomeIds: m.outcome_ids.length > 0 ? m.outcome_ids : ["yes", "no"] }]
-  }
-  const tokens = m.token_ids.length > 0 ? m.token_ids : m.outcome_ids
-  return tokens.map((t) => ({ key: t, outcomeIds: [t] }))
-}
-
 export const compareRanked = (a: RankedMarket, b: RankedMarket): number =>
   b.group - a.group || b.score - a.score || (a.marketId < b.marketId ? -1 : a.marketId > b.marketId ? 1 : 0)
 
@@ -163,7 +144,8 @@ export const compareRanked = (a: RankedMarket, b: RankedMarket): number =>
  * Duplicate market ids (a malformed universe) keep the first line.
  */
 export const rankMarkets = (opts: {
-  readonly venue: VenueId
+  /** the subscriptions a market needs (the venue's `marketKeys`) */
+  readonly keysOf: (m: MarketRecord) => ReadonlyArray<MarketKey>
   readonly markets: ReadonlyArray<MarketRecord>
   readonly stats: ReadonlyMap<string, MarketStats> | null
   readonly nowMs: number
@@ -186,7 +168,7 @@ export const rankMarkets = (opts: {
       droppedClosingSoon++
       continue
     }
-    const keys = marketKeys(opts.venue, m)
+    const keys = opts.keysOf(m)
     if (keys.length === 0) {
       droppedNoKeys++
       continue

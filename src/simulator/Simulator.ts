@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net"
 import { WebSocketServer } from "ws"
 import type { AppConfigEncoded } from "../config/schema.js"
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import type { ConnectionInfo, SimCore, SimSocket } from "./connection.js"
 import { handleControl } from "./control.js"
 import { MarketEngine } from "./engine.js"

@@ -1,5 +1,5 @@
 import type { WebSocket } from "ws"
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import type { BookActivity, BinaryBook } from "./book.js"
 import type { BookWatcher, MarketEngine } from "./engine.js"
 import { type CustomEventKind, mergeStreamFaults, type StreamFaults } from "./faults.js"

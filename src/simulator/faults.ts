@@ -1,4 +1,4 @@
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import { Rng } from "./rng.js"
 
 /**

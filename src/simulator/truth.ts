@@ -1,4 +1,4 @@
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import { ASK, BID, type BinaryBook } from "./book.js"
 import type { MarketEngine } from "./engine.js"
 

@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet"
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import { datasetDayDir, isTempFile, listDayFiles, listPartitionDates, universePath, walRootDir } from "./paths.js"
 import { parseUniverse } from "./universe.js"
 

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { ALL_VENUES, type VenueId } from "../domain/Venue.js"
+import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 
 export type Dataset = "metadata" | "orderbook_snapshots" | "trades" | "stats" | "reports/mm_viability"
 

@@ -5,7 +5,7 @@
 import * as fs from "node:fs/promises"
 import { Either, ParseResult, Schema } from "effect"
 import { MarketRecord } from "../domain/Market.js"
-import type { VenueId } from "../domain/Venue.js"
+import type { VenueId } from "../domain/VenueId.js"
 import { writeFileAtomic } from "./atomic.js"
 import { assertDate, listPartitionDates, universePath } from "./paths.js"
 

@@ -1,82 +1,54 @@
+import { Context, type Effect } from "effect"
+import type { ConfigError } from "../config/ConfigError.js"
 import type { MarketRecord } from "../domain/Market.js"
+import type { MarketKey } from "../domain/Subscription.js"
+import type { VenueId } from "../domain/VenueId.js"
+import type { Discovery } from "./Discovery.js"
+import type { FetchJsonOptions, VenueHttpError } from "./http.js"
+import type { IngestContext, VenueDriver } from "./VenueDriver.js"
+import type { SocketOpener } from "./WebSocketTransport.js"
 
 /**
- * What a venue's discovery (scanner REST) returns before the config filters.
- * Counts are per market unless named otherwise; they feed the scan summary line.
+ * A venue as a service: everything the scanner, the scheduler and the collector need to know
+ * about one venue, so none of them branches on a venue name. One tag per venue id; the live
+ * Layers (PolymarketLive, KalshiLive) point at the venue's URLs, mock mode provides the same
+ * tags pointed at the in-process simulator. Adding a venue: a folder under venues/ and one
+ * line in `VenueTags`.
  */
-export interface Discovery {
-  /** decoded markets, deduplicated by market_id, before filtering */
-  readonly markets: ReadonlyArray<MarketRecord>
-  /** pages fetched (HTTP requests that returned data) */
-  readonly pages: number
-  /** records (events or markets) that failed to decode: skipped, never fatal */
-  readonly malformed: number
-  /** markets the venue lists but that cannot be recorded (no order book, no token ids) */
-  readonly skipped: Readonly<Record<string, number>>
-  /** first malformed record, for the debug log (first 200 chars) */
-  readonly firstMalformed: string | null
+export interface DiscoveryOptions {
+  readonly http: FetchJsonOptions
+  /** smaller pages (tests exercise paging with these) */
+  readonly pageLimit?: number
 }
 
-/** Mutable tally used while paging. */
-export class DiscoveryTally {
-  readonly markets: MarketRecord[] = []
-  readonly seen = new Set<string>()
-  pages = 0
-  malformed = 0
-  firstMalformed: string | null = null
-  readonly skipped: Record<string, number> = {}
+/** Builds the wire driver of one connection; `label` names it in logs ("kalshi#3"). */
+export type DriverFactory = (label: string, ctx: IngestContext) => VenueDriver
 
-  add(record: MarketRecord): void {
-    // Offset paging over a list that changes between requests can repeat a record.
-    if (this.seen.has(record.market_id)) return
-    this.seen.add(record.market_id)
-    this.markets.push(record)
-  }
-
-  skip(reason: string): void {
-    this.skipped[reason] = (this.skipped[reason] ?? 0) + 1
-  }
-
-  bad(record: unknown): void {
-    this.malformed++
-    if (this.firstMalformed === null) {
-      let text: string
-      try {
-        text = JSON.stringify(record) ?? String(record)
-      } catch {
-        text = String(record)
-      }
-      this.firstMalformed = text.slice(0, 200)
-    }
-  }
-
-  result(): Discovery {
-    return {
-      markets: this.markets,
-      pages: this.pages,
-      malformed: this.malformed,
-      skipped: this.skipped,
-      firstMalformed: this.firstMalformed
-    }
-  }
+export interface VenueService {
+  readonly id: VenueId
+  readonly restUrl: string
+  readonly wsUrl: string
+  /** every open market the venue lists, paged over its REST API */
+  readonly discover: (opts: DiscoveryOptions) => Effect.Effect<Discovery, VenueHttpError>
+  /** the subscriptions a market needs (what `max_subs` counts) */
+  readonly marketKeys: (m: MarketRecord) => ReadonlyArray<MarketKey>
+  /** what the WebSocket needs (Kalshi: a signing key), checked before any socket opens */
+  readonly wire: Effect.Effect<DriverFactory, ConfigError>
+  /** how sockets are opened (the `ws` client; an in-memory one in tests) */
+  readonly openSocket: SocketOpener
 }
 
-/** Numbers arrive as JSON numbers or decimal strings depending on the field and era. */
-export const toNumberOrNull = (value: unknown): number | null => {
-  if (typeof value === "number") return Number.isFinite(value) ? value : null
-  if (typeof value === "string" && value.trim() !== "") {
-    const n = Number(value)
-    return Number.isFinite(n) ? n : null
-  }
-  return null
-}
+export class PolymarketVenue extends Context.Tag("surveillance/Venue/polymarket")<PolymarketVenue, VenueService>() {}
+export class KalshiVenue extends Context.Tag("surveillance/Venue/kalshi")<KalshiVenue, VenueService>() {}
 
-/** ISO 8601 -> epoch ms; null when absent or unparseable. */
-export const isoToMs = (value: unknown): number | null => {
-  if (typeof value !== "string" || value === "") return null
-  const ms = Date.parse(value)
-  return Number.isNaN(ms) ? null : ms
-}
+/** The venue registry: one tag per id. */
+export const VenueTags = {
+  polymarket: PolymarketVenue,
+  kalshi: KalshiVenue
+} as const satisfies Record<VenueId, Context.Tag<any, VenueService>>
 
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v)
+/** Every venue tag (what a program that may use any venue requires). */
+export type Venues = PolymarketVenue | KalshiVenue
+
+/** The service of venue `id`. */
+export const venueService = (id: VenueId): Effect.Effect<VenueService, never, Venues> => VenueTags[id]

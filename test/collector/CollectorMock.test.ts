@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { runCollectCommand } from "../../src/collector/runCollect.js"
+import { runCollectCommand } from "../../src/collector/CollectorProgram.js"
 import { AppConfig } from "../../src/config/schema.js"
 
 const venueCfg = { snapshot_interval_ms_hot: 200, snapshot_interval_ms_warm: 500, subscription_churn_limit_per_minute: 1000, max_subs: 10, hot_count: 4 }

@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Schema } from "effect"
 import { selectVenues, startCollector } from "../../src/collector/Collector.js"
-import { ensureWritableDataDir } from "../../src/collector/runCollect.js"
+import { ensureWritableDataDir } from "../../src/collector/CollectorProgram.js"
 import { AppConfig } from "../../src/config/schema.js"
 import { MemoryWriter } from "./ConnectionHarness.js"
 

@@ -5,7 +5,7 @@ import { Schema } from "effect"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { TradeRow } from "../../src/domain/TradeRow.js"
 import { ConnectionError, type SocketEvents, type SocketHandle, type SocketOpener, type SocketRequest } from "../../src/collector/Connection.js"
-import { SnapshotWriter } from "../../src/collector/Writer.js"
+import { ParquetSink } from "../../src/sink/ParquetSink.js"
 
 /**
  * In-memory venue sockets for TestClock tests of the connection machinery: the test plays the
@@ -74,7 +74,7 @@ export class FakeVenue {
 export class MemoryWriter {
   readonly snapshots: Array<SnapshotRow> = []
   readonly trades: Array<TradeRow> = []
-  readonly layer = Layer.succeed(SnapshotWriter, {
+  readonly layer = Layer.succeed(ParquetSink, {
     writeSnapshots: (rows) => Effect.sync(() => void this.snapshots.push(...rows)),
     writeTrades: (rows) => Effect.sync(() => void this.trades.push(...rows)),
     flushNow: Effect.void,

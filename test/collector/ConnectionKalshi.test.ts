@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
-import { makeVenueMetrics } from "../../src/collector/Metrics.js"
-import { makeVenueCollector } from "../../src/collector/VenueCollector.js"
+import { makeVenueMetrics } from "../../src/ops/Metrics.js"
+import { makeVenueCollector } from "../../src/collector/VenuePipeline.js"
 import { FakeVenue, MemoryWriter, testConfig, testKalshiKey } from "./ConnectionHarness.js"
 
 const tick = (ms: number) =>

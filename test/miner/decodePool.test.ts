@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DecodePool } from "../../src/miner/decodePool.js"
-import { type DayInput, listDayInputs } from "../../src/miner/files.js"
+import { type DayInput, listDayInputs } from "../../src/miner/dayInputs.js"
 import { type InputBatch, readInput } from "../../src/miner/readInput.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 

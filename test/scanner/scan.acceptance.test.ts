@@ -7,12 +7,13 @@ import { dirname, join } from "node:path"
 import { describe, expect } from "vitest"
 import { AppConfig, type AppConfigEncoded } from "../../src/config/schema.js"
 import type { MarketRecord } from "../../src/domain/Market.js"
-import type { VenueId } from "../../src/domain/Venue.js"
+import type { VenueId } from "../../src/domain/VenueId.js"
 import { runScanCommand } from "../../src/scanner/command.js"
 import { startSimulator, type SimulatorHandle } from "../../src/simulator/Simulator.js"
 import type { LiveMarket } from "../../src/simulator/truth.js"
 import { isTempFile, universePath, utcDate } from "../../src/storage/paths.js"
 import { parseUniverse } from "../../src/storage/universe.js"
+import { VenuesLive } from "../../src/venues/VenueLayers.js"
 
 const HOUR = 3_600_000
 const MIN_HOURS = 24
@@ -121,7 +122,7 @@ describe("scanner against the simulator (issue 4 acceptance)", () => {
         const dir = tmpDataDir()
         const cfg = decodeConfig(sim.configFor(filtered({ data_dir: dir })))
         const f0 = Date.now()
-        const faulted = yield* runScanCommand(cfg, [], { backoffBaseMs: 50 })
+        const faulted = yield* runScanCommand(cfg, [], { backoffBaseMs: 50 }).pipe(Effect.provide(VenuesLive(cfg)))
         const f1 = Date.now()
         // includes two 1 s Retry-After waits (one per venue); a clean scan is measured in scratch runs
         console.log(`faulted scan of 20,000 + 5,000 simulated markets: ${((f1 - f0) / 1000).toFixed(2)} s\n${faulted.lines.join("\n")}`)
@@ -185,7 +186,7 @@ describe("scanner against the simulator (issue 4 acceptance)", () => {
       sim.faults.restDown(true)
       const dir = tmpDataDir()
       const cfg = decodeConfig(sim.configFor(filtered({ data_dir: dir }, { maxRetries: 1, timeoutMs: 2000 })))
-      const r = yield* runScanCommand(cfg, ["kalshi"], { backoffBaseMs: 10 })
+      const r = yield* runScanCommand(cfg, ["kalshi"], { backoffBaseMs: 10 }).pipe(Effect.provide(VenuesLive(cfg)))
       expect(r.lines).toEqual([])
       expect(r.failures).toHaveLength(1)
       expect(r.failures[0]).toContain(`(host 127.0.0.1:${sim.port}): unreachable`)

@@ -8,6 +8,8 @@ import { AppConfig } from "../../src/config/schema.js"
 import { scanVenue, selectVenues, summaryLine } from "../../src/scanner/Scanner.js"
 import { universePath, utcDate } from "../../src/storage/paths.js"
 import { sendJson, withRestServer } from "../venues/rest_server.js"
+import { VenuesLive } from "../../src/venues/VenueLayers.js"
+import { MockVenues } from "../../src/simulator/MockVenues.js"
 
 const configFor = (dataDir: string, kalshiUrl: string) =>
   Schema.decodeUnknownSync(AppConfig)({
@@ -20,7 +22,8 @@ describe("scanVenue", () => {
     Effect.gen(function* () {
       const server = yield* withRestServer((_url, _req, res) => sendJson(res, 200, { markets: [], cursor: "" }))
       const dir = mkdtempSync(join(tmpdir(), "scanv-"))
-      const r = yield* scanVenue(configFor(dir, server.base), "kalshi")
+      const cfg = configFor(dir, server.base)
+      const r = yield* scanVenue(cfg, "kalshi").pipe(Effect.provide(VenuesLive(cfg)))
       expect(r._tag).toBe("failed")
       expect(r._tag === "failed" && r.reason).toContain("listed no open markets")
       expect(existsSync(universePath(dir, "kalshi", utcDate(Date.now())))).toBe(false)
@@ -43,7 +46,8 @@ describe("scanVenue", () => {
           : sendJson(res, 200, { events: [], cursor: "" })
       )
       const dir = mkdtempSync(join(tmpdir(), "scanv-"))
-      const r = yield* scanVenue(configFor(dir, server.base), "kalshi")
+      const cfg = configFor(dir, server.base)
+      const r = yield* scanVenue(cfg, "kalshi").pipe(Effect.provide(VenuesLive(cfg)))
       if (r._tag !== "ok") throw new Error(r.reason)
       expect(r.found).toBe(3)
       expect(r.kept).toBe(1)
@@ -72,7 +76,7 @@ describe("scan in mock mode", () => {
         // the real venues' URLs stay in the config; mock mode must not reach them
         venues: { polymarket: { rest_url: "http://127.0.0.1:9" }, kalshi: { rest_url: "http://127.0.0.1:9" } }
       })
-      const r = yield* runScanCommand(cfg, [])
+      const r = yield* runScanCommand(cfg, []).pipe(Effect.provide(MockVenues(cfg)))
       expect(r.failures).toEqual([])
       expect(r.lines.map((l) => l.split(":")[0])).toEqual(["polymarket", "kalshi"])
       for (const venue of ["polymarket", "kalshi"] as const) {

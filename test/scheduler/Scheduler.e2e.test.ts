@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Logger, LogLevel, Schema } from "effect"
 import { runCollector } from "../../src/collector/Collector.js"
-import { SnapshotWriterLive } from "../../src/collector/Writer.js"
+import { ParquetSinkLive } from "../../src/sink/ParquetSink.js"
 import { AppConfig } from "../../src/config/schema.js"
 import { scanVenue } from "../../src/scanner/Scanner.js"
 import { startSimulator } from "../../src/simulator/Simulator.js"
@@ -9,6 +9,7 @@ import { readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { listDayFiles, listPartitionDates } from "../../src/storage/paths.js"
 import { readNewestUniverse } from "../../src/storage/universe.js"
 import { removeDir, tempDataDir } from "./support.js"
+import { VenuesLive } from "../../src/venues/VenueLayers.js"
 
 /**
  * Simulator -> scanner -> collector (with its embedded scheduler) -> writer -> Parquet, with a
@@ -39,14 +40,15 @@ describe("Scheduler end to end (simulator, it.live)", () => {
         storage: { flush_seconds: 1 },
         collector: { metrics_addr: "" }
       }))
-      const scanned = yield* scanVenue(cfg, "polymarket")
+      const scanned = yield* scanVenue(cfg, "polymarket").pipe(Effect.provide(VenuesLive(cfg)))
       expect(scanned._tag).toBe("ok")
       const dates = yield* Effect.promise(() => listPartitionDates(dataDir, "metadata", "polymarket"))
       const universe = (yield* Effect.promise(() => readNewestUniverse(dataDir, "polymarket", dates[dates.length - 1]!)))!
       expect(universe.markets.length).toBeGreaterThanOrEqual(20)
 
       yield* runCollector(cfg, { venues: ["polymarket"], durationMs: 7_500 }).pipe(
-        Effect.provide(SnapshotWriterLive({ dataDir, storage: cfg.storage, queueRows: 100_000 })),
+        Effect.provide(ParquetSinkLive({ dataDir, storage: cfg.storage, queueRows: 100_000 })),
+        Effect.provide(VenuesLive(cfg)),
         Logger.withMinimumLogLevel(LogLevel.Warning)
       )
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import type { MarketRecord } from "../../src/domain/Market.js"
-import type { VenueId } from "../../src/domain/Venue.js"
+import type { VenueId } from "../../src/domain/VenueId.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { liquidityUniverse, topByLiquidity } from "./fixtures.js"
 import { captureLogs, maxChangesPerRollingMinute, memoryInputs, removeDir, startScheduler, tempDataDir, type Harness } from "./support.js"

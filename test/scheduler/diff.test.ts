@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import type { SubscriptionSpec, Tier } from "../../src/collector/SubscriptionControl.js"
-import { planBatch, type TargetGroup } from "../../src/scheduler/diff.js"
+import type { SubscriptionSpec, Tier } from "../../src/domain/Subscription.js"
+import { planBatch, type TargetGroup } from "../../src/scheduler/planBatch.js"
 
 const group = (marketId: string, tier: Tier, subs = 1): TargetGroup => ({
   marketId,

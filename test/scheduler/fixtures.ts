@@ -1,6 +1,6 @@
 import type { MarketRecord } from "../../src/domain/Market.js"
 import type { StatsRow } from "../../src/domain/StatsRow.js"
-import type { VenueId } from "../../src/domain/Venue.js"
+import type { VenueId } from "../../src/domain/VenueId.js"
 
 /** Synthetic universe lines and stats rows for scheduler tests. */
 

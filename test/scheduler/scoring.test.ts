@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { aggregateStats, compositeScore, hintScore, marketKeys, rankMarkets } from "../../src/scheduler/scoring.js"
+import { aggregateStats, compositeScore, hintScore, rankMarkets } from "../../src/scheduler/scoring.js"
+import { kalshiMarketKeys } from "../../src/venues/kalshi/KalshiLive.js"
+import { polymarketMarketKeys } from "../../src/venues/polymarket/PolymarketLive.js"
 import { makeMarket } from "./fixtures.js"
 
 const NOW = Date.parse("2026-11-25T12:00:00Z")
@@ -16,19 +18,19 @@ describe("scoring", () => {
       makeMarket("kalshi", 6, { close_ts: null }),
       makeMarket("polymarket", 7, { token_ids: [], outcome_ids: [] })
     ]
-    const r = rankMarkets({ venue: "kalshi", markets: markets.slice(0, 6), stats: null, nowMs: NOW, minHoursUntilClose: 1 })
+    const r = rankMarkets({ keysOf: kalshiMarketKeys, markets: markets.slice(0, 6), stats: null, nowMs: NOW, minHoursUntilClose: 1 })
     expect(r.ranked.map((m) => m.marketId).sort()).toEqual(["KXTEST-00005", "KXTEST-00006"])
     expect([r.droppedClosed, r.droppedClosingSoon]).toEqual([2, 2])
-    const p = rankMarkets({ venue: "polymarket", markets: markets.slice(6), stats: null, nowMs: NOW, minHoursUntilClose: 1 })
+    const p = rankMarkets({ keysOf: polymarketMarketKeys, markets: markets.slice(6), stats: null, nowMs: NOW, minHoursUntilClose: 1 })
     expect([p.ranked.length, p.droppedNoKeys]).toEqual([0, 1])
     // with a 4 h horizon the market closing in 3 h drops too
-    const r4 = rankMarkets({ venue: "kalshi", markets: markets.slice(0, 6), stats: null, nowMs: NOW, minHoursUntilClose: 4 })
+    const r4 = rankMarkets({ keysOf: kalshiMarketKeys, markets: markets.slice(0, 6), stats: null, nowMs: NOW, minHoursUntilClose: 4 })
     expect(r4.ranked.map((m) => m.marketId)).toEqual(["KXTEST-00006"])
   })
 
   it("keys: Polymarket one subscription per token, Kalshi one per ticker with both sides", () => {
-    expect(marketKeys("polymarket", makeMarket("polymarket", 1)).map((k) => k.key)).toEqual(["0xcond00001-yes", "0xcond00001-no"])
-    expect(marketKeys("kalshi", makeMarket("kalshi", 1))).toEqual([{ key: "KXTEST-00001", outcomeIds: ["yes", "no"] }])
+    expect(polymarketMarketKeys(makeMarket("polymarket", 1)).map((k) => k.key)).toEqual(["0xcond00001-yes", "0xcond00001-no"])
+    expect(kalshiMarketKeys(makeMarket("kalshi", 1))).toEqual([{ key: "KXTEST-00001", outcomeIds: ["yes", "no"] }])
   })
 
   it("hints rank by volume, liquidity (double weight) and nearness of close", () => {
@@ -38,7 +40,7 @@ describe("scoring", () => {
     expect(hintScore(a, NOW)).toBeCloseTo(Math.log10(1001), 9)
     expect(hintScore(b, NOW)).toBeCloseTo(2 * Math.log10(1001), 9)
     expect(hintScore(c, NOW)).toBeCloseTo(2 * Math.log10(1001) + (1 - 24 / 720), 9)
-    const r = rankMarkets({ venue: "kalshi", markets: [a, b, c], stats: null, nowMs: NOW, minHoursUntilClose: 1 })
+    const r = rankMarkets({ keysOf: kalshiMarketKeys, markets: [a, b, c], stats: null, nowMs: NOW, minHoursUntilClose: 1 })
     expect(r.ranked.map((m) => m.marketId)).toEqual(["KXTEST-00003", "KXTEST-00002", "KXTEST-00001"])
   })
 
@@ -66,7 +68,7 @@ describe("scoring", () => {
       { market_id: "KXTEST-00003", score: 0 },
       { market_id: "KXTEST-00004", score: Number.NaN, tw_spread: 0.02, two_sided_frac: 1, avg_depth: 0, updates_per_min: 0 }
     ])
-    const r = rankMarkets({ venue: "kalshi", markets, stats, nowMs: NOW, minHoursUntilClose: 1 })
+    const r = rankMarkets({ keysOf: kalshiMarketKeys, markets, stats, nowMs: NOW, minHoursUntilClose: 1 })
     expect(r.ranked.map((m) => [m.marketId, m.source])).toEqual([
       ["KXTEST-00004", "composite"], // 0.98
       ["KXTEST-00002", "stats"],

@@ -3,10 +3,12 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Fiber, Logger, Queue } from "effect"
 import type { MarketRecord } from "../../src/domain/Market.js"
-import type { VenueId } from "../../src/domain/Venue.js"
-import type { SchedulerInputs } from "../../src/scheduler/inputs.js"
+import type { VenueId } from "../../src/domain/VenueId.js"
+import type { SchedulerInputs } from "../../src/scheduler/SchedulerInputs.js"
 import { runScheduler, type RotationReport, type SchedulerOptions } from "../../src/scheduler/Scheduler.js"
 import { makeFakeSubscriptionControl, type FakeSubscriptionControl } from "../support/fakeSubscriptionControl.js"
+import { kalshiMarketKeys } from "../../src/venues/kalshi/KalshiLive.js"
+import { polymarketMarketKeys } from "../../src/venues/polymarket/PolymarketLive.js"
 
 /** Helpers for the scheduler fiber tests (TestClock + fake control). */
 
@@ -26,7 +28,7 @@ export interface Harness {
 }
 
 export const startScheduler = (
-  opts: Omit<SchedulerOptions, "control" | "onRotation" | "venueConfig" | "dataDir"> & {
+  opts: Omit<SchedulerOptions, "control" | "onRotation" | "venueConfig" | "dataDir" | "keysOf"> & {
     readonly venue: VenueId
     readonly dataDir?: string
     readonly maxSubs?: number
@@ -41,6 +43,7 @@ export const startScheduler = (
     const reports = yield* Queue.unbounded<RotationReport>()
     const fiber = yield* Effect.fork(runScheduler({
       ...opts,
+      keysOf: opts.venue === "kalshi" ? kalshiMarketKeys : polymarketMarketKeys,
       dataDir: opts.dataDir ?? "<unused>",
       venueConfig: {
         max_subs: opts.maxSubs ?? 200,

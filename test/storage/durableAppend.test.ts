@@ -1,9 +1,9 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { appendRowsDurably, decodeWalText, encodeSnapshotWalLines } from "../../src/collector/WriteAheadLog.js"
+import { appendRowsDurably, decodeWalText, encodeSnapshotWalLines } from "../../src/sink/WriteAheadLog.js"
 import { appendRecordsDurably, diskRefusalOf } from "../../src/storage/durableAppend.js"
-import { snapshotRow, tmpDataDir } from "../collector/WriterTestRows.js"
+import { snapshotRow, tmpDataDir } from "../sink/sinkTestRows.js"
 import { faultyDisk, mountSmallFs } from "../support/faultyDisk.js"
 
 const lines = (file: string): string[] => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : [])

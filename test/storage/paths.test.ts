@@ -6,7 +6,7 @@ import {
   bucketStart, datasetDayDir, isTempFile, listDayFiles, listPartitionDates, mmViabilityPath, nextFreePart,
   parseBucketFileName, snapshotFilePath, statsPath, tradeFilePath, universePath, utcDate, utcHour
 } from "../../src/storage/paths.js"
-import type { VenueId } from "../../src/domain/Venue.js"
+import type { VenueId } from "../../src/domain/VenueId.js"
 
 const T = Date.UTC(2026, 0, 5, 7, 43, 12, 345) // 2026-01-05T07:43:12.345Z
 

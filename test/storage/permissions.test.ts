@@ -3,11 +3,11 @@ import * as path from "node:path"
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterEach, describe, expect } from "vitest"
-import { tryLockDataDir, unlockDataDir } from "../../src/collector/DataDirLock.js"
-import { appendRowsDurably, walSegmentPath } from "../../src/collector/WriteAheadLog.js"
+import { tryLockDataDir, unlockDataDir } from "../../src/ops/DataDirLock.js"
+import { appendRowsDurably, walSegmentPath } from "../../src/sink/WriteAheadLog.js"
 import { writeFileAtomic, writeFileAtomicSync, writeNewFile, writeNewFileSync } from "../../src/storage/atomic.js"
 import { FileStore, FileStoreLayer } from "../../src/storage/FileStore.js"
-import { snapshotRow, startWriter, options, tmpDataDir } from "../collector/WriterTestRows.js"
+import { snapshotRow, startWriter, options, tmpDataDir } from "../sink/sinkTestRows.js"
 
 const T0 = Date.UTC(2026, 0, 15, 10, 0, 30)
 const originalUmask = process.umask()

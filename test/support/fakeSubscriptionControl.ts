@@ -1,5 +1,5 @@
 import { Clock, Effect } from "effect"
-import type { SubscriptionControl, SubscriptionSpec, Tier } from "../../src/collector/SubscriptionControl.js"
+import type { SubscriptionControl, SubscriptionSpec, Tier } from "../../src/domain/Subscription.js"
 
 /**
  * A SubscriptionControl that records every command with its Clock time (TestClock in tests)

@@ -1,5 +1,5 @@
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
-import type { VenueId } from "../../src/domain/Venue.js"
+import type { VenueId } from "../../src/domain/VenueId.js"
 
 /**
  * A deliberately simple order-book model, written independently of src/collector (no shared

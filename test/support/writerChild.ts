@@ -1,5 +1,5 @@
 /**
- * A process that runs the SnapshotWriter and feeds it 20-level rows until signalled; used by
+ * A process that runs the ParquetSink and feeds it 20-level rows until signalled; used by
  * the crash tests (SIGKILL, SIGTERM). Run with `node --import tsx`.
  *
  * argv: dataDir flushSeconds flushRows seqStart
@@ -10,7 +10,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Context, Duration, Effect, Layer } from "effect"
-import { SnapshotWriter, SnapshotWriterLive } from "../../src/collector/Writer.js"
+import { ParquetSink, ParquetSinkLive } from "../../src/sink/ParquetSink.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 
 const [dataDir, flushSecondsArg, flushRowsArg, seqStartArg] = process.argv.slice(2)
@@ -37,12 +37,12 @@ const row = (ts: number, seq: number): SnapshotRow => {
 }
 
 const program = Effect.scoped(Effect.gen(function*() {
-  const ctx = yield* Layer.build(SnapshotWriterLive({
+  const ctx = yield* Layer.build(ParquetSinkLive({
     dataDir,
     storage: { flush_seconds: Number(flushSecondsArg), flush_rows: Number(flushRowsArg), bucket_minutes: 5 },
     queueRows: 200_000
   }))
-  const writer = Context.get(ctx, SnapshotWriter)
+  const writer = Context.get(ctx, ParquetSink)
   const s = yield* writer.stats
   process.stdout.write(`ready ${s.rowsRecovered} ${s.filesRecovered}\n`)
   let seq = Number(seqStartArg)

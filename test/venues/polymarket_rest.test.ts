@@ -12,7 +12,7 @@ import {
   parseJsonStringArray,
   polymarketRecord
 } from "../../src/venues/polymarket/rest.js"
-import { DiscoveryTally } from "../../src/venues/Venue.js"
+import { DiscoveryTally } from "../../src/venues/Discovery.js"
 import { sendJson, withRestServer } from "./rest_server.js"
 
 const FIXTURES = join(FIXTURES_DIR, "polymarket/nautilus")

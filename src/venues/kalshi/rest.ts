@@ -1,7 +1,7 @@
 import { Effect, Either, Schema } from "effect"
 import type { MarketRecord } from "../../domain/Market.js"
 import { fetchJson, type FetchJsonOptions, VenueHttpError } from "../http.js"
-import { type Discovery, DiscoveryTally, isoToMs, isRecord, toNumberOrNull } from "../Venue.js"
+import { type Discovery, DiscoveryTally, isoToMs, isRecord, toNumberOrNull } from "../Discovery.js"
 
 /**
  * Kalshi discovery: `GET /markets?status=open&limit=1000&cursor=C` until the cursor comes

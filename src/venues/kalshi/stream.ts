@@ -1,17 +1,15 @@
 import type { KeyObject } from "node:crypto"
 import type { BookEvent } from "../../domain/BookEvent.js"
-import type { ConnectionDriver } from "../../collector/Connection.js"
 import {
   type AssetState,
   AssetTable,
-  type IngestContext,
   notice,
   publishDecodeCounters,
-  recordTrade,
-  type VenueConnection
-} from "../../collector/ConnectionAssets.js"
-import { SidSequencer } from "../../collector/SidSequencer.js"
-import type { SubscriptionSpec } from "../../collector/SubscriptionControl.js"
+  recordTrade
+} from "../AssetTable.js"
+import type { ConnectionDriver, IngestContext, VenueConnection } from "../VenueDriver.js"
+import { SidSequencer } from "./SidSequencer.js"
+import type { SubscriptionSpec } from "../../domain/Subscription.js"
 import { kalshiAuthHeaders, kalshiWsSignedPath } from "./auth.js"
 import { decodeKalshiFrame, type KalshiReply } from "./decode.js"
 

@@ -1,14 +1,12 @@
 import type { BookEvent } from "../../domain/BookEvent.js"
-import type { ConnectionDriver } from "../../collector/Connection.js"
 import {
   type AssetState,
   AssetTable,
-  type IngestContext,
   publishDecodeCounters,
-  recordTrade,
-  type VenueConnection
-} from "../../collector/ConnectionAssets.js"
-import type { SubscriptionSpec } from "../../collector/SubscriptionControl.js"
+  recordTrade
+} from "../AssetTable.js"
+import type { ConnectionDriver, IngestContext, VenueConnection } from "../VenueDriver.js"
+import type { SubscriptionSpec } from "../../domain/Subscription.js"
 import { decodePolymarketFrame } from "./decode.js"
 
 /**

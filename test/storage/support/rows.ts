@@ -2,7 +2,7 @@
 import type { SnapshotRow } from "../../../src/domain/SnapshotRow.js"
 import type { StatsRow } from "../../../src/domain/StatsRow.js"
 import type { TradeRow } from "../../../src/domain/TradeRow.js"
-import type { VenueId } from "../../../src/domain/Venue.js"
+import type { VenueId } from "../../../src/domain/VenueId.js"
 
 export { mulberry32 as rng } from "../../support/mulberry32.js"
 

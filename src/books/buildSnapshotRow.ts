@@ -1,0 +1,83 @@
+import type { SnapshotRow } from "../domain/SnapshotRow.js"
+import type { VenueId } from "../domain/VenueId.js"
+import { type Ladder, PRICE_SCALE } from "./Ladder.js"
+
+/**
+ * Build one DESIGN section 6 row from a bid ladder and an ask ladder (see Ladder.ts for the
+ * key orientation: both sides hold their best level last; ask price = (SCALE - key) / SCALE).
+ *
+ * Conventions (documented in docs/PROTOCOLS-NOTES.md):
+ * - missing best price = NaN, missing best size = 0 (seed convention);
+ * - `mid` and `spread` are NaN unless both sides have a level; a crossed book still gets them
+ *   (spread <= 0), because the crossed moment is exactly what an analyst wants to see;
+ * - status precedence: stale > empty > partial > crossed > ok; a LOCKED book (best bid ==
+ *   best ask) counts as crossed: on a real exchange such orders would have matched;
+ * - stale rows keep the last known levels (err says why) so the moment is inspectable;
+ *   consumers filter on status.
+ */
+export const buildSnapshotRow = (
+  venue: VenueId,
+  marketId: string,
+  outcomeId: string,
+  tsRecv: number,
+  bids: Ladder,
+  asks: Ladder,
+  topK: number,
+  seq: number,
+  sourceTs: number | null,
+  staleReason: string | null
+): SnapshotRow => {
+  const nb = bids.count < topK ? bids.count : topK
+  const na = asks.count < topK ? asks.count : topK
+  const bidPx = new Array<number>(nb)
+  const bidSz = new Array<number>(nb)
+  const askPx = new Array<number>(na)
+  const askSz = new Array<number>(na)
+  const bk = bids.keys
+  const bs = bids.sizes
+  for (let i = 0, j = bids.count - 1; i < nb; i++, j--) {
+    bidPx[i] = bk[j]! / PRICE_SCALE
+    bidSz[i] = bs[j]!
+  }
+  const ak = asks.keys
+  const as = asks.sizes
+  for (let i = 0, j = asks.count - 1; i < na; i++, j--) {
+    askPx[i] = (PRICE_SCALE - ak[j]!) / PRICE_SCALE
+    askSz[i] = as[j]!
+  }
+  const bestBidPx = nb > 0 ? bidPx[0]! : NaN
+  const bestBidSz = nb > 0 ? bidSz[0]! : 0
+  const bestAskPx = na > 0 ? askPx[0]! : NaN
+  const bestAskSz = na > 0 ? askSz[0]! : 0
+  const twoSided = nb > 0 && na > 0
+  // integer grid units of the best levels: mid and spread from exact integers give the
+  // double nearest the decimal answer (0.02, not 0.020000000000000018)
+  const bestBidUnits = nb > 0 ? bk[bids.count - 1]! : 0
+  const bestAskUnits = na > 0 ? PRICE_SCALE - ak[asks.count - 1]! : 0
+  let status: SnapshotRow["status"]
+  if (staleReason !== null) status = "stale"
+  else if (nb === 0 && na === 0) status = "empty"
+  else if (!twoSided) status = "partial"
+  else if (bestBidUnits >= bestAskUnits) status = "crossed"
+  else status = "ok"
+  return {
+    ts_recv: tsRecv,
+    venue,
+    market_id: marketId,
+    outcome_id: outcomeId,
+    seq,
+    best_bid_px: bestBidPx,
+    best_bid_sz: bestBidSz,
+    best_ask_px: bestAskPx,
+    best_ask_sz: bestAskSz,
+    mid: twoSided ? (bestBidUnits + bestAskUnits) / (2 * PRICE_SCALE) : NaN,
+    spread: twoSided ? (bestAskUnits - bestBidUnits) / PRICE_SCALE : NaN,
+    bid_px: bidPx,
+    bid_sz: bidSz,
+    ask_px: askPx,
+    ask_sz: askSz,
+    status,
+    err: staleReason,
+    source_ts: sourceTs
+  }
+}

@@ -1,0 +1,262 @@
+import { Chunk, Clock, Effect, Fiber, Queue, type Scope, Stream } from "effect"
+import { BookStore } from "../books/BookStore.js"
+import { SnapshotSchedule } from "../books/SnapshotSchedule.js"
+import type { AppConfig, VenueConfig } from "../config/schema.js"
+import type { SnapshotRow } from "../domain/SnapshotRow.js"
+import type { SubscriptionControl, SubscriptionSpec, Tier } from "../domain/Subscription.js"
+import type { TradeRow } from "../domain/TradeRow.js"
+import type { VenueMetrics } from "../ops/Metrics.js"
+import { ParquetSink } from "../sink/ParquetSink.js"
+import { makeDecodeStats } from "../venues/DecodeStats.js"
+import type { DriverFactory, VenueService } from "../venues/Venue.js"
+import type { IngestContext, VenueDriver } from "../venues/VenueDriver.js"
+import { RecentTrades } from "../venues/RecentTrades.js"
+import { connectionSettings, superviseConnection } from "./ConnectionStream.js"
+
+/**
+ * One venue's pipeline. Subscriptions are sharded over connections (at most
+ * `max_assets_per_connection` each; both tokens of a Polymarket market on one socket); each
+ * connection is a supervised Stream of trades into the sink (ConnectionStream.ts) feeding the
+ * venue's BookStore on the way; the snapshot schedule is a Stream of rows (per-book due
+ * times, HOT/WARM cadence) into the same sink. Implements the SubscriptionControl the
+ * scheduler drives.
+ */
+export interface VenuePipelineOptions {
+  readonly venue: VenueService
+  /** the venue's wire driver factory (`venue.wire`, resolved once at start) */
+  readonly driver: DriverFactory
+  readonly venueConfig: VenueConfig
+  readonly collector: AppConfig["collector"]
+  readonly topK: number
+  readonly metrics: VenueMetrics
+  /** rows per sink call */
+  readonly snapshotBatchRows?: number
+}
+
+export interface VenuePipeline {
+  readonly control: SubscriptionControl
+  readonly books: BookStore
+  readonly metrics: VenueMetrics
+  /** connections (shards) by label, with the number of subscriptions each carries */
+  readonly shards: Effect.Effect<ReadonlyArray<{ readonly label: string; readonly size: number }>>
+}
+
+type Shard = { readonly conn: VenueDriver; fiber: Fiber.RuntimeFiber<never> | null }
+
+export const makeVenuePipeline = (
+  opts: VenuePipelineOptions
+): Effect.Effect<VenuePipeline, never, Scope.Scope | ParquetSink> =>
+  Effect.gen(function*() {
+    const { venue, venueConfig: vc, metrics } = opts
+    const id = venue.id
+    const sink = yield* ParquetSink
+    const scope = yield* Effect.scope
+    const books = new BookStore({ venue: id, topK: opts.topK })
+    const schedule = new SnapshotSchedule()
+    const specs = new Map<string, SubscriptionSpec>()
+    const shardOf = new Map<string, Shard>()
+    const shards: Array<Shard> = []
+    const settings = connectionSettings(opts.collector)
+    const wake = yield* Queue.sliding<void>(1)
+    const batchRows = opts.snapshotBatchRows ?? 5000
+    const staleAfterMs = opts.collector.stale_after_ms
+    let nextShardId = 0
+
+    const ctx: IngestContext = {
+      venue: id,
+      books,
+      metrics,
+      decodeStats: makeDecodeStats(),
+      trades: [],
+      recentTrades: new RecentTrades(),
+      notices: [],
+      firstBookTimeoutMs: opts.collector.first_book_timeout_ms,
+      assetSilenceMs: opts.collector.asset_silence_ms
+    }
+
+    // The sink's side of both streams. A hand-over is uninterruptible, so the counters equal
+    // what the sink accepted even when shutdown lands mid-call (the sink drains concurrently,
+    // so a backpressure wait still ends).
+    const writeTrades = (trades: Chunk.Chunk<TradeRow>) =>
+      Chunk.isEmpty(trades) ? Effect.void : Effect.uninterruptible(sink.writeTrades(Chunk.toReadonlyArray(trades)))
+    const writeSnapshots = (rows: Chunk.Chunk<SnapshotRow>) =>
+      Chunk.isEmpty(rows) ? Effect.void : Effect.uninterruptible(Effect.tap(sink.writeSnapshots(Chunk.toReadonlyArray(rows)), () => {
+        metrics.snapshotRows += rows.length
+      }))
+    // Trades decoded by the last chunk before shutdown still reach the sink, whose scope
+    // outlives this one.
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => (ctx.trades.length > 0 ? sink.writeTrades(ctx.trades.splice(0)) : Effect.void))
+    )
+
+    const intervalOf = (tier: Tier) => tier === "hot" ? vc.snapshot_interval_ms_hot : vc.snapshot_interval_ms_warm
+
+    const countTiers = () => {
+      let hot = 0
+      for (const s of specs.values()) if (s.tier === "hot") hot++
+      metrics.subscriptionsHot = hot
+      metrics.subscriptionsWarm = specs.size - hot
+      metrics.connections = shards.length
+    }
+
+    const newShard = Effect.gen(function*() {
+      const label = `${id}#${nextShardId++}`
+      const shard: Shard = { conn: opts.driver(label, ctx), fiber: null }
+      shards.push(shard)
+      shard.fiber = yield* superviseConnection(shard.conn, ctx, venue.openSocket, settings, metrics, writeTrades).pipe(
+        Effect.annotateLogs({ venue: id, connection: label }),
+        Effect.forkIn(scope)
+      )
+      return shard
+    })
+
+    /**
+     * Where a market's new keys go: its existing shard if it has room, else the first with
+     * room. `planned` counts keys assigned in this call but not yet added.
+     */
+    const pickShard = (marketId: string, n: number, planned: Map<Shard, Array<SubscriptionSpec>>) =>
+      Effect.gen(function*() {
+        const cap = vc.max_assets_per_connection
+        const load = (s: Shard) => s.conn.size + (planned.get(s)?.length ?? 0)
+        for (const s of shards) if (s.conn.hasMarket(marketId) && load(s) + n <= cap) return s
+        for (const s of shards) if (load(s) + n <= cap) return s
+        return yield* newShard
+      })
+
+    const subscribe = (add: ReadonlyArray<SubscriptionSpec>) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const byMarket = new Map<string, Array<SubscriptionSpec>>()
+        for (const spec of add) {
+          const known = specs.get(spec.key)
+          if (known !== undefined) {
+            if (known.tier !== spec.tier) schedule.setInterval(spec.key, intervalOf(spec.tier))
+            specs.set(spec.key, spec)
+            shardOf.get(spec.key)?.conn.updateSpec(spec)
+            continue
+          }
+          const list = byMarket.get(spec.marketId)
+          if (list === undefined) byMarket.set(spec.marketId, [spec])
+          else list.push(spec)
+        }
+        // one add per shard, so each shard sends one subscribe message for the whole call
+        const perShard = new Map<Shard, Array<SubscriptionSpec>>()
+        for (const [marketId, list] of byMarket) {
+          const shard = yield* pickShard(marketId, list.length, perShard)
+          for (const spec of list) {
+            specs.set(spec.key, spec)
+            shardOf.set(spec.key, shard)
+            schedule.add(spec.key, intervalOf(spec.tier), now)
+          }
+          const acc = perShard.get(shard)
+          if (acc === undefined) perShard.set(shard, [...list])
+          else acc.push(...list)
+        }
+        for (const [shard, list] of perShard) shard.conn.add(list, now)
+        countTiers()
+        wake.unsafeOffer(undefined)
+      })
+
+    const unsubscribe = (keys: ReadonlyArray<string>) =>
+      Effect.gen(function*() {
+        const perShard = new Map<Shard, Array<string>>()
+        for (const key of keys) {
+          const shard = shardOf.get(key)
+          if (shard === undefined) continue
+          shardOf.delete(key)
+          specs.delete(key)
+          schedule.remove(key)
+          const acc = perShard.get(shard)
+          if (acc === undefined) perShard.set(shard, [key])
+          else acc.push(key)
+        }
+        for (const [shard, list] of perShard) {
+          shard.conn.remove(list)
+          if (shard.conn.size === 0) {
+            // an empty connection is closed, not kept alive for nothing
+            const i = shards.indexOf(shard)
+            if (i >= 0) shards.splice(i, 1)
+            if (shard.fiber !== null) yield* Fiber.interrupt(shard.fiber)
+          }
+        }
+        metrics.books = books.size
+        countTiers()
+      })
+
+    const setTier = (keys: ReadonlyArray<string>, tier: Tier) =>
+      Effect.sync(() => {
+        for (const key of keys) {
+          const spec = specs.get(key)
+          if (spec === undefined || spec.tier === tier) continue
+          const next = { ...spec, tier }
+          specs.set(key, next)
+          shardOf.get(key)?.conn.updateSpec(next)
+          schedule.setInterval(key, intervalOf(tier))
+        }
+        countTiers()
+        wake.unsafeOffer(undefined)
+      })
+
+    const control: SubscriptionControl = {
+      subscribe,
+      unsubscribe,
+      setTier,
+      current: Effect.sync(() => new Map(specs) as ReadonlyMap<string, SubscriptionSpec>)
+    }
+
+    // The snapshot schedule as a Stream of row chunks: sleep on the Clock until the earliest
+    // due book (or a schedule change), then build rows for the due books only, at most
+    // `batchRows` per chunk.
+    const due: Array<string> = []
+    let dueIndex = 0
+    let dueAt = 0
+    const buildDueRows = (): Chunk.Chunk<SnapshotRow> => {
+      const rows: Array<SnapshotRow> = []
+      while (dueIndex < due.length && rows.length < batchRows) {
+        const spec = specs.get(due[dueIndex++]!)
+        if (spec === undefined) continue
+        // collector.stale_after_ms: an `ok`-looking book with no message for that long is not trusted
+        let quietMs = 0
+        if (staleAfterMs > 0) {
+          const last = shardOf.get(spec.key)?.conn.lastActivityMs(spec.key) ?? null
+          if (last !== null && dueAt - last > staleAfterMs) quietMs = dueAt - last
+        }
+        for (let j = 0; j < spec.outcomeIds.length; j++) {
+          const row = books.snapshotRow(spec.marketId, spec.outcomeIds[j]!, dueAt)
+          rows.push(quietMs > 0 && row.status !== "stale"
+            ? { ...row, status: "stale", err: `no message for ${quietMs} ms (stale_after_ms ${staleAfterMs})` }
+            : row)
+        }
+      }
+      return Chunk.unsafeFromArray(rows)
+    }
+    const nextRows: Effect.Effect<Chunk.Chunk<SnapshotRow>> = Effect.gen(function*() {
+      while (dueIndex >= due.length) {
+        metrics.books = books.size
+        const next = schedule.nextDueAt()
+        const now = yield* Clock.currentTimeMillis
+        if (next !== null && next <= now) {
+          due.length = 0
+          dueIndex = 0
+          dueAt = now
+          schedule.takeDue(now, due)
+          continue
+        }
+        const wait = next === null ? Effect.never : Effect.sleep(next - now)
+        yield* Effect.raceFirst(wait, Queue.take(wake))
+      }
+      return buildDueRows()
+    })
+    yield* Stream.repeatEffectChunk(nextRows).pipe(
+      Stream.runForEachChunk(writeSnapshots),
+      Effect.annotateLogs({ venue: id }),
+      Effect.forkIn(scope)
+    )
+
+    return {
+      control,
+      books,
+      metrics,
+      shards: Effect.sync(() => shards.map((s) => ({ label: s.conn.label, size: s.conn.size })))
+    }
+  })

@@ -1,0 +1,76 @@
+import type { VenueId } from "../domain/VenueId.js"
+
+/**
+ * Per-venue collector counters: plain mutable numbers, written on the hot path without any
+ * Effect and read by the /metrics endpoint (issue 8). Counters only ever increase; gauges
+ * (`connectionsUp`, `subscriptionsHot`, `subscriptionsWarm`, `books`, `lastMessageAtMs`)
+ * are overwritten.
+ */
+export interface VenueMetrics {
+  readonly venue: VenueId
+  /** gauge: sockets currently open */
+  connectionsUp: number
+  /** gauge: connections (shards) that exist, open or reconnecting */
+  connections: number
+  /** gauge: subscriptions by tier */
+  subscriptionsHot: number
+  subscriptionsWarm: number
+  /** gauge: books held in memory */
+  books: number
+  /** counters */
+  messagesReceived: number
+  bytesReceived: number
+  malformed: number
+  unknown: number
+  bookResyncs: number
+  seqGaps: number
+  reconnects: number
+  socketSilenceTimeouts: number
+  assetResubscribes: number
+  venueErrors: number
+  snapshotRows: number
+  trades: number
+  /** trades seen again (same trade) and not written */
+  duplicateTrades: number
+  /** gauge: epoch ms of the last inbound data frame (keep-alive answers excluded); 0 = never */
+  lastMessageAtMs: number
+  /** first 200 chars of the last malformed frame, for debugging */
+  lastMalformed: string | null
+}
+
+export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
+  venue,
+  connectionsUp: 0,
+  connections: 0,
+  subscriptionsHot: 0,
+  subscriptionsWarm: 0,
+  books: 0,
+  messagesReceived: 0,
+  bytesReceived: 0,
+  malformed: 0,
+  unknown: 0,
+  bookResyncs: 0,
+  seqGaps: 0,
+  reconnects: 0,
+  socketSilenceTimeouts: 0,
+  assetResubscribes: 0,
+  venueErrors: 0,
+  snapshotRows: 0,
+  trades: 0,
+  duplicateTrades: 0,
+  lastMessageAtMs: 0,
+  lastMalformed: null
+})
+
+/** The registry the collector fills and /metrics reads: one entry per running venue. */
+export class CollectorMetrics {
+  readonly venues = new Map<VenueId, VenueMetrics>()
+  forVenue(venue: VenueId): VenueMetrics {
+    let m = this.venues.get(venue)
+    if (m === undefined) {
+      m = makeVenueMetrics(venue)
+      this.venues.set(venue, m)
+    }
+    return m
+  }
+}

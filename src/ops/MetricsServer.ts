@@ -1,0 +1,245 @@
+import * as http from "node:http"
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks"
+import { Clock, Duration, Effect, Runtime, Schedule, type Scope } from "effect"
+import type { VenueId } from "../domain/VenueId.js"
+import type { CollectorMetrics, VenueMetrics } from "./Metrics.js"
+import type { WriterStats } from "../sink/ParquetSink.js"
+import { DROP_REASONS } from "../sink/writerHold.js"
+
+/**
+ * Collector observability (issue 8): Prometheus text at `GET /metrics`, a health verdict at
+ * `GET /healthz`, and a compact log line every 60 s with the same figures.
+ *
+ * Health is 200 only when, for every venue the collector runs, a socket is open and data
+ * arrived within `staleAfterMs`, and the writer made rows durable (write-ahead append or
+ * Parquet file) within 2 x flush_seconds, and the disk is not refusing the writer's writes.
+ * Otherwise 503 with a JSON list of reasons.
+ */
+export interface MetricsServerOptions {
+  /** "host:port"; port 0 picks a free one (tests) */
+  readonly addr: string
+  readonly venues: ReadonlyArray<VenueId>
+  readonly metrics: CollectorMetrics
+  readonly writerStats: Effect.Effect<WriterStats>
+  readonly flushSeconds: number
+  /** no inbound data for this long makes a venue unhealthy */
+  readonly staleAfterMs: number
+  readonly logEveryMs?: number
+}
+
+export interface HealthVerdict {
+  readonly healthy: boolean
+  readonly reasons: ReadonlyArray<string>
+}
+
+export interface RunningMetricsServer {
+  /** the bound address, e.g. "127.0.0.1:9464" */
+  readonly address: string
+}
+
+/** Parse "host:port" (IPv6 in brackets allowed); a clear error naming the key otherwise. */
+export const parseListenAddr = (addr: string): { host: string; port: number } => {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(addr.trim())
+  const port = m === null ? NaN : Number(m[2])
+  if (m === null || !(port >= 0 && port <= 65535)) {
+    throw new Error(`collector.metrics_addr: expected "host:port" (e.g. "127.0.0.1:9464"), got ${JSON.stringify(addr)}`)
+  }
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port }
+}
+
+/**
+ * How long a venue may go without inbound data before /healthz says so: `stale_after_ms`
+ * when set (the same bound that makes its rows stale), else the socket silence watchdog's
+ * bound (after which the collector itself replaces the socket).
+ */
+export const healthStaleAfterMs = (collector: { readonly stale_after_ms: number; readonly socket_silence_ms: number }): number =>
+  collector.stale_after_ms > 0 ? collector.stale_after_ms : collector.socket_silence_ms
+
+export const healthVerdict = (
+  opts: Pick<MetricsServerOptions, "venues" | "metrics" | "flushSeconds" | "staleAfterMs">,
+  writer: WriterStats,
+  nowMs: number,
+  startedAtMs: number
+): HealthVerdict => {
+  const reasons: Array<string> = []
+  for (const venue of opts.venues) {
+    const m = opts.metrics.venues.get(venue)
+    if (m === undefined || m.connectionsUp <= 0) {
+      reasons.push(`${venue}: no live connection`)
+      continue
+    }
+    const since = m.lastMessageAtMs > 0 ? m.lastMessageAtMs : startedAtMs
+    if (nowMs - since > opts.staleAfterMs) {
+      reasons.push(`${venue}: no data for ${Math.round((nowMs - since) / 1000)} s (bound ${Math.round(opts.staleAfterMs / 1000)} s)`)
+    }
+  }
+  const failure = writer.diskFailure
+  if (failure !== null) {
+    reasons.push(`writer: disk refuses writes for ${Math.round((nowMs - failure.sinceMs) / 1000)} s (${failure.reason}: ${failure.message}); ` +
+      `${writer.rowsInMemory} rows wait in memory, ${writer.rowsDropped} dropped`)
+  }
+  const flushBound = 2 * opts.flushSeconds * 1000
+  const lastFlush = writer.lastFlushAtMs > 0 ? writer.lastFlushAtMs : startedAtMs
+  if (nowMs - lastFlush > flushBound) {
+    reasons.push(`writer: no rows flushed for ${Math.round((nowMs - lastFlush) / 1000)} s (bound ${Math.round(flushBound / 1000)} s)`)
+  }
+  return { healthy: reasons.length === 0, reasons }
+}
+
+type MetricKind = "gauge" | "counter"
+const VENUE_SERIES: ReadonlyArray<readonly [keyof VenueMetrics, string, MetricKind, string]> = [
+  ["connectionsUp", "connections_up", "gauge", "WebSocket connections currently open"],
+  ["connections", "connections", "gauge", "WebSocket connections (open or reconnecting)"],
+  ["subscriptionsHot", "subscriptions_hot", "gauge", "HOT subscriptions"],
+  ["subscriptionsWarm", "subscriptions_warm", "gauge", "WARM subscriptions"],
+  ["books", "books", "gauge", "order books held in memory"],
+  ["messagesReceived", "messages_received_total", "counter", "WebSocket data frames received"],
+  ["bytesReceived", "bytes_received_total", "counter", "WebSocket bytes received"],
+  ["malformed", "messages_rejected_total", "counter", "frames rejected as malformed"],
+  ["unknown", "messages_unknown_total", "counter", "events of unknown type (counted, ignored)"],
+  ["bookResyncs", "book_resyncs_total", "counter", "books resynchronised (fresh snapshot requested)"],
+  ["seqGaps", "seq_gaps_total", "counter", "sequence gaps detected"],
+  ["reconnects", "reconnects_total", "counter", "WebSocket reconnects"],
+  ["socketSilenceTimeouts", "socket_silence_timeouts_total", "counter", "sockets reconnected by the silence watchdog"],
+  ["assetResubscribes", "asset_resubscribes_total", "counter", "single assets resubscribed by their watchdog"],
+  ["venueErrors", "venue_errors_total", "counter", "error replies from the venue"],
+  ["snapshotRows", "snapshot_rows_total", "counter", "snapshot rows produced"],
+  ["trades", "trades_total", "counter", "trade rows produced"],
+  ["duplicateTrades", "trades_duplicate_total", "counter", "trades received again (same trade) and not written twice"]
+]
+
+const WRITER_SERIES: ReadonlyArray<readonly [keyof WriterStats, string, MetricKind, string, number]> = [
+  ["rowsAccepted", "writer_rows_accepted_total", "counter", "rows accepted by the writer", 1],
+  ["rowsWritten", "writer_rows_written_total", "counter", "rows written to Parquet files", 1],
+  ["rowsBuffered", "writer_rows_buffered", "gauge", "rows not yet in a Parquet file", 1],
+  ["rowsInMemory", "writer_rows_in_memory", "gauge", "rows held in memory only (in no file yet)", 1],
+  ["filesWritten", "writer_files_written_total", "counter", "Parquet files written", 1],
+  ["lastFlushLatencyMs", "writer_flush_latency_seconds", "gauge", "duration of the last flush", 1 / 1000],
+  ["oldestUnflushedAgeMs", "writer_oldest_unflushed_row_age_seconds", "gauge", "age of the oldest row not yet durable", 1 / 1000],
+  ["backpressureWaits", "writer_backpressure_waits_total", "counter", "times producers waited on a full writer queue", 1],
+  ["writeErrors", "writer_errors_total", "counter", "failed writes", 1]
+]
+
+const header = (out: Array<string>, name: string, kind: MetricKind, help: string) => {
+  out.push(`# HELP surveillance_${name} ${help}`, `# TYPE surveillance_${name} ${kind}`)
+}
+
+export const renderPrometheus = (
+  metrics: CollectorMetrics,
+  writer: WriterStats,
+  nowMs: number,
+  loopLagP99Ms: number
+): string => {
+  const out: Array<string> = []
+  const venues = [...metrics.venues.values()]
+  for (const [key, name, kind, help] of VENUE_SERIES) {
+    header(out, name, kind, help)
+    for (const m of venues) out.push(`surveillance_${name}{venue="${m.venue}"} ${Number(m[key])}`)
+  }
+  header(out, "last_message_age_seconds", "gauge", "seconds since the last inbound data frame (-1 = never)")
+  for (const m of venues) {
+    const age = m.lastMessageAtMs > 0 ? (nowMs - m.lastMessageAtMs) / 1000 : -1
+    out.push(`surveillance_last_message_age_seconds{venue="${m.venue}"} ${age}`)
+  }
+  for (const [key, name, kind, help, scale] of WRITER_SERIES) {
+    header(out, name, kind, help)
+    out.push(`surveillance_${name} ${Number(writer[key]) * scale}`)
+  }
+  header(out, "rows_dropped_total", "counter", "rows that will never reach a file, by reason")
+  for (const reason of DROP_REASONS) out.push(`surveillance_rows_dropped_total{reason="${reason}"} ${writer.rowsDroppedByReason[reason] ?? 0}`)
+  out.push(`surveillance_rows_dropped_total{reason="invalid_ts_recv"} ${writer.rowsRejected}`)
+  header(out, "writer_disk_refusing", "gauge", "1 while the disk refuses the writer's writes")
+  out.push(`surveillance_writer_disk_refusing ${writer.diskFailure !== null ? 1 : 0}`)
+  header(out, "writer_last_flush_age_seconds", "gauge", "seconds since rows were last made durable (-1 = never)")
+  out.push(`surveillance_writer_last_flush_age_seconds ${writer.lastFlushAtMs > 0 ? (nowMs - writer.lastFlushAtMs) / 1000 : -1}`)
+  header(out, "event_loop_lag_p99_seconds", "gauge", "event-loop delay p99 over the last minute")
+  out.push(`surveillance_event_loop_lag_p99_seconds ${loopLagP99Ms / 1000}`)
+  return out.join("\n") + "\n"
+}
+
+export const compactLogLine = (metrics: CollectorMetrics, writer: WriterStats, nowMs: number, loopLagP99Ms: number): string => {
+  const venues = [...metrics.venues.values()].map((m) =>
+    `${m.venue} conn=${m.connectionsUp}/${m.connections} subs=${m.subscriptionsHot}h+${m.subscriptionsWarm}w ` +
+    `msgs=${m.messagesReceived} bad=${m.malformed} resyncs=${m.bookResyncs} reconnects=${m.reconnects} rows=${m.snapshotRows} ` +
+    `last_msg=${m.lastMessageAtMs > 0 ? ((nowMs - m.lastMessageAtMs) / 1000).toFixed(1) + "s" : "never"}`
+  )
+  return `metrics: ${venues.join(" | ")} | writer written=${writer.rowsWritten} buffered=${writer.rowsBuffered} ` +
+    `files=${writer.filesWritten} flush=${writer.lastFlushLatencyMs}ms oldest_unflushed=${(writer.oldestUnflushedAgeMs / 1000).toFixed(1)}s ` +
+    `loop_lag_p99=${loopLagP99Ms.toFixed(1)}ms`
+}
+
+const p99Ms = (h: IntervalHistogram): number => (h.count > 0 ? h.percentile(99) / 1e6 : 0)
+
+/**
+ * Serves /metrics and /healthz in the current scope (closed with it) and logs the compact
+ * line every `logEveryMs` (Clock-driven). An empty `addr` disables the HTTP part only.
+ */
+export const serveMetrics = (opts: MetricsServerOptions): Effect.Effect<RunningMetricsServer | null, Error, Scope.Scope> =>
+  Effect.gen(function* () {
+    const runtime = yield* Effect.runtime<never>()
+    const runPromise = Runtime.runPromise(runtime)
+    const startedAtMs = yield* Clock.currentTimeMillis
+    const loopDelay = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const h = monitorEventLoopDelay({ resolution: 10 })
+        h.enable()
+        return h
+      }),
+      (h) => Effect.sync(() => h.disable())
+    )
+
+    yield* Effect.forkScoped(
+      Effect.gen(function* () {
+        const stats = yield* opts.writerStats
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.logInfo(compactLogLine(opts.metrics, stats, now, p99Ms(loopDelay)))
+        loopDelay.reset()
+      }).pipe(Effect.repeat(Schedule.spaced(Duration.millis(opts.logEveryMs ?? 60_000))), Effect.delay(Duration.millis(opts.logEveryMs ?? 60_000)))
+    )
+
+    if (opts.addr.trim() === "") return null
+    const { host, port } = yield* Effect.try({ try: () => parseListenAddr(opts.addr), catch: (e) => e as Error })
+
+    const respond = Effect.fnUntraced(function* (url: string) {
+      const stats = yield* opts.writerStats
+      const now = yield* Clock.currentTimeMillis
+      if (url === "/metrics") {
+        return { status: 200, type: "text/plain; version=0.0.4; charset=utf-8", body: renderPrometheus(opts.metrics, stats, now, p99Ms(loopDelay)) }
+      }
+      if (url === "/healthz") {
+        const verdict = healthVerdict(opts, stats, now, startedAtMs)
+        return {
+          status: verdict.healthy ? 200 : 503,
+          type: "application/json",
+          body: JSON.stringify({ status: verdict.healthy ? "ok" : "unhealthy", reasons: verdict.reasons }) + "\n"
+        }
+      }
+      return { status: 404, type: "text/plain", body: "not found: try /metrics or /healthz\n" }
+    })
+
+    const server = yield* Effect.acquireRelease(
+      Effect.async<http.Server, Error>((resume) => {
+        const srv = http.createServer((req, res) => {
+          const url = (req.url ?? "/").split("?")[0] as string
+          if (req.method !== "GET") {
+            res.writeHead(405, { "content-type": "text/plain" }).end("GET only\n")
+            return
+          }
+          runPromise(respond(url)).then(
+            (r) => res.writeHead(r.status, { "content-type": r.type }).end(r.body),
+            (e) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics error: ${String(e)}\n`)
+          )
+        })
+        srv.once("error", (e) => resume(Effect.fail(new Error(`collector.metrics_addr ${opts.addr}: cannot listen: ${e.message}`))))
+        srv.listen(port, host, () => resume(Effect.succeed(srv)))
+      }),
+      (srv) => Effect.async<void>((resume) => {
+        srv.closeAllConnections()
+        srv.close(() => resume(Effect.void))
+      })
+    )
+    const bound = server.address()
+    const address = typeof bound === "object" && bound !== null ? `${host.includes(":") ? `[${host}]` : host}:${bound.port}` : opts.addr
+    yield* Effect.logInfo(`metrics: serving http://${address}/metrics and /healthz`)
+    return { address }
+  })

@@ -1,0 +1,54 @@
+/**
+ * The Writer's start-up step (before it accepts rows): remove temp files of dead writers,
+ * settle commit markers (files published just before a crash), then write every leftover
+ * write-ahead segment to Parquet at the next free part of its bucket and delete it.
+ */
+import * as fs from "node:fs"
+import { Effect } from "effect"
+import { cleanTempFiles } from "../storage/atomic.js"
+import { snapshotFilePath, tradeFilePath } from "../storage/paths.js"
+import { WriteError } from "./WriteError.js"
+import { listWalSegments, resolveCommitMarkers } from "./WriteAheadLog.js"
+import type { EncodeJob, EncodeResult } from "./encoderProtocol.js"
+
+export interface Recovered {
+  readonly rows: number
+  readonly files: number
+  readonly badLines: number
+}
+
+const io = <A>(op: string, dataDir: string, what: string, run: () => Promise<A>) =>
+  Effect.tryPromise({
+    try: run,
+    catch: (e) => new WriteError({ path: dataDir, op, message: `cannot ${op} under ${dataDir}${what}: ${e instanceof Error ? e.message : String(e)}` })
+  })
+
+export const recoverLeftovers = (
+  dataDir: string,
+  runJob: (job: EncodeJob) => Effect.Effect<EncodeResult, WriteError>
+): Effect.Effect<Recovered, WriteError> => Effect.gen(function*() {
+  yield* io("clean temp files", dataDir, "", () => cleanTempFiles(dataDir))
+  const markers = yield* io("settle commit markers", dataDir, "/.wal", () =>
+    resolveCommitMarkers(dataDir, async (m, part) =>
+      fs.existsSync((m.dataset === "orderbook_snapshots" ? snapshotFilePath : tradeFilePath)(dataDir, m.venue, m.bucketStartMs, part))))
+  if (markers.published > 0) {
+    yield* Effect.logInfo(`writer: ${markers.published} file(s) were published just before a crash; their write-ahead files were removed`)
+  }
+  const leftovers = yield* io("list write-ahead files", dataDir, "/.wal", () => listWalSegments(dataDir))
+  let rows = 0
+  let files = 0
+  let badLines = 0
+  // One file per leftover segment: a segment holds at most flush_rows rows, so the worker's
+  // memory stays bounded however long the backlog is.
+  for (const seg of leftovers) {
+    const result = yield* runJob({
+      dataDir, venue: seg.venue, dataset: seg.dataset, bucketStartMs: seg.bucketStartMs, walPaths: [seg.path], partHint: 0
+    })
+    rows += result.rows
+    badLines += result.badLines
+    if (result.path !== null) files++
+    yield* Effect.logInfo(`writer: recovered ${result.rows} rows from ${seg.path} into ${result.path ?? "(nothing: no complete row)"}` +
+      (result.truncatedTails > 0 ? " (a truncated last line was ignored)" : ""))
+  }
+  return { rows, files, badLines }
+})

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "@effect/vitest"
+import { applyEvents, type SeqGapReport } from "../../src/collector/applyEvents.js"
+import { BookStore } from "../../src/books/BookStore.js"
+import { SidSequencer } from "../../src/venues/kalshi/SidSequencer.js"
+import type { BookEvent } from "../../src/domain/BookEvent.js"
+import { makeDecodeStats } from "../../src/venues/DecodeStats.js"
+import { decodeKalshiFrame, type KalshiReply } from "../../src/venues/kalshi/decode.js"
+
+describe("SidSequencer", () => {
+  it("accepts the first seq of a sid and each next one", () => {
+    const q = new SidSequencer()
+    expect(q.observe(1, 5)).toBeNull()
+    expect(q.observe(1, 6)).toBeNull()
+    expect(q.observe(2, 1)).toBeNull()
+    expect(q.observe(1, 7)).toBeNull()
+    expect(q.gaps).toBe(0)
+  })
+
+  it("reports a jump, a repeat and a step back once each, then re-bases", () => {
+    const q = new SidSequencer()
+    q.observe(1, 1)
+    expect(q.observe(1, 4)).toEqual({ expected: 2, got: 4 })
+    expect(q.observe(1, 5)).toBeNull()
+    expect(q.observe(1, 5)).toEqual({ expected: 6, got: 5 })
+    expect(q.observe(1, 2)).toEqual({ expected: 6, got: 2 })
+    expect(q.gaps).toBe(3)
+  })
+
+  it("starts a forgotten sid afresh", () => {
+    const q = new SidSequencer()
+    q.observe(3, 10)
+    q.forget(3)
+    expect(q.observe(3, 1)).toBeNull()
+    q.forgetAll()
+    expect(q.size).toBe(0)
+  })
+})
+
+describe("applyEvents with Kalshi sequencing", () => {
+  const frames = (...objs: unknown[]) => {
+    const out: BookEvent[] = []
+    const replies: KalshiReply[] = []
+    const stats = makeDecodeStats()
+    for (const o of objs) decodeKalshiFrame(JSON.stringify(o), out, replies, stats)
+    return out
+  }
+  const snap = (m: string, sid: number, seq: number) =>
+    ({ type: "orderbook_snapshot", sid, seq, msg: { market_ticker: m, yes_dollars_fp: [["0.40", "10.00"]], no_dollars_fp: [["0.55", "5.00"]] } })
+  const delta = (m: string, sid: number, seq: number) =>
+    ({ type: "orderbook_delta", sid, seq, msg: { market_ticker: m, price_dollars: "0.40", delta_fp: "1.00", side: "yes", ts_ms: 5 } })
+
+  it("counts ok replies in the sequence so a subscription change is not a gap", () => {
+    const store = new BookStore({ venue: "kalshi", topK: 5 })
+    const q = new SidSequencer()
+    const gaps: SeqGapReport[] = []
+    applyEvents(frames(snap("A", 1, 1), delta("A", 1, 2), { type: "ok", id: 2, sid: 1, seq: 3 }, delta("A", 1, 4)), store, q, 0, gaps)
+    expect(gaps).toEqual([])
+    expect(store.snapshotRow("A", "yes", 0)).toMatchObject({ status: "ok", seq: 3, bid_sz: [12] })
+  })
+
+  it("marks every book of the sid stale on a gap, leaves other sids alone, and resyncs on snapshot", () => {
+    const store = new BookStore({ venue: "kalshi", topK: 5 })
+    const q = new SidSequencer()
+    const gaps: SeqGapReport[] = []
+    applyEvents(frames(snap("A", 1, 1), snap("B", 1, 2), snap("C", 2, 1), delta("A", 1, 4)), store, q, 0, gaps)
+    expect(gaps).toEqual([{ sid: 1, expected: 3, got: 4, marketIds: ["A", "B"] }])
+    for (const m of ["A", "B"]) {
+      for (const o of ["yes", "no"]) {
+        expect(store.snapshotRow(m, o, 0)).toMatchObject({ status: "stale", err: "seq gap on sid 1: expected 3, got 4" })
+      }
+    }
+    expect(store.snapshotRow("C", "yes", 0).status).toBe("ok")
+    // resubscribe: a new sid delivers fresh snapshots
+    applyEvents(frames(snap("A", 3, 1), snap("B", 3, 2)), store, q, 0, gaps)
+    expect(store.snapshotRow("A", "yes", 0)).toMatchObject({ status: "ok", bid_sz: [10] })
+    expect(store.snapshotRow("B", "no", 0).status).toBe("ok")
+    expect(gaps.length).toBe(1)
+  })
+
+  it("counts trade seqs on the trade sid", () => {
+    const store = new BookStore({ venue: "kalshi", topK: 5 })
+    const q = new SidSequencer()
+    const gaps: SeqGapReport[] = []
+    const trade = (seq: number) => ({ type: "trade", sid: 9, seq, msg: { market_ticker: "A", yes_price_dollars: "0.4", count_fp: "1", taker_side: "yes" } })
+    applyEvents(frames(trade(1), trade(2), trade(4)), store, q, 0, gaps)
+    expect(gaps).toEqual([{ sid: 9, expected: 3, got: 4, marketIds: [] }])
+  })
+})
