@@ -19,6 +19,20 @@ const captureLogs = (lines: string[]) =>
     lines.push(`${logLevel.label} ${Array.isArray(message) ? message.join(" ") : String(message)}`)
   }))
 
+/**
+ * Waits (real time) until `n` fibers sleep on the TestClock: the writer's flush ticker, and
+ * while an incident lasts its retry fiber. A clock step taken before a fiber went back to
+ * sleep would shift its next wake-up (and the test would measure the machine's load).
+ */
+const sleepersSettle = (n: number) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 1200; i++) {
+      if ((yield* TestClock.sleeps()).length === n) return
+      yield* realSleep(10)
+    }
+    return yield* Effect.dieMessage(`timed out waiting for ${n} fibers to sleep on the TestClock`)
+  })
+
 const healthOpts = { venues: [] as const, metrics: new CollectorMetrics(), flushSeconds: 5, staleAfterMs: 60_000 }
 
 const seqsInFiles = (dataDir: string) =>
@@ -55,9 +69,10 @@ describe("SnapshotWriter when the disk refuses", () => {
 
       // 60 s of flush ticks: attempts only at +5, +10 and +20 s after the previous one (exponential from flush_seconds)
       const opensAfterFirst = disk.opens
+      yield* sleepersSettle(2)
       for (let tick = 1; tick <= 12; tick++) {
         yield* TestClock.adjust(Duration.seconds(5))
-        yield* realSleep(40)
+        yield* sleepersSettle(2) // the flush ticker and the retry fiber are both waiting on the clock again
       }
       expect(disk.opens - opensAfterFirst).toBe(3)
       expect(lines.filter((l) => l.includes("disk refuses writes for"))).toHaveLength(12)
@@ -129,6 +144,7 @@ describe("SnapshotWriter on a real small filesystem", () => {
       expect((yield* writer.stats).rowsInMemory).toBeLessThanOrEqual(2000)
 
       small.resize("16m")
+      yield* sleepersSettle(2)
       yield* TestClock.adjust(Duration.seconds(30)) // at least one scheduled attempt
       yield* eventually(writer, (s) => s.diskFailure === null && s.rowsInMemory === 0, "writes after the resize")
 
@@ -138,6 +154,7 @@ describe("SnapshotWriter on a real small filesystem", () => {
       const ro = yield* eventually(writer, (s) => s.diskFailure !== null, "EROFS")
       expect(ro.diskFailure?.reason).toBe("read_only")
       small.readOnly(false)
+      yield* sleepersSettle(2)
       yield* TestClock.adjust(Duration.seconds(30))
       yield* eventually(writer, (s) => s.diskFailure === null, "writes after remounting read-write")
       yield* writer.flushNow
