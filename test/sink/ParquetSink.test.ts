@@ -7,7 +7,7 @@ import { WriterWorkerClient } from "../../src/sink/EncoderClient.js"
 import { encodeSnapshotRows, readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { readTradeFile } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath } from "../../src/storage/paths.js"
-import { duckdb, eventually, options, parquetFiles, realSleep, snapshotRow, startWriter, tmpDataDir, tradeRow, walFiles } from "./sinkTestRows.js"
+import { duckdb, eventually, options, parquetFiles, realSleep, sleepersSettle, snapshotRow, startWriter, tmpDataDir, tradeRow, walFiles } from "./sinkTestRows.js"
 
 const T0 = Date.UTC(2026, 0, 15, 10, 0, 30) // bucket 10:00-10:05 with bucket_minutes = 5
 const BUCKET_10_00 = Date.UTC(2026, 0, 15, 10, 0, 0)
@@ -161,6 +161,7 @@ describe("ParquetSink", () => {
       expect(walFiles(dataDir).filter((f) => f.endsWith(".commit"))).toEqual([]) // the failed publish took its marker back
 
       fs.rmSync(hourDir)
+      yield* sleepersSettle(writer) // the flush ticker and the retry fiber
       yield* TestClock.adjust(Duration.seconds(5))
       yield* eventually(writer, (s) => s.filesWritten === 1, "the retried file")
       expect(yield* writer.stats).toMatchObject({ rowsWritten: 40, rowsBuffered: 0 })

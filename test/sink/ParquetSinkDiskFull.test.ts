@@ -6,7 +6,7 @@ import { afterAll, describe, expect } from "vitest"
 import { healthVerdict } from "../../src/ops/MetricsServer.js"
 import { CollectorMetrics } from "../../src/ops/Metrics.js"
 import { emptyFiles, faultyDisk, mountSmallFs } from "../support/faultyDisk.js"
-import { duckdb, eventually, options, realSleep, snapshotRow, startWriter, tmpDataDir, walFiles } from "./sinkTestRows.js"
+import { duckdb, eventually, options, sleepersSettle, snapshotRow, startWriter, tmpDataDir, walFiles } from "./sinkTestRows.js"
 
 const T0 = Date.UTC(2026, 0, 15, 10, 0, 30)
 
@@ -18,20 +18,6 @@ const captureLogs = (lines: string[]) =>
   Logger.replace(Logger.defaultLogger, Logger.make(({ logLevel, message }) => {
     lines.push(`${logLevel.label} ${Array.isArray(message) ? message.join(" ") : String(message)}`)
   }))
-
-/**
- * Waits (real time) until `n` fibers sleep on the TestClock: the writer's flush ticker, and
- * while an incident lasts its retry fiber. A clock step taken before a fiber went back to
- * sleep would shift its next wake-up (and the test would measure the machine's load).
- */
-const sleepersSettle = (n: number) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 1200; i++) {
-      if ((yield* TestClock.sleeps()).length === n) return
-      yield* realSleep(10)
-    }
-    return yield* Effect.dieMessage(`timed out waiting for ${n} fibers to sleep on the TestClock`)
-  })
 
 const healthOpts = { venues: [] as const, metrics: new CollectorMetrics(), flushSeconds: 5, staleAfterMs: 60_000 }
 
@@ -50,6 +36,7 @@ describe("SnapshotWriter when the disk refuses", () => {
       const rows = Array.from({ length: 260 }, (_, i) => snapshotRow(T0 + i, i))
 
       yield* writer.writeSnapshots(rows.slice(0, 60))
+      yield* sleepersSettle(writer)
       yield* TestClock.adjust(Duration.seconds(5)) // the tick's append gets half a buffer in, then ENOSPC
       const failing = yield* eventually(writer, (s) => s.diskFailure !== null, "an incident")
       const inWal = failing.rowsBuffered - failing.rowsInMemory
@@ -69,10 +56,10 @@ describe("SnapshotWriter when the disk refuses", () => {
 
       // 60 s of flush ticks: attempts only at +5, +10 and +20 s after the previous one (exponential from flush_seconds)
       const opensAfterFirst = disk.opens
-      yield* sleepersSettle(2)
+      yield* sleepersSettle(writer)
       for (let tick = 1; tick <= 12; tick++) {
         yield* TestClock.adjust(Duration.seconds(5))
-        yield* sleepersSettle(2) // the flush ticker and the retry fiber are both waiting on the clock again
+        yield* sleepersSettle(writer) // the flush ticker and the retry fiber are both waiting on the clock again
       }
       expect(disk.opens - opensAfterFirst).toBe(3)
       expect(lines.filter((l) => l.includes("disk refuses writes for"))).toHaveLength(12)
@@ -82,6 +69,7 @@ describe("SnapshotWriter when the disk refuses", () => {
 
       // space returns: the next scheduled attempt (30 s after the last, at T0 + 70 s) writes all that is held
       disk.mode = { kind: "ok" }
+      yield* sleepersSettle(writer)
       yield* TestClock.adjust(Duration.seconds(5))
       const recovered = yield* eventually(writer, (s) => s.diskFailure === null, "the incident to end")
       expect(recovered.rowsInMemory).toBe(0)
@@ -106,6 +94,7 @@ describe("SnapshotWriter when the disk refuses", () => {
       yield* Effect.scoped(Effect.gen(function*() {
         const writer = yield* startWriter({ ...options(dataDir), appendFs: disk.fs, shutdownTimeoutMs: 2000 })
         yield* writer.writeSnapshots(Array.from({ length: 30 }, (_, i) => snapshotRow(T0 + i, i)))
+        yield* sleepersSettle(writer)
         yield* TestClock.adjust(Duration.seconds(5))
         yield* eventually(writer, (s) => s.diskFailure?.reason === "read_only", "a read-only incident")
       }))
@@ -134,8 +123,8 @@ describe("SnapshotWriter on a real small filesystem", () => {
       // about 600 bytes a row: 256 KiB holds some 400 rows of write-ahead lines
       for (let i = 0; i < 10; i++) {
         yield* writer.writeSnapshots(batch())
+        yield* sleepersSettle(writer)
         yield* TestClock.adjust(Duration.seconds(1))
-        yield* realSleep(20)
       }
       const full = yield* eventually(writer, (s) => s.diskFailure !== null, "ENOSPC")
       expect(full.diskFailure?.reason).toBe("disk_full")
@@ -144,17 +133,18 @@ describe("SnapshotWriter on a real small filesystem", () => {
       expect((yield* writer.stats).rowsInMemory).toBeLessThanOrEqual(2000)
 
       small.resize("16m")
-      yield* sleepersSettle(2)
+      yield* sleepersSettle(writer)
       yield* TestClock.adjust(Duration.seconds(30)) // at least one scheduled attempt
       yield* eventually(writer, (s) => s.diskFailure === null && s.rowsInMemory === 0, "writes after the resize")
 
       small.readOnly(true)
       yield* writer.writeSnapshots(batch())
+      yield* sleepersSettle(writer)
       yield* TestClock.adjust(Duration.seconds(1))
       const ro = yield* eventually(writer, (s) => s.diskFailure !== null, "EROFS")
       expect(ro.diskFailure?.reason).toBe("read_only")
       small.readOnly(false)
-      yield* sleepersSettle(2)
+      yield* sleepersSettle(writer)
       yield* TestClock.adjust(Duration.seconds(30))
       yield* eventually(writer, (s) => s.diskFailure === null, "writes after remounting read-write")
       yield* writer.flushNow
