@@ -18,7 +18,11 @@ export interface ConnectionSettings {
   readonly socketSilenceMs: number
   readonly reconnectBaseMs: number
   readonly reconnectMaxMs: number
-  /** a socket that stayed up this long ends its incident: the next failure starts from the base delay */
+  /**
+   * a socket that delivered data for this long ends its incident: the next failure starts
+   * from the base delay (a socket that opens and fails at once, or stays open but silent,
+   * keeps backing off)
+   */
   readonly healthyResetMs: number
   /** how often the socket and asset watchdogs look */
   readonly watchdogEveryMs: number
@@ -41,7 +45,7 @@ export const connectionSettings = (c: {
   socketSilenceMs: c.socket_silence_ms,
   reconnectBaseMs: c.reconnect_base_ms,
   reconnectMaxMs: Math.max(c.reconnect_base_ms, c.reconnect_max_ms),
-  healthyResetMs: 60_000,
+  healthyResetMs: 10_000,
   // a quarter of the shortest timeout, within [50 ms, 5 s]: detection within 125% of a timeout
   watchdogEveryMs: Math.min(5000, Math.max(50, Math.floor(Math.min(c.socket_silence_ms, c.first_book_timeout_ms, c.asset_silence_ms) / 4))),
   handshakeTimeoutMs: 10_000,
@@ -49,9 +53,9 @@ export const connectionSettings = (c: {
   inboxHighWater: 20_000
 })
 
-/** How long the failed attempt's socket had been open (0 = it never opened). */
+/** A failed attempt, and for how long its socket delivered data (0 = none, or never opened). */
 export class ConnectionEnded {
-  constructor(readonly error: ConnectionError, readonly upMs: number) {}
+  constructor(readonly error: ConnectionError, readonly healthyMs: number) {}
 }
 
 /** Trades of a chunk, and the warnings its frames raised, taken out of the shared context. */
@@ -72,17 +76,18 @@ export const connectionAttempt = (
   metrics: VenueMetrics
 ): Stream.Stream<TradeRow, ConnectionEnded> =>
   Stream.unwrapScoped(Effect.gen(function*() {
-    let openedAt: number | null = null
+    let firstDataAt: number | null = null
+    let lastDataAt = 0
     const ended = (error: ConnectionError) =>
-      Effect.map(Clock.currentTimeMillis, (now) => new ConnectionEnded(error, openedAt === null ? 0 : now - openedAt))
+      Effect.sync(() => new ConnectionEnded(error, firstDataAt === null ? 0 : lastDataAt - firstDataAt))
     const headers = driver.handshakeHeaders(yield* Clock.currentTimeMillis)
     const socket = yield* openSocketSource(
       opener,
       { label: driver.label, url: driver.url, headers, maxPayload: s.maxFrameBytes, handshakeTimeoutMs: s.handshakeTimeoutMs },
       { highWater: s.inboxHighWater, chunkFrames: s.chunkFrames }
     ).pipe(Effect.catchAll((e) => Effect.flatMap(ended(e), Effect.fail)))
-    openedAt = yield* Clock.currentTimeMillis
-    let lastDataAt = openedAt
+    const openedAt = yield* Clock.currentTimeMillis
+    lastDataAt = openedAt
     metrics.connectionsUp++
     yield* Effect.addFinalizer(() =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -103,6 +108,7 @@ export const connectionAttempt = (
           if (!driver.isKeepAliveReply(f)) data = true
         }
         if (data) {
+          if (firstDataAt === null) firstDataAt = recvTs
           lastDataAt = recvTs
           metrics.lastMessageAtMs = recvTs
         }
@@ -158,9 +164,10 @@ const toConnectionError = (driver: ConnectionDriver, cause: Cause.Cause<unknown>
 }
 
 /**
- * Runs a connection forever into `sink`: every end is retried with the shared backoff, which
- * starts over after a socket that stayed up `healthyResetMs`. Interrupting the fiber closes
- * the socket.
+ * Runs a connection forever into `writeTrades`: every end is retried with the shared backoff,
+ * which starts over after a socket that delivered data for `healthyResetMs` (one incident's
+ * backoff never carries over to the next), and waits what a 429's Retry-After asks (capped at
+ * reconnect_max_ms). Interrupting the fiber closes the socket.
  */
 export const superviseConnection = (
   driver: ConnectionDriver,
@@ -176,7 +183,8 @@ export const superviseConnection = (
     Effect.retry(backoffSchedule<ConnectionEnded>({
       baseMs: s.reconnectBaseMs,
       maxMs: s.reconnectMaxMs,
-      resetWhen: (e) => e.upMs >= s.healthyResetMs,
+      resetWhen: (e) => e.healthyMs >= s.healthyResetMs,
+      requestedDelayMs: (e) => e.error.retryAfterMs ?? null,
       onRetry: (e, delayMs) =>
         Effect.suspend(() => {
           metrics.reconnects++

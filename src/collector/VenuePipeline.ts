@@ -172,16 +172,61 @@ export const makeVenuePipeline = (
         }
         for (const [shard, list] of perShard) {
           shard.conn.remove(list)
-          if (shard.conn.size === 0) {
-            // an empty connection is closed, not kept alive for nothing
-            const i = shards.indexOf(shard)
-            if (i >= 0) shards.splice(i, 1)
-            if (shard.fiber !== null) yield* Fiber.interrupt(shard.fiber)
-          }
+          // an empty connection is closed, not kept alive for nothing
+          if (shard.conn.size === 0) yield* closeShard(shard)
         }
+        yield* consolidate
         metrics.books = books.size
         countTiers()
       })
+
+    const closeShard = (shard: Shard) =>
+      Effect.suspend(() => {
+        const i = shards.indexOf(shard)
+        if (i >= 0) shards.splice(i, 1)
+        return shard.fiber !== null ? Fiber.interrupt(shard.fiber) : Effect.void
+      })
+
+    /**
+     * Rotation leaves connections half empty: a connection below half of
+     * `max_assets_per_connection` is emptied into the others when they have room for all of
+     * its markets (whole markets, so both tokens of a Polymarket market stay on one socket),
+     * then closed. Its markets are resubscribed on their new connection and are `stale` until
+     * the fresh snapshot, like after a reconnect.
+     */
+    const consolidate: Effect.Effect<void> = Effect.gen(function*() {
+      const cap = vc.max_assets_per_connection
+      for (;;) {
+        const victim = shards
+          .filter((sh) => sh.conn.size > 0 && sh.conn.size < cap / 2)
+          .sort((a, b) => a.conn.size - b.conn.size)[0]
+        if (victim === undefined || shards.length < 2) return
+        const byMarket = new Map<string, Array<SubscriptionSpec>>()
+        for (const [key, sh] of shardOf) {
+          if (sh !== victim) continue
+          const spec = specs.get(key)!
+          const list = byMarket.get(spec.marketId)
+          if (list === undefined) byMarket.set(spec.marketId, [spec])
+          else list.push(spec)
+        }
+        const planned = new Map<Shard, Array<SubscriptionSpec>>()
+        for (const list of byMarket.values()) {
+          const target = shards.find((sh) => sh !== victim && sh.conn.size + (planned.get(sh)?.length ?? 0) + list.length <= cap)
+          if (target === undefined) return
+          const acc = planned.get(target)
+          if (acc === undefined) planned.set(target, [...list])
+          else acc.push(...list)
+        }
+        const now = yield* Clock.currentTimeMillis
+        victim.conn.remove([...byMarket.values()].flat().map((spec) => spec.key))
+        yield* closeShard(victim)
+        for (const [target, list] of planned) {
+          for (const spec of list) shardOf.set(spec.key, target)
+          target.conn.add(list, now)
+        }
+        metrics.connectionsConsolidated++
+      }
+    })
 
     const setTier = (keys: ReadonlyArray<string>, tier: Tier) =>
       Effect.sync(() => {

@@ -24,7 +24,11 @@ export interface VenueMetrics {
   unknown: number
   bookResyncs: number
   seqGaps: number
+  /** Kalshi frames with a repeated or older seq: dropped, not a gap */
+  seqOutOfOrder: number
   reconnects: number
+  /** connections emptied into others after rotation left them below half full */
+  connectionsConsolidated: number
   socketSilenceTimeouts: number
   assetResubscribes: number
   venueErrors: number
@@ -51,7 +55,9 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   unknown: 0,
   bookResyncs: 0,
   seqGaps: 0,
+  seqOutOfOrder: 0,
   reconnects: 0,
+  connectionsConsolidated: 0,
   socketSilenceTimeouts: 0,
   assetResubscribes: 0,
   venueErrors: 0,

@@ -35,6 +35,7 @@
  *   then one attempt per retry delay (`writerRetrySchedule`, never more than one per flush
  *   interval), one waiting line per flush interval, and a closing line when writes succeed.
  */
+import { randomBytes } from "node:crypto"
 import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberId, Layer, Queue, Schedule } from "effect"
 import type { AppConfig } from "../config/schema.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
@@ -200,7 +201,8 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   let cycle = 0
   /** the last cycle whose encode failed: its other segments wait for the next attempt */
   let failedEncodeCycle = -1
-  const runId = `${process.pid}-${Date.now().toString(36)}`
+  // unique per writer instance (restarts in one process too), so write-ahead names never collide
+  const runId = `${process.pid}-${randomBytes(4).toString("hex")}`
   let segmentCounter = 0
 
   // Producers waiting for room in memory await this; it is completed and replaced whenever rows

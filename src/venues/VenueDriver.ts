@@ -20,6 +20,8 @@ export interface BookSink {
   markStale(marketId: string, reason: string): void
   resetMarket(marketId: string, reason?: string): void
   drop(marketId: string): void
+  /** Kalshi: the markets whose book last came from subscription `sid` */
+  marketsWithSid(sid: number): ReadonlyArray<string>
 }
 
 /** Counters a driver bumps on the hot path (a subset of the collector's per-venue metrics). */
@@ -33,6 +35,8 @@ export interface DriverCounters {
   lastMalformed: string | null
   assetResubscribes: number
   seqGaps: number
+  /** Kalshi frames with a repeated or older seq: dropped, not a gap */
+  seqOutOfOrder: number
   bookResyncs: number
   venueErrors: number
 }

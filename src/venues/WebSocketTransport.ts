@@ -12,6 +12,8 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<{
   readonly url: string
   readonly kind: "connect" | "closed" | "error" | "silent"
   readonly reason: string
+  /** the venue asked us to wait this long before the next attempt (HTTP 429 Retry-After) */
+  readonly retryAfterMs?: number
 }> {
   override get message(): string {
     return `${this.label}: ${this.kind} (${this.reason}) at ${this.url}`
@@ -67,10 +69,12 @@ export const wsOpener: SocketOpener = (req, events) =>
       let opened = false
       let settled = false
       // a refused upgrade can raise 'unexpected-response', 'error' and 'close': report the first
-      const fail = (kind: ConnectionError["kind"], reason: string) => {
+      const fail = (kind: ConnectionError["kind"], reason: string, retryAfterMs?: number) => {
         if (settled) return
         settled = true
-        resume(Effect.fail(new ConnectionError({ label: req.label, url: req.url, kind, reason })))
+        resume(Effect.fail(new ConnectionError({
+          label: req.label, url: req.url, kind, reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
+        })))
       }
       ws.on("open", () => {
         if (settled) return
@@ -82,7 +86,8 @@ export const wsOpener: SocketOpener = (req, events) =>
       ws.on("message", (data) => events.onText(frameText(data)))
       ws.on("unexpected-response", (_req, res) => {
         // e.g. HTTP 429 when too many sockets open at once (PROTOCOLS.md Polymarket), 401 bad auth
-        fail("connect", `HTTP ${res.statusCode ?? "?"} on upgrade`)
+        const retryAfter = retryAfterMs(res.headers["retry-after"])
+        fail("connect", `HTTP ${res.statusCode ?? "?"} on upgrade`, res.statusCode === 429 ? retryAfter : undefined)
         ws.terminate()
       })
       ws.on("error", (err) => {
@@ -103,3 +108,11 @@ export const wsOpener: SocketOpener = (req, events) =>
     pause: () => ws.pause(),
     resume: () => ws.resume()
   })))
+
+/** Retry-After in seconds (the form venues send on a refused upgrade); undefined when absent or unreadable. */
+const retryAfterMs = (value: string | Array<string> | undefined): number | undefined => {
+  const text = Array.isArray(value) ? value[0] : value
+  if (text === undefined || text.trim() === "") return undefined
+  const seconds = Number(text)
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined
+}

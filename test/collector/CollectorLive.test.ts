@@ -2,14 +2,15 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { makeVenueMetrics, type VenueMetrics } from "../../src/ops/Metrics.js"
 import type { SubscriptionSpec } from "../../src/domain/Subscription.js"
-import { makeVenueCollector, type VenueCollector } from "../../src/collector/VenuePipeline.js"
+import type { VenuePipeline } from "../../src/collector/VenuePipeline.js"
 import { AppConfig } from "../../src/config/schema.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
 import { startSimulator, type SimulatorHandle } from "../../src/simulator/Simulator.js"
 import { parseKalshiPrivateKey } from "../../src/venues/kalshi/auth.js"
 import { startCollector } from "../../src/collector/Collector.js"
 import { generateKeyPairSync } from "node:crypto"
-import { MemoryWriter } from "./ConnectionHarness.js"
+import { MemoryWriter, venuePipeline } from "./ConnectionHarness.js"
+import { VenuesLive } from "../../src/venues/VenueLayers.js"
 
 /**
  * Real sockets against the in-process simulator (it.live, real clock, short configured
@@ -28,7 +29,7 @@ interface Rig {
   readonly sim: SimulatorHandle
   readonly writer: MemoryWriter
   readonly metrics: VenueMetrics
-  readonly vc: VenueCollector
+  readonly vc: VenuePipeline
   readonly specs: ReadonlyArray<SubscriptionSpec>
 }
 
@@ -41,15 +42,12 @@ const rig = (venue: VenueId, opts: { collector?: object; venueCfg?: object; mark
     } as never))
     const writer = new MemoryWriter()
     const metrics = makeVenueMetrics(venue)
-    const vc = yield* makeVenueCollector({
+    const vc = yield* venuePipeline({
       venue,
-      venueConfig: cfg.venues[venue],
-      collector: cfg.collector,
-      topK: 10,
+      cfg,
       metrics,
-      ...(venue === "kalshi"
-        ? { credentials: { keyId: cfg.venues.kalshi.api_key, privateKey: parseKalshiPrivateKey(cfg.venues.kalshi.api_secret) } }
-        : {})
+      topK: 10,
+      credentials: { keyId: cfg.venues.kalshi.api_key, privateKey: parseKalshiPrivateKey(cfg.venues.kalshi.api_secret) }
     }).pipe(Effect.provide(writer.layer))
     const markets = sim.truth.liveMarkets(venue).slice(0, opts.markets ?? 2)
     const specs: Array<SubscriptionSpec> = markets.flatMap((m) =>
@@ -163,7 +161,10 @@ describe("collector against the simulator (live sockets)", () => {
         venues: { ...encoded.venues, kalshi: { ...encoded.venues!.kalshi, api_secret: wrongKey } }
       })
       const writer = new MemoryWriter()
-      const running = yield* startCollector(cfg, { venues: ["polymarket", "kalshi"], driver: "none" }).pipe(Effect.provide(writer.layer))
+      const running = yield* startCollector(cfg, { venues: ["polymarket", "kalshi"], driver: "none" }).pipe(
+        Effect.provide(writer.layer),
+        Effect.provide(VenuesLive(cfg))
+      )
       const pm = sim.truth.liveMarkets("polymarket")[0]!
       const k = sim.truth.liveMarkets("kalshi")[0]!
       yield* running.controls.get("polymarket")!.subscribe(pm.token_ids.map((t) => ({ key: t, marketId: pm.market_id, outcomeIds: [t], tier: "hot" as const })))

@@ -4,7 +4,9 @@ import { join } from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { runCollectCommand } from "../../src/collector/CollectorProgram.js"
+import { runCollectorProgram } from "../../src/collector/CollectorProgram.js"
+import { scanWhereMissing } from "../../src/scanner/Scanner.js"
+import { MockVenues } from "../../src/simulator/MockVenues.js"
 import { AppConfig } from "../../src/config/schema.js"
 
 const venueCfg = { snapshot_interval_ms_hot: 200, snapshot_interval_ms_warm: 500, subscription_churn_limit_per_minute: 1000, max_subs: 10, hot_count: 4 }
@@ -20,7 +22,11 @@ describe("collect in [mock] mode", () => {
         storage: { flush_seconds: 1 },
         venues: { polymarket: venueCfg, kalshi: venueCfg }
       })
-      yield* runCollectCommand(cfg, { configFile: "(test)", venues: [], durationMs: 2000 })
+      // what `surveillance collect` wires in mock mode (src/cli/collect.ts)
+      yield* Effect.zipRight(
+        scanWhereMissing(cfg, ["polymarket", "kalshi"]),
+        runCollectorProgram(cfg, { configFile: "(test)", venues: [], durationMs: 2000 })
+      ).pipe(Effect.provide(MockVenues(cfg, "(test)")))
       const rows = yield* Effect.promise(async () => {
         const db = await DuckDBInstance.create(":memory:")
         const c = await db.connect()

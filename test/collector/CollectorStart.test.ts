@@ -7,6 +7,7 @@ import { selectVenues, startCollector } from "../../src/collector/Collector.js"
 import { ensureWritableDataDir } from "../../src/collector/CollectorProgram.js"
 import { AppConfig } from "../../src/config/schema.js"
 import { MemoryWriter } from "./ConnectionHarness.js"
+import { VenuesLive } from "../../src/venues/VenueLayers.js"
 
 const cfgOf = (raw: object) => Schema.decodeUnknownSync(AppConfig)(raw)
 
@@ -24,14 +25,16 @@ describe("collector start-up checks", () => {
     Effect.gen(function*() {
       const writer = new MemoryWriter()
       const missing = yield* Effect.flip(
-        startCollector(cfgOf({}), { venues: ["kalshi"], configFile: "c.toml", driver: "none" }).pipe(Effect.provide(writer.layer))
+        startCollector(cfgOf({}), { venues: ["kalshi"], configFile: "c.toml", driver: "none" }).pipe(Effect.provide(writer.layer), Effect.provide(VenuesLive(cfgOf({}), "c.toml")))
       )
       expect(missing._tag).toBe("ConfigError")
       expect(missing.message).toMatch(/^c\.toml: venues\.kalshi\.api_key: the Kalshi WebSocket needs api_key/)
+      const badCfg = cfgOf({ venues: { kalshi: { api_key: "k", api_secret: "-----BEGIN PRIVATE KEY-----\nTOPSECRET\n-----END PRIVATE KEY-----" } } })
       const bad = yield* Effect.flip(
-        startCollector(cfgOf({ venues: { kalshi: { api_key: "k", api_secret: "-----BEGIN PRIVATE KEY-----\nTOPSECRET\n-----END PRIVATE KEY-----" } } }), {
-          venues: ["kalshi"], configFile: "c.toml", driver: "none"
-        }).pipe(Effect.provide(writer.layer))
+        startCollector(badCfg, { venues: ["kalshi"], configFile: "c.toml", driver: "none" }).pipe(
+          Effect.provide(writer.layer),
+          Effect.provide(VenuesLive(badCfg, "c.toml"))
+        )
       )
       expect(bad.message).toMatch(/^c\.toml: venues\.kalshi\.api_secret: the RSA private key/)
       expect(bad.message).not.toContain("TOPSECRET")

@@ -1,14 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
-import { backoffDelayMs, connectionSettings, superviseConnection } from "../../src/collector/Connection.js"
-import type { IngestContext } from "../../src/venues/AssetTable.js"
+import { connectionSettings, superviseConnection } from "../../src/collector/ConnectionStream.js"
+import type { IngestContext } from "../../src/venues/VenueDriver.js"
 import { RecentTrades } from "../../src/venues/RecentTrades.js"
 import { makeVenueMetrics } from "../../src/ops/Metrics.js"
 import { BookStore } from "../../src/books/BookStore.js"
-import { makeVenueCollector } from "../../src/collector/VenuePipeline.js"
 import { makeDecodeStats } from "../../src/venues/DecodeStats.js"
 import { PolymarketConnection } from "../../src/venues/polymarket/stream.js"
-import { FakeVenue, MemoryWriter, pmBook, pmPriceChange, testConfig } from "./ConnectionHarness.js"
+import { FakeVenue, MemoryWriter, pmBook, pmPriceChange, testConfig, venuePipeline } from "./ConnectionHarness.js"
 
 /** Let forked fibers run after a TestClock move (STACK.md: they start only after a yield). */
 const tick = (ms: number) =>
@@ -28,26 +27,9 @@ const polymarket = (over: Record<string, unknown> = {}) =>
     const venue = new FakeVenue()
     const writer = new MemoryWriter()
     const metrics = makeVenueMetrics("polymarket")
-    const vc = yield* makeVenueCollector({
-      venue: "polymarket",
-      venueConfig: cfg.venues.polymarket,
-      collector: cfg.collector,
-      topK: cfg.storage.top_k,
-      metrics,
-      opener: venue.opener
-    }).pipe(Effect.provide(writer.layer))
+    const vc = yield* venuePipeline({ venue: "polymarket", cfg, metrics, opener: venue.opener }).pipe(Effect.provide(writer.layer))
     return { cfg, venue, writer, metrics, vc }
   })
-
-describe("backoffDelayMs", () => {
-  it("doubles from base to the cap with equal jitter", () => {
-    expect(backoffDelayMs(0, 250, 30_000, 0)).toBe(125)
-    expect(backoffDelayMs(0, 250, 30_000, 1)).toBe(250)
-    expect(backoffDelayMs(3, 250, 30_000, 0.5)).toBe(1500)
-    expect(backoffDelayMs(20, 250, 30_000, 1)).toBe(30_000)
-    expect(backoffDelayMs(20, 250, 30_000, 0)).toBe(15_000)
-  })
-})
 
 describe("Connection (TestClock, in-memory venue)", () => {
   it.scoped("sends PING every 10 s only after the first subscription", () =>
@@ -60,7 +42,7 @@ describe("Connection (TestClock, in-memory venue)", () => {
         decodeStats: makeDecodeStats(), trades: [], recentTrades: new RecentTrades(), notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
       }
       const conn = new PolymarketConnection("polymarket#0", "ws://fake", ctx)
-      yield* Effect.forkScoped(superviseConnection(conn, venue.opener, connectionSettings(cfg.collector), metrics))
+      yield* Effect.forkScoped(superviseConnection(conn, ctx, venue.opener, connectionSettings(cfg.collector), metrics, () => Effect.void))
       yield* tick(0)
       expect(venue.sockets.length).toBe(1)
       // keep data flowing so the silence watchdog stays quiet; no subscription yet
@@ -92,7 +74,7 @@ describe("Connection (TestClock, in-memory venue)", () => {
       const conn = new PolymarketConnection("polymarket#0", "ws://fake", ctx)
       conn.add([spec(YES)], 0)
       const settings = { ...connectionSettings(cfg.collector), inboxHighWater: 10, chunkFrames: 4 }
-      yield* Effect.forkScoped(superviseConnection(conn, venue.opener, settings, metrics))
+      yield* Effect.forkScoped(superviseConnection(conn, ctx, venue.opener, settings, metrics, () => Effect.void))
       yield* tick(0)
       const s = venue.last
       // 25 frames arrive before the draining fiber runs (one event-loop turn)
@@ -144,6 +126,45 @@ describe("Connection (TestClock, in-memory venue)", () => {
       expect(venue.sockets.length).toBe(2)
       yield* tick(300)
       expect(venue.sockets.length).toBe(3)
+    }))
+
+  it.scoped("backoff is per incident: it resets after 10 s of data, not after a socket that only stayed open", () =>
+    Effect.gen(function*() {
+      const { venue, vc } = yield* polymarket({ collector: { reconnect_max_ms: 4000 } })
+      venue.refuseNext = 4
+      yield* vc.control.subscribe([spec(YES)])
+      yield* tick(0)
+      // refusals 0..3: ceilings 250, 500, 1000, 2000 -> the socket opens within 3.75 s
+      yield* tick(3750)
+      expect(venue.sockets.length).toBe(1)
+      // open but no data, then dropped: same incident, the next ceiling is 4000 (>= 2000 ms)
+      venue.last.drop()
+      yield* tick(1999)
+      expect(venue.sockets.length).toBe(1)
+      yield* tick(2001)
+      expect(venue.sockets.length).toBe(2)
+      // 10 s of data, then dropped: a new incident, back to the base delay (<= 250 ms)
+      for (let i = 0; i <= 5; i++) {
+        venue.last.push(pmBook(M, YES, [[0.4, 1]], [[0.5, 1]]))
+        yield* tick(2000)
+      }
+      venue.last.drop()
+      yield* tick(250)
+      expect(venue.sockets.length).toBe(3)
+    }))
+
+  it.scoped("a refused upgrade with Retry-After waits what the venue asked (capped at reconnect_max_ms)", () =>
+    Effect.gen(function*() {
+      const { venue, metrics, vc } = yield* polymarket({ collector: { reconnect_max_ms: 30_000 } })
+      venue.refuseNext = 1
+      venue.retryAfterMs = 7000
+      yield* vc.control.subscribe([spec(YES)])
+      yield* tick(0)
+      yield* tick(6990)
+      expect(venue.sockets.length).toBe(0)
+      yield* tick(20)
+      expect(venue.sockets.length).toBe(1)
+      expect(metrics.reconnects).toBe(1)
     }))
 
   it.scoped("backoff grows to the cap on refused upgrades and resets after a healthy minute", () =>
@@ -264,6 +285,31 @@ describe("Connection (TestClock, in-memory venue)", () => {
       expect(venue.sockets[1]!.closed).toBe(true)
       expect(metrics.connections).toBe(2)
       expect((yield* vc.control.current).size).toBe(4)
+    }))
+
+  it.scoped("a connection rotation left below half full is emptied into the others and closed", () =>
+    Effect.gen(function*() {
+      const { venue, metrics, vc } = yield* polymarket({ polymarket: { max_assets_per_connection: 6 } })
+      const markets = ["mA", "mB", "mC", "mD", "mE", "mF"]
+      yield* vc.control.subscribe(markets.flatMap((m) => [spec(`${m}-y`, m), spec(`${m}-n`, m)]))
+      yield* tick(0)
+      expect(venue.sockets.length).toBe(2)
+      // rotation takes two markets off each connection: 2 tokens left on each (< 6 / 2)
+      yield* vc.control.unsubscribe(["mA-y", "mA-n", "mB-y", "mB-n", "mD-y", "mD-n", "mE-y", "mE-n"])
+      yield* tick(0)
+      expect(venue.open.length).toBe(1)
+      expect(metrics.connections).toBe(1)
+      expect(metrics.connectionsConsolidated).toBe(1)
+      // the survivor subscribed the moved market (both tokens together) and carries all four
+      const survivor = venue.open[0]!
+      expect(survivor.json().at(-1)).toEqual({ operation: "subscribe", assets_ids: ["mC-y", "mC-n"] })
+      expect((yield* vc.shards)).toEqual([{ label: expect.any(String), size: 4 }])
+      expect([...(yield* vc.control.current).keys()].sort()).toEqual(["mC-n", "mC-y", "mF-n", "mF-y"])
+      // the moved market is stale until its fresh book, then ok
+      expect(vc.books.snapshotRow("mC", "mC-y", 0).status).toBe("stale")
+      survivor.push(pmBook("mC", "mC-y", [[0.4, 1]], [[0.5, 1]]))
+      yield* tick(0)
+      expect(vc.books.snapshotRow("mC", "mC-y", 0).status).toBe("ok")
     }))
 
   it.scoped("HOT books every snapshot_interval_ms_hot, WARM every snapshot_interval_ms_warm; setTier moves them", () =>

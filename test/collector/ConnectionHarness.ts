@@ -4,7 +4,13 @@ import { AppConfig } from "../../src/config/schema.js"
 import { Schema } from "effect"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { TradeRow } from "../../src/domain/TradeRow.js"
-import { ConnectionError, type SocketEvents, type SocketHandle, type SocketOpener, type SocketRequest } from "../../src/collector/Connection.js"
+import { ConnectionError, type SocketEvents, type SocketHandle, type SocketOpener, type SocketRequest } from "../../src/venues/WebSocketTransport.js"
+import { makeVenuePipeline } from "../../src/collector/VenuePipeline.js"
+import type { VenueId } from "../../src/domain/VenueId.js"
+import type { VenueMetrics } from "../../src/ops/Metrics.js"
+import { makeKalshiVenue } from "../../src/venues/kalshi/KalshiLive.js"
+import type { KalshiCredentials } from "../../src/venues/kalshi/stream.js"
+import { makePolymarketVenue } from "../../src/venues/polymarket/PolymarketLive.js"
 import { ParquetSink } from "../../src/sink/ParquetSink.js"
 
 /**
@@ -16,11 +22,19 @@ export class FakeSocket implements SocketHandle {
   closed = false
   /** answer PING with PONG like the Polymarket server */
   answerPings = true
-  constructor(readonly req: SocketRequest, private readonly events: SocketEvents) {}
+  constructor(
+    readonly req: SocketRequest,
+    private readonly events: SocketEvents,
+    private readonly onSubscribe: ((assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>) | null = null
+  ) {}
   send(text: string): void {
     if (this.closed) return
     this.sent.push(text)
     if (this.answerPings && text === "PING") this.events.onText("PONG")
+    if (this.onSubscribe !== null && text.startsWith("{")) {
+      const msg = JSON.parse(text) as { type?: string; operation?: string; assets_ids?: Array<string> }
+      if (msg.type === "market" || msg.operation === "subscribe") this.push(...this.onSubscribe(msg.assets_ids ?? []))
+    }
   }
   pauses = 0
   resumes = 0
@@ -46,14 +60,24 @@ export class FakeSocket implements SocketHandle {
 export class FakeVenue {
   readonly sockets: Array<FakeSocket> = []
   refuseNext = 0
+  /** Retry-After the refusals carry (null: none) */
+  retryAfterMs: number | null = null
+  private onSubscribe: ((assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>) | null = null
+  /** Polymarket-style: every (re)subscription is answered at once with these frames. */
+  answerSubscriptions(frames: (assetIds: ReadonlyArray<string>) => ReadonlyArray<string | object>): void {
+    this.onSubscribe = frames
+  }
   readonly opener: SocketOpener = (req, events) =>
     Effect.acquireRelease(
       Effect.suspend(() => {
         if (this.refuseNext > 0) {
           this.refuseNext--
-          return Effect.fail(new ConnectionError({ label: req.label, url: req.url, kind: "connect", reason: "HTTP 429 on upgrade" }))
+          return Effect.fail(new ConnectionError({
+            label: req.label, url: req.url, kind: "connect", reason: "HTTP 429 on upgrade",
+            ...(this.retryAfterMs !== null ? { retryAfterMs: this.retryAfterMs } : {})
+          }))
         }
-        const s = new FakeSocket(req, events)
+        const s = new FakeSocket(req, events, this.onSubscribe)
         this.sockets.push(s)
         return Effect.succeed(s)
       }),
@@ -127,3 +151,37 @@ export const pmPriceChange = (market: string, asset: string, side: "BUY" | "SELL
   timestamp: "2",
   price_changes: [{ asset_id: asset, price: String(price), size: String(size), side, hash: "0x1", best_bid: "0", best_ask: "0" }]
 })
+
+/**
+ * A venue pipeline over the real venue service (decoders, drivers, BookStore, schedule):
+ * sockets come from `opener` (an in-memory FakeVenue, or the real `ws` client when absent).
+ */
+export const venuePipeline = (opts: {
+  readonly venue: VenueId
+  readonly cfg: AppConfig
+  readonly metrics: VenueMetrics
+  readonly opener?: SocketOpener
+  readonly credentials?: KalshiCredentials
+  readonly topK?: number
+}) =>
+  Effect.gen(function*() {
+    const { cfg, venue } = opts
+    const openSocket = opts.opener !== undefined ? { openSocket: opts.opener } : {}
+    const service = venue === "polymarket"
+      ? makePolymarketVenue({ restUrl: cfg.venues.polymarket.rest_url, wsUrl: cfg.venues.polymarket.ws_url, ...openSocket })
+      : makeKalshiVenue({
+        restUrl: cfg.venues.kalshi.rest_url,
+        wsUrl: cfg.venues.kalshi.ws_url,
+        credentials: Effect.succeed(opts.credentials ?? { keyId: "key-1", privateKey: testKalshiKey }),
+        ...openSocket
+      })
+    const driver = yield* service.wire
+    return yield* makeVenuePipeline({
+      venue: service,
+      driver,
+      venueConfig: cfg.venues[venue],
+      collector: cfg.collector,
+      topK: opts.topK ?? cfg.storage.top_k,
+      metrics: opts.metrics
+    })
+  })

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { makeVenueMetrics } from "../../src/ops/Metrics.js"
-import { makeVenueCollector } from "../../src/collector/VenuePipeline.js"
-import { FakeVenue, MemoryWriter, testConfig, testKalshiKey } from "./ConnectionHarness.js"
+import { FakeVenue, MemoryWriter, testConfig, testKalshiKey, venuePipeline } from "./ConnectionHarness.js"
 
 const tick = (ms: number) =>
   Effect.gen(function*() {
@@ -23,14 +22,8 @@ const kalshi = (over: Record<string, unknown> = {}) =>
     const venue = new FakeVenue()
     const writer = new MemoryWriter()
     const metrics = makeVenueMetrics("kalshi")
-    const vc = yield* makeVenueCollector({
-      venue: "kalshi",
-      venueConfig: cfg.venues.kalshi,
-      collector: cfg.collector,
-      topK: cfg.storage.top_k,
-      metrics,
-      credentials: { keyId: "key-1", privateKey: testKalshiKey },
-      opener: venue.opener
+    const vc = yield* venuePipeline({
+      venue: "kalshi", cfg, metrics, opener: venue.opener, credentials: { keyId: "key-1", privateKey: testKalshiKey }
     }).pipe(Effect.provide(writer.layer))
     return { venue, writer, metrics, vc }
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { applyEvents, type SeqGapReport } from "../../src/collector/applyEvents.js"
+import { applyKalshiEvents, type SeqGapReport } from "../../src/venues/kalshi/sequencing.js"
 import { BookStore } from "../../src/books/BookStore.js"
 import { SidSequencer } from "../../src/venues/kalshi/SidSequencer.js"
 import type { BookEvent } from "../../src/domain/BookEvent.js"
@@ -39,7 +39,7 @@ describe("our decoders + BookStore on the simulator's wire", () => {
       const stats = makeDecodeStats()
       const events: BookEvent[] = []
       for (const f of c.frames) decodePolymarketFrame(f, events, stats)
-      applyEvents(events, store, null, 0)
+      for (const ev of events) store.apply(ev, 0)
       expect(stats.malformed).toBe(0)
       expect(stats.unknown).toBe(0)
       expect(events.filter((e) => e.kind === "level_set").length).toBeGreaterThan(100)
@@ -80,7 +80,7 @@ describe("our decoders + BookStore on the simulator's wire", () => {
       const feed = (frames: ReadonlyArray<string>) => {
         const events: BookEvent[] = []
         for (const f of frames) decodeKalshiFrame(f, events, replies, stats)
-        applyEvents(events, store, sequencer, 0, gaps)
+        applyKalshiEvents(events, store, sequencer, 0, { onGap: (g) => void gaps.push(g) })
       }
       feed(c.frames)
       expect(stats.malformed).toBe(0)

@@ -1,26 +1,44 @@
 /**
- * Kalshi sequence checking per subscription id (PROTOCOLS.md: every message on a `sid` has a
- * `seq` exactly one more than the previous; `ok`/`unsubscribed` replies consume one too, the
+ * Kalshi sequence checking per subscription id: every message on a `sid` carries a `seq`
+ * exactly one more than the previous (`ok`/`unsubscribed` replies consume one too; the
  * decoder hands them over as `seq_only` events).
  *
  * The first seq seen on a sid is accepted as the base (a fresh subscription starts at 1, a
- * re-added one anywhere). Any other jump, backwards or repeated seq included, is a gap: the
- * caller marks that sid's books stale and resubscribes. After a gap the new seq becomes the
- * base, so one gap is reported once, not for every following message.
+ * re-added one anywhere). Then:
+ * - the next seq is in order;
+ * - the same seq again is a duplicate, and a smaller one is behind: a replayed or reordered
+ *   frame, ignored (applying it would count a delta twice) and counted, never a gap;
+ * - a forward jump is a gap: the caller marks the sid's books stale and resubscribes; the
+ *   new seq becomes the base, so one gap is reported once, not for every following message.
  */
 export interface SeqGap {
   readonly expected: number
   readonly got: number
 }
 
+export type SeqVerdict = "in_order" | "duplicate" | "behind" | SeqGap
+
 export class SidSequencer {
   private readonly last = new Map<number, number>()
   gaps = 0
+  duplicates = 0
+  behind = 0
 
-  observe(sid: number, seq: number): SeqGap | null {
+  observe(sid: number, seq: number): SeqVerdict {
     const prev = this.last.get(sid)
+    if (prev === undefined || seq === prev + 1) {
+      this.last.set(sid, seq)
+      return "in_order"
+    }
+    if (seq === prev) {
+      this.duplicates++
+      return "duplicate"
+    }
+    if (seq < prev) {
+      this.behind++
+      return "behind"
+    }
     this.last.set(sid, seq)
-    if (prev === undefined || seq === prev + 1) return null
     this.gaps++
     return { expected: prev + 1, got: seq }
   }

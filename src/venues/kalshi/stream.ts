@@ -9,6 +9,7 @@ import {
 } from "../AssetTable.js"
 import type { ConnectionDriver, IngestContext, VenueConnection } from "../VenueDriver.js"
 import { SidSequencer } from "./SidSequencer.js"
+import { applyKalshiEvents, type KalshiFeedHooks, type SeqGapReport } from "./sequencing.js"
 import type { SubscriptionSpec } from "../../domain/Subscription.js"
 import { kalshiAuthHeaders, kalshiWsSignedPath } from "./auth.js"
 import { decodeKalshiFrame, type KalshiReply } from "./decode.js"
@@ -192,8 +193,38 @@ export class KalshiConnection extends AssetTable<AssetState & { group: Group | n
     this.subscribeGroup(again, nowMs)
   }
 
-  private onSeqGap(g: Group, sid: number, expected: number, got: number, nowMs: number): void {
+  private recvTs = 0
+
+  /** How the shared Kalshi feed (sequencing.ts) routes this connection's events. */
+  private readonly feed: KalshiFeedHooks = {
+    knownSid: (sid) => this.bySid.has(sid),
+    marketsOfSid: (sid) => {
+      const g = this.bySid.get(sid)
+      // a gap on the trade sid only loses trades: no book goes stale
+      return g !== undefined && sid === g.bookSid ? [...g.tickers] : []
+    },
+    onGap: (gap) => this.onSeqGap(gap),
+    onOutOfOrder: () => {
+      this.ctx.metrics.seqOutOfOrder++
+    },
+    accept: (ev, recvTs) => {
+      // Polymarket-shaped events never come from the Kalshi decoder; ignore them defensively
+      if (ev.kind === "snapshot" || ev.kind === "level_set" || ev.kind === "tick_size") return false
+      if (ev.sid !== undefined && !(this.bySid.get(ev.sid)?.tickers.has(ev.marketId) ?? false)) return false
+      const a = this.assets.get(ev.marketId)
+      if (a === undefined) return false
+      a.lastMsgMs = recvTs
+      if (ev.kind === "binary_snapshot") a.gotBook = true
+      return true
+    },
+    onTrade: (ev, recvTs) => recordTrade(this.ctx, ev, recvTs)
+  }
+
+  private onSeqGap(gap: SeqGapReport): void {
+    const { sid, expected, got } = gap
     this.ctx.metrics.seqGaps++
+    const g = this.bySid.get(sid)
+    if (g === undefined) return
     if (sid !== g.bookSid) {
       notice(this.ctx, `${this.label}: trade seq gap on sid ${sid} (expected ${expected}, got ${got}); trades lost`)
       return
@@ -201,10 +232,9 @@ export class KalshiConnection extends AssetTable<AssetState & { group: Group | n
     this.ctx.metrics.bookResyncs++
     notice(this.ctx, `${this.label}: seq gap on sid ${sid} (expected ${expected}, got ${got}); resubscribing ${g.tickers.size} markets`)
     const tickers = [...g.tickers]
-    for (const t of tickers) this.ctx.books.markStale(t, `seq gap on sid ${sid}: expected ${expected}, got ${got}`)
     g.tickers.clear()
     this.dropGroup(g)
-    this.subscribeGroup(tickers, nowMs)
+    this.subscribeGroup(tickers, this.recvTs)
   }
 
   private onReply(r: KalshiReply): void {
@@ -238,36 +268,14 @@ export class KalshiConnection extends AssetTable<AssetState & { group: Group | n
     const ctx = this.ctx
     const events = this.events
     const replies = this.replies
+    this.recvTs = recvTs
     for (let i = from; i < to; i++) {
       ctx.metrics.messagesReceived++
       events.length = 0
       replies.length = 0
       decodeKalshiFrame(frames[i]!, events, replies, ctx.decodeStats)
       for (let j = 0; j < replies.length; j++) this.onReply(replies[j]!)
-      for (let j = 0; j < events.length; j++) {
-        const ev = events[j]!
-        if (ev.kind === "snapshot" || ev.kind === "level_set" || ev.kind === "tick_size") continue
-        if (ev.sid !== undefined && ev.seq !== undefined) {
-          const g = this.bySid.get(ev.sid)
-          // frames of a sid we released (or never had) are ignored
-          if (g === undefined) continue
-          const gap = this.sequencer.observe(ev.sid, ev.seq)
-          if (gap !== null) {
-            this.onSeqGap(g, ev.sid, gap.expected, gap.got, recvTs)
-            continue
-          }
-          if (ev.kind === "seq_only" || !g.tickers.has(ev.marketId)) continue
-        } else if (ev.kind === "seq_only") continue
-        const a = this.assets.get(ev.marketId)
-        if (a === undefined) continue
-        a.lastMsgMs = recvTs
-        if (ev.kind === "trade") {
-          recordTrade(ctx, ev, recvTs)
-          continue
-        }
-        if (ev.kind === "binary_snapshot") a.gotBook = true
-        ctx.books.apply(ev, recvTs)
-      }
+      applyKalshiEvents(events, ctx.books, this.sequencer, recvTs, this.feed)
     }
     events.length = 0
     replies.length = 0
