@@ -12,7 +12,7 @@
  * kill -9 with restarts. Not covered here (tested elsewhere or not yet): every other simulator
  * knob (silent sockets, malformed/oversized frames, 429 upgrades, REST failures).
  */
-import { spawn, execFileSync, type ChildProcess } from "node:child_process"
+import { spawn, type ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
@@ -22,6 +22,7 @@ import { Effect, Exit, Scope } from "effect"
 import { loadConfig } from "../src/config/load.js"
 import { writeSimulatorConfig } from "../src/simulator/configFile.js"
 import { startSimulator, type SimulatorHandle } from "../src/simulator/Simulator.js"
+import { mountSmallFs } from "../test/support/faultyDisk.js"
 
 const ROOT = path.resolve(import.meta.dirname, "..")
 const CLI = path.join(ROOT, "bin", "surveillance.js")
@@ -56,31 +57,6 @@ const freePort = (): Promise<number> =>
   })
 
 // ---- small filesystem (tmpfs)
-
-interface SmallFs {
-  readonly dir: string
-  readonly mount: (opts: string) => void
-  readonly unmount: () => void
-}
-
-function mountTmpfs(size: string): SmallFs | string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-fs-"))
-  const mount = (args: ReadonlyArray<string>) => execFileSync("mount", args, { stdio: ["ignore", "ignore", "pipe"] })
-  try {
-    mount(["-t", "tmpfs", "-o", `size=${size},mode=0755`, "tmpfs", dir])
-  } catch (e) {
-    fs.rmSync(dir, { recursive: true, force: true })
-    return `cannot mount a tmpfs here (${(e as { stderr?: Buffer }).stderr?.toString().trim() || String(e)})`
-  }
-  return {
-    dir,
-    mount: (opts) => { mount(["-o", `remount,${opts}`, dir]) },
-    unmount: () => {
-      try { execFileSync("umount", ["-l", dir]) } catch { /* gone */ }
-      fs.rmSync(dir, { recursive: true, force: true })
-    }
-  }
-}
 
 /** Fills the filesystem of `dir` with one file until ENOSPC; returns its path. */
 function fillDisk(dir: string): string {
@@ -199,7 +175,7 @@ async function duckCounts(dataDir: string): Promise<{ rows: number; duplicates: 
 interface Env {
   readonly sim: SimulatorHandle
   readonly work: string
-  readonly small: SmallFs | string
+  readonly small: ReturnType<typeof mountSmallFs>
 }
 
 /** A config for this scenario: the simulator's, with data_dir and a free metrics port. */
@@ -332,7 +308,7 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-"))
   const scope = Effect.runSync(Scope.make())
   const sim = await Effect.runPromise(startSimulator({ seed: 19, polymarketMarkets: 20, kalshiMarkets: 12, tickMs: 50 }).pipe(Scope.extend(scope)))
-  const small = mountTmpfs("16m")
+  const small = mountSmallFs("16m")
   const env: Env = { sim, work, small }
   const rows: Row[] = []
   const notes: string[] = []
@@ -355,9 +331,9 @@ async function main(): Promise<void> {
       }, FULL_DISK_QUEUE_ROWS))
       const roDir = path.join(small.dir, "ro")
       if (wanted("readonly")) rows.push(await runScenario(env, "read-only disk", roDir, 3, 14, async () => {
-        small.mount("ro")
+        small.readOnly(true)
         await sleep(8_000)
-        small.mount("rw")
+        small.readOnly(false)
         return { did: "remounted read-only for 8 s, then read-write", faultEndMs: Date.now() }
       }))
     }
