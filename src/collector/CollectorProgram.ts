@@ -1,9 +1,10 @@
-import { access, constants, mkdir, rm, writeFile } from "node:fs/promises"
+import { access, constants, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Data, Effect } from "effect"
 import type { AppConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { describeOsError } from "../storage/osError.js"
+import { makeDirs } from "../storage/permissions.js"
 import { collectorSummary, runCollector, selectVenues } from "./Collector.js"
 import { lockDataDir } from "../ops/DataDirLock.js"
 import { CollectorMetrics } from "../ops/Metrics.js"
@@ -25,7 +26,7 @@ export class DataDirError extends Data.TaggedError("DataDirError")<{ readonly me
 export const ensureWritableDataDir = (dir: string): Effect.Effect<void, DataDirError> =>
   Effect.tryPromise({
     try: async () => {
-      await mkdir(dir, { recursive: true })
+      await makeDirs(dir)
       await access(dir, constants.W_OK)
       const probe = join(dir, `.collect-probe.${process.pid}.tmp`)
       await writeFile(probe, "")

@@ -10,6 +10,7 @@ import { ParquetSink } from "../sink/ParquetSink.js"
 import { makeDecodeStats } from "../venues/DecodeStats.js"
 import type { DriverFactory, VenueService } from "../venues/Venue.js"
 import type { IngestContext, VenueDriver } from "../venues/VenueDriver.js"
+import { RecentTrades } from "../venues/RecentTrades.js"
 import { connectionSettings, superviseConnection } from "./ConnectionStream.js"
 
 /**
@@ -67,6 +68,7 @@ export const makeVenuePipeline = (
       metrics,
       decodeStats: makeDecodeStats(),
       trades: [],
+      recentTrades: new RecentTrades(),
       notices: [],
       firstBookTimeoutMs: opts.collector.first_book_timeout_ms,
       assetSilenceMs: opts.collector.asset_silence_ms

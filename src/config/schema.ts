@@ -151,7 +151,7 @@ const CollectorConfig = Schema.Struct({
   reconnect_max_ms: withDefault(PositiveInt, () => 30000),
   /** ws maxPayload bound per frame */
   max_frame_bytes: withDefault(PositiveInt, () => 16 * 1024 * 1024),
-  /** bounded queue between snapshotter and writer, in rows */
+  /** rows the writer holds in memory; full: the snapshotter waits, or while the disk refuses, the oldest are dropped (counted) */
   writer_queue_rows: withDefault(PositiveInt, () => 200000)
 })
 

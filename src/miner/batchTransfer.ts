@@ -60,8 +60,10 @@ export const packBatch = (batch: InputBatch): { batch: PackedBatch; transfer: Ar
     if (col !== undefined) columns[name] = packColumn(col, transfer)
   }
   const l = batch.levels
-  const packed: PackedBatch = l === undefined ? { columns } : {
+  const misplaced = batch.misplaced === undefined ? {} : { misplaced: batch.misplaced }
+  const packed: PackedBatch = l === undefined ? { columns, ...misplaced } : {
     columns,
+    ...misplaced,
     levels: {
       bidPx: packPrefix(l.bidPx, transfer),
       bidSz: packPrefix(l.bidSz, transfer),
@@ -88,7 +90,8 @@ export const unpackBatch = (packed: PackedBatch): InputBatch => {
   for (const [name, c] of Object.entries(packed.columns)) columns[name] = unpackColumn(c)
   const l = packed.levels
   const levels: LevelPrefixes | undefined = l === undefined ? undefined : l
-  return levels === undefined ? { columns: columns as ColumnBatch } : { columns: columns as ColumnBatch, levels }
+  const misplaced = packed.misplaced === undefined ? {} : { misplaced: packed.misplaced }
+  return levels === undefined ? { columns: columns as ColumnBatch, ...misplaced } : { columns: columns as ColumnBatch, levels, ...misplaced }
 }
 
 export type { DecodeReply }

@@ -10,6 +10,7 @@ import type { VenueId } from "../domain/VenueId.js"
 import type { FileStore, FileStoreError } from "../storage/FileStore.js"
 import { listDayFiles, listPartitionDates } from "../storage/partitions.js"
 import { isValidDate, parseBucketFileName } from "../storage/paths.js"
+import type { RowPlace } from "./rowPlace.js"
 
 export type InputKind = "snapshots" | "trades"
 
@@ -19,6 +20,8 @@ export interface DayInput {
   /** start of the file's bucket (from its name); for an unrecognised name, the start of its hour or day */
   readonly bucketStartMs: number
   readonly part: number
+  /** the folder's venue and date: rows that do not match them are left out (rowPlace.ts); null = no check */
+  readonly place: RowPlace | null
 }
 
 const bucketStartOf = (filePath: string, date: string): { bucketStartMs: number; part: number } => {
@@ -36,7 +39,7 @@ export const listDayInputs = (dataDir: string, venue: VenueId, date: string): Ef
     const inputs: Array<DayInput> = []
     for (const [dataset, kind] of [["orderbook_snapshots", "snapshots"], ["trades", "trades"]] as const) {
       for (const file of yield* listDayFiles(dataDir, dataset, venue, date)) {
-        inputs.push({ path: file, kind, ...bucketStartOf(file, date) })
+        inputs.push({ path: file, kind, ...bucketStartOf(file, date), place: { venue, date } })
       }
     }
     // Array.prototype.sort is stable: within a (bucket, kind, part) the storage order is kept

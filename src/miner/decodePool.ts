@@ -191,7 +191,7 @@ export class DecodePool {
       const id = this.nextId++
       free.worker.ref()
       free.pending.set(id, job)
-      const req: DecodeRequest = { id, path: job.input.path, file: job.file, kind: job.input.kind, withLevels: job.withLevels }
+      const req: DecodeRequest = { id, path: job.input.path, file: job.file, kind: job.input.kind, withLevels: job.withLevels, place: job.input.place }
       free.worker.postMessage(req)
     }
   }

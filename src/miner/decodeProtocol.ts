@@ -14,6 +14,8 @@ export interface DecodeRequest {
   readonly file: ArrayBuffer
   readonly kind: "snapshots" | "trades"
   readonly withLevels: boolean
+  /** the folder's venue and date (rowPlace.ts); null = no check */
+  readonly place: { readonly venue: string; readonly date: string } | null
 }
 
 /** one column, packed for transfer */
@@ -38,6 +40,7 @@ export interface PackedBatch {
     readonly askPx: PackedPrefix
     readonly askSz: PackedPrefix
   }
+  readonly misplaced?: { readonly wrongVenue: number; readonly wrongDate: number; readonly otherVenue: string | null }
 }
 
 export type DecodeReply =

@@ -13,7 +13,7 @@ import { readInput } from "./readInput.js"
 const port = parentPort
 if (port !== null && (workerData as { role?: string } | undefined)?.role === DECODE_WORKER_ROLE) {
   port.on("message", (req: DecodeRequest) => {
-    readInput({ path: req.path, kind: req.kind }, req.file, req.withLevels).then(
+    readInput({ path: req.path, kind: req.kind, place: req.place }, req.file, req.withLevels).then(
       (batch) => {
         const { batch: packed, transfer } = packBatch(batch)
         const reply: DecodeReply = { id: req.id, ok: true, batch: packed }

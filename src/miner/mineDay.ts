@@ -17,6 +17,7 @@ import { isTwoSided } from "./accumulate.js"
 import { type DayInput, listDayInputs } from "./dayInputs.js"
 import { DecodePool } from "./decodePool.js"
 import type { InputBatch } from "./readInput.js"
+import { misplacedCount } from "./rowPlace.js"
 import type { MmViabilityEngine } from "./mmViability.js"
 import {
   type ColumnBatch,
@@ -53,6 +54,8 @@ export interface MineDayResult {
   readonly stats: Array<StatsRow>
   readonly filesRead: number
   readonly filesSkipped: Array<string>
+  /** rows left out because their venue or date does not match their folder (one warning per file) */
+  readonly rowsMisplaced: number
   readonly snapshotRows: number
   readonly tradeRows: number
 }
@@ -112,6 +115,7 @@ export const mineDay = (opts: MineDayOptions): Effect.Effect<MineDayResult, Noth
     let filesRead = 0
     let snapshotRows = 0
     let tradeRows = 0
+    let rowsMisplaced = 0
     // reads in flight, in file order; accumulation below stays strictly file by file
     const reading: Array<Fiber.RuntimeFiber<ReadOutcome> | null> = []
     const ahead = readAhead(pool)
@@ -146,6 +150,13 @@ export const mineDay = (opts: MineDayOptions): Effect.Effect<MineDayResult, Noth
         yield* opts.warn(`mine: skipping unreadable file ${input.path}: ${consumed.left.message.split("\n")[0]}`)
       } else {
         filesRead++
+        const misplaced = read.ok ? read.batch.misplaced : undefined
+        if (misplaced !== undefined) {
+          rowsMisplaced += misplacedCount(misplaced)
+          yield* opts.warn(`mine: ${input.path}: skipped ${misplacedCount(misplaced)} rows that do not belong in venue=${opts.venue}/date=${opts.date}` +
+            ` (${misplaced.wrongVenue} of another venue${misplaced.otherVenue !== null ? `, e.g. ${JSON.stringify(misplaced.otherVenue.slice(0, 40))}` : ""},` +
+            ` ${misplaced.wrongDate} with ts_recv on another day)`)
+        }
       }
       if (opts.progress !== undefined) yield* opts.progress(i + 1, inputs.length)
     }
@@ -160,5 +171,5 @@ export const mineDay = (opts: MineDayOptions): Effect.Effect<MineDayResult, Noth
           : `none of the ${inputs.length} files for ${opts.venue} ${opts.date} could be read`
       })
     }
-    return { stats: stats.finalize(opts.venue, opts.date), filesRead, filesSkipped: skipped, snapshotRows, tradeRows }
+    return { stats: stats.finalize(opts.venue, opts.date), filesRead, filesSkipped: skipped, rowsMisplaced, snapshotRows, tradeRows }
   })

@@ -9,6 +9,7 @@ import { parquetMetadata } from "hyparquet"
 import { ParquetCodecError, readColumnsFromBytes } from "../storage/parquet/table.js"
 import type { DayInput } from "./dayInputs.js"
 import { readListPrefix } from "./listPrefix.js"
+import { keepRowsInPlace, type MisplacedRows } from "./rowPlace.js"
 import {
   type ColumnBatch,
   type LevelPrefixes,
@@ -23,6 +24,8 @@ import {
 export interface InputBatch {
   readonly columns: ColumnBatch
   readonly levels?: LevelPrefixes
+  /** rows left out because they do not belong in the file's folder (absent: none) */
+  readonly misplaced?: MisplacedRows
 }
 
 /** The ladder prefixes through the list walker only (no fallback). */
@@ -63,10 +66,25 @@ const readLevelPrefixes = async (file: ArrayBuffer, filePath: string): Promise<L
   }
 }
 
+/** The columns plus `venue` when the rows' place is checked (a file without a venue column: date only). */
+const readWithVenue = async (file: ArrayBuffer, filePath: string, names: ReadonlyArray<string>, checkVenue: boolean) => {
+  if (!checkVenue) return { columns: await readColumnsFromBytes(file, filePath, names), venues: undefined }
+  try {
+    const { venue, ...columns } = await readColumnsFromBytes(file, filePath, [...names, "venue"])
+    return { columns, venues: venue }
+  } catch (e) {
+    if (!(e instanceof Error && e.message.endsWith(": no column venue"))) throw e
+    return { columns: await readColumnsFromBytes(file, filePath, names), venues: undefined }
+  }
+}
+
 /** `file` holds the whole file named by `input.path` (the path only names it in errors) */
-export const readInput = async (input: Pick<DayInput, "path" | "kind">, file: ArrayBuffer, withLevels: boolean): Promise<InputBatch> => {
-  if (input.kind === "trades") return { columns: await readColumnsFromBytes(file, input.path, TRADE_COLUMNS_USED) }
-  const columns = await readColumnsFromBytes(file, input.path, SNAPSHOT_SCALAR_COLUMNS)
-  if (!withLevels) return { columns }
-  return { columns, levels: await readLevelPrefixes(file, input.path) }
+export const readInput = async (input: Pick<DayInput, "path" | "kind" | "place">, file: ArrayBuffer, withLevels: boolean): Promise<InputBatch> => {
+  const names = input.kind === "trades" ? TRADE_COLUMNS_USED : SNAPSHOT_SCALAR_COLUMNS
+  const { columns, venues } = await readWithVenue(file, input.path, names, input.place !== null)
+  const levels = input.kind === "snapshots" && withLevels ? await readLevelPrefixes(file, input.path) : undefined
+  if (input.place === null) return levels === undefined ? { columns } : { columns, levels }
+  const placed = keepRowsInPlace(input.place, venues, columns, levels)
+  const misplaced = placed.misplaced.wrongVenue + placed.misplaced.wrongDate > 0 ? { misplaced: placed.misplaced } : {}
+  return placed.levels === undefined ? { columns: placed.columns, ...misplaced } : { columns: placed.columns, levels: placed.levels, ...misplaced }
 }

@@ -86,6 +86,7 @@ export const runMine = (cfg: AppConfig, opts: MineOptions) =>
       const labels = yield* loadLabels(cfg.data_dir, opts.venue, date)
       const summary = buildSummary({
         venue: opts.venue, date, statsPath: file, filesRead: mined.right.filesRead, filesSkipped: mined.right.filesSkipped,
+        rowsMisplaced: mined.right.rowsMisplaced,
         snapshotRows: mined.right.snapshotRows, tradeRows: mined.right.tradeRows, stats: mined.right.stats, labels, top: opts.top
       })
       summaries.push(summary)

@@ -50,6 +50,8 @@ export interface DaySummary {
   readonly stats_path: string
   readonly files_read: number
   readonly files_skipped: ReadonlyArray<string>
+  /** rows left out because they do not belong in their folder's venue or date */
+  readonly rows_misplaced: number
   readonly totals: {
     readonly markets: number
     readonly outcomes: number
@@ -93,6 +95,7 @@ export const buildSummary = (input: {
   readonly statsPath: string
   readonly filesRead: number
   readonly filesSkipped: ReadonlyArray<string>
+  readonly rowsMisplaced: number
   readonly snapshotRows: number
   readonly tradeRows: number
   readonly stats: ReadonlyArray<StatsRow>
@@ -127,6 +130,7 @@ export const buildSummary = (input: {
     stats_path: input.statsPath,
     files_read: input.filesRead,
     files_skipped: input.filesSkipped,
+    rows_misplaced: input.rowsMisplaced,
     totals: {
       markets: new Set(stats.map((s) => s.market_id)).size,
       outcomes: stats.length,
@@ -163,7 +167,8 @@ export const formatSummary = (s: DaySummary): string => {
   const t = s.totals
   const lines = [
     `${s.venue} ${s.date}: ${t.markets} markets, ${t.outcomes} outcomes, ${t.snapshot_rows} snapshots, ${t.trade_rows} trades` +
-    ` (${s.files_read} files read${s.files_skipped.length > 0 ? `, ${s.files_skipped.length} skipped` : ""})`,
+    ` (${s.files_read} files read${s.files_skipped.length > 0 ? `, ${s.files_skipped.length} skipped` : ""}` +
+      `${s.rows_misplaced > 0 ? `, ${s.rows_misplaced} rows of another venue or date skipped` : ""})`,
     `  two-sided ${fmt(100 * t.two_sided_frac, 1)}% of snapshots, ${t.update_count} venue updates, trade volume ${fmt(t.trade_volume, 2)}, notional ${fmt(t.trade_notional, 2)}`,
     `  stats: ${s.stats_path}`,
     ...table(`top ${s.top_depth.length} by depth (avg best bid + ask size, descending)`, s.top_depth, (e) => fmt(e.avg_depth, 1)),

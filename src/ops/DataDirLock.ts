@@ -2,6 +2,7 @@ import * as path from "node:path"
 import { Data, Effect, type Scope } from "effect"
 import { FileStore, type FileStoreError, type FileStoreService } from "../storage/FileStore.js"
 import { walRootDir } from "../storage/paths.js"
+import { FILE_MODE, makeDirsSync } from "../storage/permissions.js"
 
 /**
  * One collector per data directory. Two collectors on one `data_dir` would each recover the

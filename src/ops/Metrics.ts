@@ -34,6 +34,8 @@ export interface VenueMetrics {
   venueErrors: number
   snapshotRows: number
   trades: number
+  /** trades seen again (same trade) and not written */
+  duplicateTrades: number
   /** gauge: epoch ms of the last inbound data frame (keep-alive answers excluded); 0 = never */
   lastMessageAtMs: number
   /** first 200 chars of the last malformed frame, for debugging */
@@ -61,6 +63,7 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   venueErrors: 0,
   snapshotRows: 0,
   trades: 0,
+  duplicateTrades: 0,
   lastMessageAtMs: 0,
   lastMalformed: null
 })

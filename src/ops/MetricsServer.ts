@@ -5,6 +5,7 @@ import type { VenueId } from "../domain/VenueId.js"
 import type { CollectorMetrics } from "./Metrics.js"
 import { makeCollectorRegistry } from "./prometheus.js"
 import type { WriterStats } from "../sink/ParquetSink.js"
+import { DROP_REASONS } from "../sink/writerHold.js"
 
 /**
  * Collector observability: Prometheus text at `GET /metrics`, a health verdict at
@@ -12,7 +13,8 @@ import type { WriterStats } from "../sink/ParquetSink.js"
  *
  * Health is 200 only when, for every venue the collector runs, a socket is open and data
  * arrived within `staleAfterMs`, and the writer made rows durable (write-ahead append or
- * Parquet file) within 2 x flush_seconds. Otherwise 503 with a JSON list of reasons.
+ * Parquet file) within 2 x flush_seconds, and the disk is not refusing the writer's writes.
+ * Otherwise 503 with a JSON list of reasons.
  */
 export interface MetricsServerOptions {
   /** "host:port"; port 0 picks a free one (tests) */
@@ -71,6 +73,11 @@ export const healthVerdict = (
     if (nowMs - since > opts.staleAfterMs) {
       reasons.push(`${venue}: no data for ${Math.round((nowMs - since) / 1000)} s (bound ${Math.round(opts.staleAfterMs / 1000)} s)`)
     }
+  }
+  const failure = writer.diskFailure
+  if (failure !== null) {
+    reasons.push(`writer: disk refuses writes for ${Math.round((nowMs - failure.sinceMs) / 1000)} s (${failure.reason}: ${failure.message}); ` +
+      `${writer.rowsInMemory} rows wait in memory, ${writer.rowsDropped} dropped`)
   }
   const flushBound = 2 * opts.flushSeconds * 1000
   const lastFlush = writer.lastFlushAtMs > 0 ? writer.lastFlushAtMs : startedAtMs

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client"
 import type { WriterStats } from "../sink/ParquetSink.js"
+import { DROP_REASONS } from "../sink/writerHold.js"
 import type { CollectorMetrics, VenueMetrics } from "./Metrics.js"
 
 /**
@@ -38,13 +39,15 @@ const VENUE_SERIES: ReadonlyArray<readonly [keyof VenueMetrics, string, Kind, st
   ["assetResubscribes", "asset_resubscribes_total", "counter", "single assets resubscribed by their watchdog"],
   ["venueErrors", "venue_errors_total", "counter", "error replies from the venue"],
   ["snapshotRows", "snapshot_rows_total", "counter", "snapshot rows produced"],
-  ["trades", "trades_total", "counter", "trade rows produced"]
+  ["trades", "trades_total", "counter", "trade rows produced"],
+  ["duplicateTrades", "trades_duplicate_total", "counter", "trades received again (same trade) and not written twice"]
 ]
 
 const WRITER_SERIES: ReadonlyArray<readonly [keyof WriterStats, string, Kind, string, number]> = [
   ["rowsAccepted", "writer_rows_accepted_total", "counter", "rows accepted by the writer", 1],
   ["rowsWritten", "writer_rows_written_total", "counter", "rows written to Parquet files", 1],
   ["rowsBuffered", "writer_rows_buffered", "gauge", "rows not yet in a Parquet file", 1],
+  ["rowsInMemory", "writer_rows_in_memory", "gauge", "rows held in memory only (in no file yet)", 1],
   ["filesWritten", "writer_files_written_total", "counter", "Parquet files written", 1],
   ["lastFlushLatencyMs", "writer_flush_latency_seconds", "gauge", "duration of the last flush", 1 / 1000],
   ["oldestUnflushedAgeMs", "writer_oldest_unflushed_row_age_seconds", "gauge", "age of the oldest row not yet durable", 1 / 1000],
@@ -117,6 +120,25 @@ export const makeCollectorRegistry = (
       } })
     }
   }
+  new Counter({
+    name: `${PREFIX}rows_dropped_total`,
+    help: "rows that will never reach a file, by reason",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      if (sample === null) return
+      for (const reason of DROP_REASONS) setCounter(this, sample.writer.rowsDroppedByReason[reason] ?? 0, { reason })
+    }
+  })
+  new Gauge({
+    name: `${PREFIX}writer_disk_refusing`,
+    help: "1 while the disk refuses the writer's writes",
+    registers: [registry],
+    collect() {
+      if (sample !== null) this.set(sample.writer.diskFailure !== null ? 1 : 0)
+    }
+  })
   new Gauge({
     name: `${PREFIX}writer_last_flush_age_seconds`,
     help: "seconds since rows were last made durable (-1 = never)",

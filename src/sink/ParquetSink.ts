@@ -4,11 +4,12 @@
  * Semantics:
  * - Rows are routed by `bucketStart(ts_recv, bucket_minutes)` (UTC) to one snapshot or trade
  *   file per (venue, bucket), named per docs/DESIGN.md, "Data layout".
- * - Memory bound and backpressure: rows held in memory (accepted, not yet in a write-ahead
- *   file) never exceed `queueRows` (collector.writer_queue_rows). When full, `writeSnapshots` /
- *   `writeTrades` WAIT until the flusher has appended rows to disk (backpressure, never a drop);
- *   every wait is counted in `backpressureWaits`. A flush is started early when half the bound
- *   is used, so a burst does not wait for the next `flush_seconds` tick.
+ * - Memory bound: rows held in memory (accepted, not yet in a write-ahead file) never exceed
+ *   `queueRows` (collector.writer_queue_rows). While the disk takes writes, a full bound makes
+ *   `writeSnapshots` / `writeTrades` WAIT until the flusher has appended rows (backpressure,
+ *   counted in `backpressureWaits`); a flush is started early when half the bound is used. While
+ *   the disk refuses (writerHold.ts), waiting would stall the snapshotter for as long as the
+ *   disk is full, so instead the OLDEST held rows are dropped and counted by reason.
  * - Durability: every `flush_seconds` (Clock), the rows accepted since the last append go to
  *   the bucket's write-ahead segment (WriteAheadLog.ts, fsynced), so a kill -9 loses at most
  *   `flush_seconds` of rows (plus the append in flight).
@@ -28,8 +29,11 @@
  *   appended to write-ahead files for the next start (never lost; appends are not cut short).
  * - Exactly once across crashes: a commit marker written just before each publish tells the
  *   next start which segments are already in a file (WriteAheadLog.ts, encoderWorker.ts).
- * - Failures: a failed append or encode is logged, counted in `writeErrors` and retried on the
- *   next tick (rows stay in memory, then backpressure, or in the write-ahead file).
+ * - Failures: a row counts as appended only when its whole line is in the write-ahead file
+ *   (short writes are continued, a failed append is cut back to its last whole line). A failed
+ *   append or encode starts an incident: logged once, counted in `writeErrors`, /healthz 503;
+ *   then one attempt per retry delay (`writerRetrySchedule`, never more than one per flush
+ *   interval), one waiting line per flush interval, and a closing line when writes succeed.
  * - Files: start-up recovery (listing, commit markers, temp cleanup) and the checks here go
  *   through the FileStore. Two paths use the storage primitives directly: the encoder worker
  *   (encoderWorker.ts) publishes with atomic.ts's no-overwrite write, because a worker thread
@@ -38,18 +42,22 @@
  *   which a whole-data `appendFile` cannot do without reopening the file per chunk.
  */
 import { randomBytes } from "node:crypto"
-import { Clock, Context, Deferred, Duration, Effect, Fiber, Layer, Queue } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberId, Layer, Queue, Schedule } from "effect"
 import type { AppConfig } from "../config/schema.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { FileStore } from "../storage/FileStore.js"
+import { diskRefusalOf, type AppendFileSystem } from "../storage/durableAppend.js"
 import { bucketStart } from "../storage/paths.js"
 import {
   appendRowsDurably, walSegmentPath,
   type WalDataset
 } from "./WriteAheadLog.js"
 import { WriteError } from "./WriteError.js"
+import {
+  dropOldestHeld, formatDrops, waitingLine, writerRetrySchedule, type DiskFailure, type DropReason
+} from "./writerHold.js"
 import { recoverLeftovers } from "./recovery.js"
 import { WriterWorkerClient } from "./EncoderClient.js"
 import type { EncodeJob } from "./encoderProtocol.js"
@@ -83,6 +91,11 @@ export interface WriterStats {
   /** write-ahead lines that could not be read back (truncated tails are not counted) */
   readonly badWalLines: number
   readonly writeErrors: number
+  /** accepted rows that will never reach a file, in total and by reason */
+  readonly rowsDropped: number
+  readonly rowsDroppedByReason: Readonly<Partial<Record<DropReason, number>>>
+  /** set while the disk refuses the writer's appends or files */
+  readonly diskFailure: DiskFailure | null
 }
 
 export class ParquetSink extends Context.Tag("surveillance/ParquetSink")<ParquetSink, {
@@ -102,6 +115,8 @@ export interface ParquetSinkOptions {
   /** how long after a bucket's end late rows are still awaited before its file is written */
   readonly closeGraceMs?: number
   readonly shutdownTimeoutMs?: number
+  /** file operations of the write-ahead appends (tests inject failing ones) */
+  readonly appendFs?: AppendFileSystem
 }
 
 type AnyRow = SnapshotRow | TradeRow
@@ -124,10 +139,12 @@ interface Segment {
 
 interface FlushRequest {
   readonly sealAll: boolean
+  /** runs even while the disk refuses (a scheduled retry, flushNow, shutdown) */
+  readonly forced: boolean
   readonly done: Deferred.Deferred<void> | null
 }
 
-type EncodeMessage = { readonly segment: Segment } | { readonly barrier: Deferred.Deferred<void> }
+type EncodeMessage = { readonly segment: Segment; readonly cycle: number } | { readonly barrier: Deferred.Deferred<void> }
 
 
 /** A ts_recv that names a bucket and a date (JS Dates end at 8.64e15 ms). */
@@ -151,11 +168,14 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   const stats = {
     rowsAccepted: 0, rowsWritten: 0, filesWritten: 0, lastFlushAtMs: 0, lastFlushLatencyMs: 0,
     backpressureWaits: 0, rowsRejected: 0, walAppends: 0, rowsRecovered: 0, filesRecovered: 0,
-    badWalLines: 0, writeErrors: 0
+    badWalLines: 0, writeErrors: 0, rowsDropped: 0
   }
+  const droppedByReason: Partial<Record<DropReason, number>> = {}
   let rowsInMemory = 0
   /** rows in write-ahead files of this run, not yet in Parquet */
   let rowsInWal = 0
+  /** the current incident: set by a failed append or encode, cleared by a clean attempt */
+  let diskFailure: DiskFailure | null = null
 
   // Process-wide and kept (see WriterWorkerClient.shared); idle, it does not hold the process open.
   const worker = WriterWorkerClient.shared()
@@ -178,16 +198,46 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   stats.badWalLines = recovered.badLines
 
   // ---- live state (plain mutable data; every mutation below is synchronous)
-  const memoryPermits = yield* Effect.makeSemaphore(queueRows)
   const openSegments = new Map<string, Segment>()
   /** segments that will take no more rows: closed bucket or flush_rows reached */
   let sealed: Segment[] = []
   const flushRequests = yield* Queue.unbounded<FlushRequest>()
   const encodeQueue = yield* Queue.unbounded<EncodeMessage>()
+  /** one item per incident start: wakes the retry fiber */
+  const incidents = yield* Queue.sliding<void>(1)
   let wakeQueued = false
+  let cycle = 0
+  /** the last cycle whose encode failed: its other segments wait for the next attempt */
+  let failedEncodeCycle = -1
   // unique per writer instance (restarts in one process too), so write-ahead names never collide
   const runId = `${process.pid}-${randomBytes(4).toString("hex")}`
   let segmentCounter = 0
+
+  // Producers waiting for room in memory await this; it is completed and replaced whenever rows
+  // leave memory or an incident starts (then they drop instead of waiting).
+  let memoryChanged = Deferred.unsafeMake<void>(FiberId.none)
+  const signalMemoryChanged = () => {
+    const d = memoryChanged
+    memoryChanged = Deferred.unsafeMake<void>(FiberId.none)
+    Deferred.unsafeDone(d, Exit.void)
+  }
+
+  const countDropped = (reason: DropReason, n: number) => {
+    if (n <= 0) return
+    stats.rowsDropped += n
+    droppedByReason[reason] = (droppedByReason[reason] ?? 0) + n
+  }
+
+  const startIncident = (op: string, error: { readonly message: string }, cause: unknown, nowMs: number) =>
+    Effect.gen(function*() {
+      stats.writeErrors++
+      if (diskFailure !== null) return
+      diskFailure = { reason: diskRefusalOf(cause), op, message: error.message, sinceMs: nowMs }
+      signalMemoryChanged()
+      Queue.unsafeOffer(incidents, undefined)
+      yield* Effect.logError(`writer: cannot ${op}: ${error.message} (${diskFailure.reason}); rows are held in memory up to ` +
+        `${queueRows} and retried with backoff`)
+    })
 
   const newSegment = (venue: VenueId, dataset: WalDataset, bucketStartMs: number): Segment => ({
     venue, dataset, bucketStartMs,
@@ -198,10 +248,10 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   const wake = (sealAll: boolean) => {
     if (wakeQueued && !sealAll) return
     wakeQueued = true
-    Queue.unsafeOffer(flushRequests, { sealAll, done: null })
+    Queue.unsafeOffer(flushRequests, { sealAll, forced: false, done: null })
   }
 
-  /** Route rows[from, to) (permits already taken for them) into their segments. */
+  /** Route rows[from, to) (room already made for them) into their segments. */
   const route = (dataset: WalDataset, rows: ReadonlyArray<AnyRow>, from: number, to: number, nowMs: number): void => {
     for (let i = from; i < to; i++) {
       const row = rows[i]!
@@ -241,53 +291,62 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
       const to = Math.min(valid.length, from + queueRows)
       const n = to - from
       if (rowsInMemory + n > queueRows) {
-        stats.backpressureWaits++
-        wake(false)
+        if (diskFailure === null) {
+          stats.backpressureWaits++
+          wake(false)
+        }
+        while (rowsInMemory + n > queueRows) {
+          if (diskFailure !== null) {
+            // (rows of an append in flight cannot be dropped: the bound may be exceeded by them)
+            const dropped = dropOldestHeld([...sealed, ...openSegments.values()], rowsInMemory + n - queueRows)
+            rowsInMemory -= dropped
+            countDropped(diskFailure.reason, dropped)
+            break
+          }
+          yield* Deferred.await(memoryChanged)
+        }
       }
-      yield* memoryPermits.take(n)
       const nowMs = yield* Clock.currentTimeMillis
       route(dataset, valid, from, to, nowMs)
-      if (sealed.length > 0 || rowsInMemory * 2 >= queueRows) wake(false)
+      if (diskFailure === null && (sealed.length > 0 || rowsInMemory * 2 >= queueRows)) wake(false)
     }
   })
 
   // ---- flusher: the only fiber doing write-ahead I/O. An append is uninterruptible so that
   // `pending` / `walRows` always say where every row is, even when shutdown interrupts.
+  /** false when the append failed (the rows not appended are back in `pending`) */
   const appendSegment = (seg: Segment) => Effect.uninterruptible(Effect.gen(function*() {
     const batch = seg.pending
-    if (batch.length === 0) return
+    if (batch.length === 0) return true
     seg.pending = []
     const started = performance.now() // wall time: the latency metric measures real work, not Clock time
     const walPath = seg.walPaths[seg.walPaths.length - 1]!
-    const progress = { rows: 0 }
-    const failure = yield* Effect.tryPromise({
-      try: () => appendRowsDurably(walPath, seg.dataset, batch, progress),
-      catch: (e) => new WriteError({ path: walPath, op: "append", message: e instanceof Error ? e.message : String(e) })
-    }).pipe(Effect.flip, Effect.option)
+    const outcome = yield* Effect.promise(() => appendRowsDurably(walPath, seg.dataset, batch, opts.appendFs))
     const nowMs = yield* Clock.currentTimeMillis
-    const done = progress.rows
+    const done = outcome.records
     seg.walRows += done
     rowsInMemory -= done
     rowsInWal += done
-    if (failure._tag === "Some") {
-      // Rows not completely written stay in memory; the next append goes to a new file because
-      // this one may end in a partial line.
-      stats.writeErrors++
-      seg.pending = batch.slice(done).concat(seg.pending)
-      if (yield* Effect.orElseSucceed(store.exists(walPath), () => true)) { // (nothing reached the disk when the open/mkdir failed)
-        seg.walPaths.push(walSegmentPath(dataDir, seg.venue, seg.dataset, seg.bucketStartMs, `${runId}-${segmentCounter++}`))
-      }
-      yield* Effect.logError(`writer: cannot append ${batch.length - done} rows to ${failure.value.path}: ${failure.value.message} (kept in memory, retried next flush)`)
-    } else {
+    if (done > 0) signalMemoryChanged()
+    if (outcome.error === null) {
       stats.walAppends++
       stats.lastFlushAtMs = nowMs
       stats.lastFlushLatencyMs = performance.now() - started
+      return true
     }
-    if (done > 0) yield* memoryPermits.release(done)
+    // Rows whose line is not in the file stay in memory, oldest first.
+    seg.pending = batch.slice(done).concat(seg.pending)
+    // A file that could not be cut back may end in a partial line: continue in a new one.
+    if (!outcome.fileClean) seg.walPaths.push(walSegmentPath(dataDir, seg.venue, seg.dataset, seg.bucketStartMs, `${runId}-${segmentCounter++}`))
+    const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error)
+    yield* startIncident(`append ${batch.length - done} rows to ${walPath}`, { message }, outcome.error, nowMs)
+    return false
   }))
 
+  /** Appends and hands sealed segments to the encoder; stops at the first failed append. */
   const flushCycle = (sealAll: boolean) => Effect.gen(function*() {
     const nowMs = yield* Clock.currentTimeMillis
+    cycle++
     for (const [key, seg] of openSegments) {
       if (sealAll || nowMs >= seg.bucketStartMs + bucketMs + closeGraceMs) {
         openSegments.delete(key)
@@ -295,14 +354,13 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
         if (seg.pending.length > 0 || seg.walRows > 0) sealed.push(seg)
       }
     }
-    for (const seg of openSegments.values()) yield* appendSegment(seg)
+    for (const seg of openSegments.values()) if (!(yield* appendSegment(seg))) return
     // A segment leaves `sealed` only in the same synchronous step that hands it to the encoder,
     // so an interrupted cycle never loses track of rows (the shutdown path appends what is left).
     for (const seg of [...sealed]) {
-      yield* appendSegment(seg)
-      if (seg.pending.length > 0) continue // append failed: retried next cycle
+      if (!(yield* appendSegment(seg))) return
       sealed = sealed.filter((s) => s !== seg)
-      Queue.unsafeOffer(encodeQueue, { segment: seg })
+      Queue.unsafeOffer(encodeQueue, { segment: seg, cycle })
     }
   })
 
@@ -312,7 +370,8 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
       const rest = yield* Queue.takeAll(flushRequests)
       wakeQueued = false
       const requests = [first, ...rest]
-      yield* flushCycle(requests.some((r) => r.sealAll))
+      // While the disk refuses, only scheduled retries, flushNow and shutdown touch it.
+      if (diskFailure === null || requests.some((r) => r.forced)) yield* flushCycle(requests.some((r) => r.sealAll))
       for (const r of requests) if (r.done !== null) yield* Deferred.succeed(r.done, undefined)
     }
   })
@@ -331,6 +390,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
     rowsInWal -= seg.walRows
     stats.rowsWritten += result.rows
     stats.badWalLines += result.badLines
+    countDropped("unreadable_write_ahead_line", seg.walRows - result.rows)
     if (result.path !== null) stats.filesWritten++
   })
 
@@ -341,41 +401,79 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
         yield* Deferred.succeed(msg.barrier, undefined)
         continue
       }
+      if (msg.cycle === failedEncodeCycle) {
+        // one failed file per attempt is enough: the others wait for the next one
+        sealed.push(msg.segment)
+        continue
+      }
       // Interruptible on purpose (shutdown past its timeout): the worker either finishes the
       // job or dies with the process, leaving the write-ahead file for the next start.
       yield* encodeSegment(msg.segment).pipe(
         Effect.catchAll((err) => Effect.gen(function*() {
-          stats.writeErrors++
-          yield* Effect.logError(`writer: cannot write Parquet for ${err.path}: ${err.message} (the write-ahead file is kept; retried next flush)`)
+          failedEncodeCycle = msg.cycle
           sealed.push(msg.segment)
+          const nowMs = yield* Clock.currentTimeMillis
+          yield* startIncident(`write Parquet for ${err.path}`, err, err, nowMs)
         }))
       )
     }
   })
 
-  const ticker = Effect.gen(function*() {
-    while (true) {
-      yield* Effect.sleep(Duration.seconds(opts.storage.flush_seconds))
-      wake(false)
-    }
-  })
-
-  const flushNow = Effect.gen(function*() {
+  /** One pass over everything held, then waits for the encoder; true when nothing failed. */
+  const attempt = (sealAll: boolean) => Effect.gen(function*() {
+    const errorsBefore = stats.writeErrors
     const flushed = yield* Deferred.make<void>()
-    yield* Queue.offer(flushRequests, { sealAll: true, done: flushed })
+    yield* Queue.offer(flushRequests, { sealAll, forced: true, done: flushed })
     yield* Deferred.await(flushed)
     const encoded = yield* Deferred.make<void>()
     yield* Queue.offer(encodeQueue, { barrier: encoded })
     yield* Deferred.await(encoded)
+    const clean = stats.writeErrors === errorsBefore
+    if (clean && diskFailure !== null) {
+      const nowMs = yield* Clock.currentTimeMillis
+      yield* Effect.logInfo(`writer: writes succeed again after ${Math.round((nowMs - diskFailure.sinceMs) / 1000)} s of ${diskFailure.reason}; ` +
+        `${stats.rowsDropped} rows dropped in total${formatDrops(droppedByReason)}`)
+      diskFailure = null
+    }
+    return clean
   })
+
+  const ticker = Effect.gen(function*() {
+    while (true) {
+      yield* Effect.sleep(Duration.seconds(opts.storage.flush_seconds))
+      if (diskFailure === null) {
+        wake(false)
+      } else {
+        const nowMs = yield* Clock.currentTimeMillis
+        yield* Effect.logWarning(waitingLine(diskFailure, nowMs, rowsInMemory, queueRows, rowsInWal, stats.rowsDropped, droppedByReason))
+      }
+    }
+  })
+
+  // One attempt per delay of the retry schedule while an incident lasts.
+  const retrier = Effect.gen(function*() {
+    const delays = yield* Schedule.driver(writerRetrySchedule(opts.storage.flush_seconds))
+    while (true) {
+      yield* Queue.take(incidents)
+      yield* delays.reset
+      while (diskFailure !== null) {
+        yield* delays.next(undefined)
+        yield* attempt(false)
+      }
+    }
+  })
+
+  const flushNow = attempt(true).pipe(Effect.asVoid)
 
   yield* Effect.forkScoped(encoder)
   const flusherFiber = yield* Effect.forkScoped(flusher)
   const tickerFiber = yield* Effect.forkScoped(ticker)
+  const retrierFiber = yield* Effect.forkScoped(retrier)
 
   // Registered after the fibers, so it runs before they are interrupted (finalizers run in reverse).
   yield* Effect.addFinalizer(() => Effect.gen(function*() {
     yield* Fiber.interrupt(tickerFiber)
+    yield* Fiber.interrupt(retrierFiber)
     // Finalizers run uninterruptibly; without `interruptible` the timeout could not cut the wait.
     const done = yield* Effect.interruptible(flushNow).pipe(Effect.timeout(Duration.millis(shutdownTimeoutMs)), Effect.option)
     if (done._tag === "None") {
@@ -384,12 +482,22 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
       yield* Fiber.interrupt(flusherFiber)
       for (const seg of [...openSegments.values(), ...sealed]) yield* appendSegment(seg)
       yield* Effect.logWarning(`writer: shutdown flush took over ${shutdownTimeoutMs} ms; ${rowsInWal} rows stay in write-ahead files under ${dataDir}/.wal ` +
-        `and are written at the next start` + (rowsInMemory > 0 ? `; ${rowsInMemory} rows could not be appended and are lost` : ""))
+        `and are written at the next start`)
     }
-    yield* Effect.logInfo(`writer: stopped; accepted ${stats.rowsAccepted} rows, wrote ${stats.rowsWritten} in ${stats.filesWritten} files` +
-      (stats.rowsRecovered > 0 ? `, recovered ${stats.rowsRecovered} from a previous run` : "") +
-      (stats.backpressureWaits > 0 ? `, ${stats.backpressureWaits} backpressure waits` : "") +
-      (stats.writeErrors > 0 ? `, ${stats.writeErrors} write errors` : ""))
+    if (rowsInMemory > 0) {
+      // the disk refused the last appends: these rows are in no file
+      yield* Effect.logError(`writer: ${rowsInMemory} rows could not be appended before exit and are lost` +
+        (diskFailure !== null ? ` (${diskFailure.reason}: ${diskFailure.message})` : ""))
+      countDropped("shutdown", rowsInMemory)
+      rowsInMemory = 0
+    }
+    yield* Effect.logInfo(`writer: stopped; accepted ${stats.rowsAccepted} rows = written ${stats.rowsWritten} in ${stats.filesWritten} files` +
+      ` + dropped ${stats.rowsDropped}${formatDrops(droppedByReason)}` +
+      (rowsInWal > 0 ? ` + ${rowsInWal} left in write-ahead files for the next start` : "") +
+      (stats.rowsRejected > 0 ? `; ${stats.rowsRejected} rows rejected (ts_recv names no bucket)` : "") +
+      (stats.rowsRecovered > 0 ? `; recovered ${stats.rowsRecovered} from a previous run` : "") +
+      (stats.backpressureWaits > 0 ? `; ${stats.backpressureWaits} backpressure waits` : "") +
+      (stats.writeErrors > 0 ? `; ${stats.writeErrors} write errors` : ""))
   }))
 
   const statsEffect = Effect.gen(function*() {
@@ -399,6 +507,8 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
     for (const seg of sealed) if (seg.pending.length > 0 && seg.pendingSinceMs < oldest) oldest = seg.pendingSinceMs
     const snapshot: WriterStats = {
       ...stats,
+      rowsDroppedByReason: { ...droppedByReason },
+      diskFailure,
       rowsBuffered: rowsInMemory + rowsInWal,
       rowsInMemory,
       oldestUnflushedAgeMs: oldest === Infinity ? 0 : Math.max(0, nowMs - oldest)

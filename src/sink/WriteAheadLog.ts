@@ -23,6 +23,7 @@ import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
 import { FileStore, type FileStoreError } from "../storage/FileStore.js"
+import { appendRecordsDurably, nodeAppendFileSystem, type AppendFileSystem, type AppendOutcome } from "../storage/durableAppend.js"
 import { walRootDir } from "../storage/paths.js"
 
 export type WalDataset = "orderbook_snapshots" | "trades"
@@ -143,28 +144,17 @@ export const WAL_CHUNK_ROWS = 500
 
 /**
  * Appends the rows to the segment chunk by chunk, then fsyncs, so they survive a kill -9 or a
- * power loss. `progress.rows` counts rows whose lines were completely written; after a failure
- * the file may end in a partial line, so the caller continues in a NEW segment file (a partial
- * line followed by more text would swallow the next row).
+ * power loss. Short writes are continued; after a failure the file is cut back to its last
+ * complete line, so `records` in the outcome is exactly how many rows the segment gained and
+ * the next append may use the same file (unless `fileClean` is false).
  */
-export async function appendRowsDurably(
-  filePath: string, dataset: WalDataset, rows: ReadonlyArray<SnapshotRow | TradeRow>, progress: { rows: number }
-): Promise<void> {
-  await fsp.mkdir(path.dirname(filePath), { recursive: true })
-  const handle = await fsp.open(filePath, "a")
-  try {
-    for (let from = 0; from < rows.length; from += WAL_CHUNK_ROWS) {
-      const to = Math.min(rows.length, from + WAL_CHUNK_ROWS)
-      const text = dataset === "orderbook_snapshots"
-        ? encodeSnapshotWalLines(rows as ReadonlyArray<SnapshotRow>, from, to)
-        : encodeTradeWalLines(rows as ReadonlyArray<TradeRow>, from, to)
-      await handle.write(text, null, "utf8")
-      progress.rows = to
-    }
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
+export function appendRowsDurably(
+  filePath: string, dataset: WalDataset, rows: ReadonlyArray<SnapshotRow | TradeRow>, fs: AppendFileSystem = nodeAppendFileSystem
+): Promise<AppendOutcome> {
+  const encode = dataset === "orderbook_snapshots"
+    ? (from: number, to: number) => encodeSnapshotWalLines(rows as ReadonlyArray<SnapshotRow>, from, to)
+    : (from: number, to: number) => encodeTradeWalLines(rows as ReadonlyArray<TradeRow>, from, to)
+  return appendRecordsDurably(fs, filePath, rows.length, WAL_CHUNK_ROWS, encode)
 }
 
 /** Appends `text` and fsyncs (tests use it to lay out segments). */

@@ -9,6 +9,7 @@ import * as fsp from "node:fs/promises"
 import * as path from "node:path"
 import { Context, Data, Effect, Layer } from "effect"
 import { cleanTempFiles, writeFileAtomic, writeNewFile } from "./atomic.js"
+import { makeDirs, openForAppend } from "./permissions.js"
 
 export type FileStoreOp =
   | "writeAtomic"
@@ -130,8 +131,8 @@ export const localFileStore: FileStoreService = {
   remove: (filePath) => attempt("remove", filePath, () => fsp.rm(filePath, { force: true })),
   appendFile: (filePath, data, opts) =>
     attempt("appendFile", filePath, async () => {
-      await fsp.mkdir(path.dirname(filePath), { recursive: true })
-      const handle = await fsp.open(filePath, "a")
+      await makeDirs(path.dirname(filePath))
+      const { handle } = await openForAppend(filePath)
       try {
         await handle.appendFile(data)
         if (opts?.fsync === true) await handle.sync()

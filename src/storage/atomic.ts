@@ -9,6 +9,7 @@ import * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
 import * as path from "node:path"
 import { isTempFile, tempPathFor } from "./paths.js"
+import { FILE_MODE, makeDirs, makeDirsSync } from "./permissions.js"
 
 /**
  * Test seam: called after the temp file is written and fsynced, before it becomes visible.
@@ -47,10 +48,11 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 function writeTempSync(finalPath: string, bytes: Uint8Array): string {
-  fs.mkdirSync(path.dirname(finalPath), { recursive: true })
+  makeDirsSync(path.dirname(finalPath))
   const tempPath = tempPathFor(finalPath)
-  const fd = fs.openSync(tempPath, "wx")
+  const fd = fs.openSync(tempPath, "wx", FILE_MODE)
   try {
+    fs.fchmodSync(fd, FILE_MODE) // (the open mode is masked by the umask)
     let offset = 0
     while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset)
     fs.fsyncSync(fd)
@@ -64,10 +66,11 @@ function writeTempSync(finalPath: string, bytes: Uint8Array): string {
 }
 
 async function writeTemp(finalPath: string, bytes: Uint8Array): Promise<string> {
-  await fsp.mkdir(path.dirname(finalPath), { recursive: true })
+  await makeDirs(path.dirname(finalPath))
   const tempPath = tempPathFor(finalPath)
-  const handle = await fsp.open(tempPath, "wx")
+  const handle = await fsp.open(tempPath, "wx", FILE_MODE)
   try {
+    await handle.chmod(FILE_MODE) // (the open mode is masked by the umask)
     await handle.writeFile(bytes)
     await handle.sync()
   } catch (e) {

@@ -5,6 +5,7 @@ import type { VenueId } from "../domain/VenueId.js"
 import { FileStore, type FileStoreError, type FileStoreService } from "./FileStore.js"
 import { listDayFiles, listPartitionDates } from "./partitions.js"
 import { datasetDayDir, isTempFile, universePath, utcDate, walRootDir } from "./paths.js"
+import { parseUniverse } from "./universe.js"
 
 /**
  * Data freshness per venue, read from the data directory only (`surveillance status`), so
@@ -20,7 +21,10 @@ import { datasetDayDir, isTempFile, universePath, utcDate, walRootDir } from "./
 export interface VenueDataStatus {
   readonly venue: VenueId
   readonly universeDate: string | null
+  /** valid market records in the newest universe file (lines that decode as a MarketRecord) */
   readonly universeMarkets: number
+  /** lines of that file that are not a market record */
+  readonly universeBadLines: number
   readonly newestSnapshotFile: string | null
   /** age of the newest snapshot Parquet file (by modification time), ms */
   readonly newestSnapshotAgeMs: number | null
@@ -57,14 +61,13 @@ const statOrNull = (store: FileStoreService, file: string): Effect.Effect<FileAg
     Effect.orElseSucceed(() => null)
   )
 
-const countLines = (store: FileStoreService, file: string): Effect.Effect<number> =>
+const countUniverse = (store: FileStoreService, file: string): Effect.Effect<{ readonly markets: number; readonly badLines: number }> =>
   store.readText(file).pipe(
     Effect.map((text) => {
-      let n = 0
-      for (const line of text.split("\n")) if (line.trim() !== "") n++
-      return n
+      const parsed = parseUniverse(text, file)
+      return { markets: parsed.markets.length, badLines: parsed.badLines }
     }),
-    Effect.orElseSucceed(() => 0)
+    Effect.orElseSucceed(() => ({ markets: 0, badLines: 0 }))
   )
 
 /** Row count from the Parquet footer only (the file's tail: no data pages read). Unreadable files count 0. */
@@ -142,7 +145,7 @@ export const venueDataStatus = (opts: DataStatusOptions, venue: VenueId): Effect
     const { dataDir, nowMs } = opts
     const universeDates = yield* listPartitionDates(dataDir, "metadata", venue)
     const universeDate = universeDates.at(-1) ?? null
-    const universeMarkets = universeDate === null ? 0 : yield* countLines(store, universePath(dataDir, venue, universeDate))
+    const universe = universeDate === null ? { markets: 0, badLines: 0 } : yield* countUniverse(store, universePath(dataDir, venue, universeDate))
 
     const snapshots = yield* scanDataset(dataDir, "orderbook_snapshots", venue, nowMs)
     const trades = yield* scanDataset(dataDir, "trades", venue, nowMs)
@@ -166,7 +169,8 @@ export const venueDataStatus = (opts: DataStatusOptions, venue: VenueId): Effect
     return {
       venue,
       universeDate,
-      universeMarkets,
+      universeMarkets: universe.markets,
+      universeBadLines: universe.badLines,
       newestSnapshotFile: snapshots.newest?.file ?? null,
       newestSnapshotAgeMs: snapshotAgeMs,
       newestWalAgeMs: walAgeMs,
@@ -196,7 +200,7 @@ export const formatAge = (ms: number | null): string => {
 export const formatVenueStatus = (s: VenueDataStatus): string =>
   [
     `${s.venue}:`,
-    `universe ${s.universeDate ?? "none"} (${s.universeMarkets} markets);`,
+    `universe ${s.universeDate ?? "none"} (${s.universeMarkets} markets${s.universeBadLines > 0 ? `, ${s.universeBadLines} bad lines ignored` : ""});`,
     `newest snapshot ${s.newestSnapshotFile === null ? "none" : path.basename(s.newestSnapshotFile)} age ${formatAge(s.newestSnapshotAgeMs)}`,
     `(write-ahead ${formatAge(s.newestWalAgeMs)});`,
     `last hour ${s.snapshotFilesLastHour} files ${s.snapshotRowsLastHour} rows, trades ${s.tradeFilesLastHour} files ${s.tradeRowsLastHour} rows;`,

@@ -1,4 +1,5 @@
 import type { TradeEvent } from "../domain/BookEvent.js"
+import type { TradeRow } from "../domain/TradeRow.js"
 import type { IngestContext } from "./VenueDriver.js"
 import type { SubscriptionSpec } from "../domain/Subscription.js"
 
@@ -6,7 +7,7 @@ export const MAX_NOTICES = 200
 
 /** A decoded trade becomes a trade row as it arrives (handed to the writer after the chunk). */
 export const recordTrade = (ctx: IngestContext, ev: TradeEvent, recvTs: number): void => {
-  ctx.trades.push({
+  const row: TradeRow = {
     ts_recv: recvTs,
     source_ts: ev.sourceTs,
     venue: ctx.venue,
@@ -16,7 +17,12 @@ export const recordTrade = (ctx: IngestContext, ev: TradeEvent, recvTs: number):
     size: ev.size,
     side: ev.side,
     trade_id: ev.tradeId
-  })
+  }
+  if (ctx.recentTrades.isRepeat(row, recvTs)) {
+    ctx.metrics.duplicateTrades++
+    return
+  }
+  ctx.trades.push(row)
   ctx.metrics.trades++
 }
 

@@ -4,6 +4,7 @@ import type { SubscriptionSpec } from "../domain/Subscription.js"
 import type { TradeRow } from "../domain/TradeRow.js"
 import type { VenueId } from "../domain/VenueId.js"
 import type { DecodeStats } from "./DecodeStats.js"
+import type { RecentTrades } from "./RecentTrades.js"
 
 /**
  * The seam between a venue's wire protocol (src/venues/{venue}/stream.ts) and the collector's
@@ -27,6 +28,8 @@ export interface BookSink {
 export interface DriverCounters {
   messagesReceived: number
   trades: number
+  /** trades received again and not written twice */
+  duplicateTrades: number
   malformed: number
   unknown: number
   lastMalformed: string | null
@@ -46,6 +49,8 @@ export interface IngestContext {
   readonly decodeStats: DecodeStats
   /** trades decoded since the last drain (the collector hands them to the sink) */
   readonly trades: Array<TradeRow>
+  /** trades recorded lately, so a repeated one is counted instead of written twice */
+  readonly recentTrades: RecentTrades
   /** warnings to log (seq gaps, venue errors); bounded, drained with the trades */
   readonly notices: Array<string>
   readonly firstBookTimeoutMs: number

@@ -134,6 +134,25 @@ describe("collector against the simulator (live sockets)", () => {
       yield* waitFor("ok rows for every token", () => r.specs.every((s) => r.writer.rowsFor(s.key).some((row) => row.status === "ok")))
     }), 40_000)
 
+  it.scopedLive("polymarket: duplicated and reordered frames give each trade once, the repeats counted", () =>
+    Effect.gen(function*() {
+      const r = yield* rig("polymarket", { markets: 6 })
+      yield* waitFor("first trades", () => r.writer.trades.length >= 4)
+      r.sim.faults.setStream({ duplicate: true, reorder: true }, { venue: "polymarket" })
+      const faultFrom = r.writer.trades.length
+      yield* waitFor("trades during the burst", () => r.writer.trades.length >= faultFrom + 10)
+      r.sim.faults.clear()
+      const mark = r.writer.trades.length
+      yield* waitFor("trades after the burst", () => r.writer.trades.length >= mark + 4)
+      expect(r.metrics.duplicateTrades).toBeGreaterThanOrEqual(10)
+      // an identity computed apart from RecentTrades: every field the venue sends about a fill
+      const ids = r.writer.trades.map((t) => JSON.stringify([t.market_id, t.outcome_id, t.trade_id, t.price, t.size, t.side, t.source_ts]))
+      expect(r.writer.trades.every((t) => t.trade_id !== null)).toBe(true)
+      expect(new Set(ids).size).toBe(ids.length)
+      expect(r.metrics.trades).toBe(r.writer.trades.length)
+      expect(r.metrics.reconnects).toBe(0)
+    }), 40_000)
+
   it.scopedLive("kalshi: signed handshake, then a seq gap gives stale rows and a resync", () =>
     Effect.gen(function*() {
       const r = yield* rig("kalshi")

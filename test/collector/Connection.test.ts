@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
 import { connectionSettings, superviseConnection } from "../../src/collector/ConnectionStream.js"
 import type { IngestContext } from "../../src/venues/VenueDriver.js"
+import { RecentTrades } from "../../src/venues/RecentTrades.js"
 import { makeVenueMetrics } from "../../src/ops/Metrics.js"
 import { BookStore } from "../../src/books/BookStore.js"
 import { makeDecodeStats } from "../../src/venues/DecodeStats.js"
@@ -38,7 +39,7 @@ describe("Connection (TestClock, in-memory venue)", () => {
       const metrics = makeVenueMetrics("polymarket")
       const ctx: IngestContext = {
         venue: "polymarket", books: new BookStore({ venue: "polymarket", topK: 50 }), metrics,
-        decodeStats: makeDecodeStats(), trades: [], notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
+        decodeStats: makeDecodeStats(), trades: [], recentTrades: new RecentTrades(), notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
       }
       const conn = new PolymarketConnection("polymarket#0", "ws://fake", ctx)
       yield* Effect.forkScoped(superviseConnection(conn, ctx, venue.opener, connectionSettings(cfg.collector), metrics, () => Effect.void))
@@ -68,7 +69,7 @@ describe("Connection (TestClock, in-memory venue)", () => {
       const books = new BookStore({ venue: "polymarket", topK: 50 })
       const ctx: IngestContext = {
         venue: "polymarket", books, metrics,
-        decodeStats: makeDecodeStats(), trades: [], notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
+        decodeStats: makeDecodeStats(), trades: [], recentTrades: new RecentTrades(), notices: [], firstBookTimeoutMs: 30_000, assetSilenceMs: 900_000
       }
       const conn = new PolymarketConnection("polymarket#0", "ws://fake", ctx)
       conn.add([spec(YES)], 0)

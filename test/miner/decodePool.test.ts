@@ -47,7 +47,7 @@ describe("DecodePool", () => {
     const pool = new DecodePool(1)
     const bad = path.join(dataDir, "bad.parquet")
     fs.writeFileSync(bad, "not parquet at all")
-    const input: DayInput = { path: bad, kind: "snapshots", bucketStartMs: 0, part: 0 }
+    const input: DayInput = { path: bad, kind: "snapshots", bucketStartMs: 0, part: 0, place: null }
     const local = await readInput(input, bytesOf(input), true).then(() => "ok", (e: Error) => e.message)
     const pooled = await pool.read(input, bytesOf(input), true).then(() => "ok", (e: Error) => e.message)
     expect(local).not.toBe("ok")

@@ -3,14 +3,15 @@ import * as path from "node:path"
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
 import { beforeAll, describe, expect } from "vitest"
+import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { StatsRow } from "../../src/domain/StatsRow.js"
 import { mineDay } from "../../src/miner/mineDay.js"
 import { mmReportRows } from "../../src/miner/mmReport.js"
 import { MmViabilityEngine, parseHorizons } from "../../src/miner/mmViability.js"
 import { FileStore, FileStoreLayer } from "../../src/storage/FileStore.js"
-import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
+import { encodeSnapshotRows, readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
-import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
+import { encodeTradeRows, readTradeFile } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath, tradeFilePath } from "../../src/storage/paths.js"
 import { MemoryFileStoreLayer } from "../support/MemoryFileStore.js"
 import { duckdbRows, expectStatsMatch, minedStatsSql, referenceStatsSql, sqlList } from "../support/minerReference.js"
@@ -78,6 +79,49 @@ describe("mineDay", () => {
       expect(result.filesRead).toBe(small.snapshotFiles.length - 1 + small.tradeFiles.length)
       const perFile = small.snapshotRows / small.snapshotFiles.length
       expect(result.snapshotRows).toBeGreaterThan(small.snapshotRows - 2 * perFile)
+    }).pipe(Effect.provide(FileStoreLayer)))
+
+  it.effect("leaves out rows of another venue or date (one warning per file, counted) and mines the rest exactly as before", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "miner-misplaced-"))
+      const pm = writeSyntheticDay({ dataDir: dir, venue: "polymarket", date: DATE, markets: 2, intervalMs: 10_000, levels: 12, hours: 1, tradeRate: 0.2, seed: 5 })
+      const { warn, warnings } = collectWarnings()
+      const clean = yield* mineDay({ dataDir: dir, venue: "polymarket", date: DATE, warmIntervalMs: WARM_MS, withLevels: true, warn })
+      expect(warnings).toEqual([])
+
+      // elsewhere: a Kalshi day and the polymarket day before
+      const other = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "miner-other-"))
+      const kalshi = writeSyntheticDay({ dataDir: other, venue: "kalshi", date: DATE, markets: 2, intervalMs: 10_000, levels: 12, hours: 1, tradeRate: 0.2, seed: 6 })
+      const yesterday = writeSyntheticDay({ dataDir: other, venue: "polymarket", date: "2026-01-13", markets: 2, intervalMs: 10_000, levels: 12, hours: 1, seed: 7 })
+      // 1) a whole Kalshi snapshot file and trade file copied into the polymarket folders
+      const strayKalshi = pm.snapshotFiles[2]!.replace(/\.parquet$/, "-7.parquet")
+      fs.copyFileSync(kalshi.snapshotFiles[2]!, strayKalshi)
+      const strayTrades = pm.tradeFiles[0]!.replace(/\.parquet$/, "-7.parquet")
+      fs.copyFileSync(kalshi.tradeFiles[0]!, strayTrades)
+      // 2) one file with its own rows interleaved with Kalshi rows and rows of the day before
+      const mixed = pm.snapshotFiles[4]!
+      const own = (yield* Effect.promise(() => readSnapshotFile(mixed))) as Array<SnapshotRow>
+      const foreign = (yield* Effect.promise(() => readSnapshotFile(kalshi.snapshotFiles[0]!))) as Array<SnapshotRow>
+      const dayBefore = (yield* Effect.promise(() => readSnapshotFile(yesterday.snapshotFiles[0]!))) as Array<SnapshotRow>
+      const interleaved = own.flatMap((r, i) => [r, ...(i % 3 === 0 && foreign[i] !== undefined ? [foreign[i]!] : []), ...(i % 4 === 1 && dayBefore[i] !== undefined ? [dayBefore[i]!] : [])])
+      const foreignIn = interleaved.filter((r) => r.venue === "kalshi").length
+      const dayBeforeIn = interleaved.filter((r) => r.venue === "polymarket" && r.ts_recv < Date.parse(`${DATE}T00:00:00Z`)).length
+      expect(foreignIn).toBeGreaterThan(0)
+      expect(dayBeforeIn).toBeGreaterThan(0)
+      fs.writeFileSync(mixed, encodeSnapshotRows(interleaved))
+
+      const mined = yield* mineDay({ dataDir: dir, venue: "polymarket", date: DATE, warmIntervalMs: WARM_MS, withLevels: true, warn })
+      expect(mined.stats).toEqual(clean.stats)
+      expect(mined.snapshotRows).toBe(clean.snapshotRows)
+      expect(mined.tradeRows).toBe(clean.tradeRows)
+      const strayTradeRows = (yield* Effect.promise(() => readTradeFile(kalshi.tradeFiles[0]!))).length
+      const strayRows = (yield* Effect.promise(() => readSnapshotFile(kalshi.snapshotFiles[2]!))).length
+      expect(mined.rowsMisplaced).toBe(strayRows + strayTradeRows + foreignIn + dayBeforeIn)
+      expect(warnings).toHaveLength(3)
+      expect(warnings).toContainEqual(expect.stringContaining(`mine: ${strayKalshi}: skipped ${strayRows} rows that do not belong in venue=polymarket/date=${DATE} (${strayRows} of another venue, e.g. "kalshi", 0 with ts_recv on another day)`))
+      expect(warnings).toContainEqual(expect.stringContaining(`mine: ${mixed}: skipped ${foreignIn + dayBeforeIn} rows`))
+      expect(warnings).toContainEqual(expect.stringContaining(`(${foreignIn} of another venue, e.g. "kalshi", ${dayBeforeIn} with ts_recv on another day)`))
+      expect(mined.stats.every((r) => !r.market_id.startsWith("K"))).toBe(true)
     }).pipe(Effect.provide(FileStoreLayer)))
 
   it.effect("fails with NothingReadableError when no file can be read", () =>

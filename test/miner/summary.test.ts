@@ -23,7 +23,7 @@ describe("buildSummary", () => {
     status: "active", tags: [], token_ids: [], event_id: null, slug: null, volume: null, liquidity: null, tick_size: null
   }])
   const summary = buildSummary({
-    venue: "kalshi", date: "2026-01-14", statsPath: "s.parquet", filesRead: 3, filesSkipped: [], snapshotRows: 40,
+    venue: "kalshi", date: "2026-01-14", statsPath: "s.parquet", filesRead: 3, filesSkipped: [], rowsMisplaced: 0, snapshotRows: 40,
     tradeRows: 3, stats: rows, labels, top: 3
   })
 

@@ -8,7 +8,8 @@ import type { WriterStats } from "../../src/sink/ParquetSink.js"
 const writer = (over: Partial<WriterStats> = {}): WriterStats => ({
   rowsAccepted: 10, rowsWritten: 7, rowsBuffered: 3, rowsInMemory: 1, filesWritten: 2, lastFlushAtMs: 0,
   lastFlushLatencyMs: 12, oldestUnflushedAgeMs: 1500, backpressureWaits: 0, rowsRejected: 0, walAppends: 4,
-  rowsRecovered: 0, filesRecovered: 0, badWalLines: 0, writeErrors: 0, ...over
+  rowsRecovered: 0, filesRecovered: 0, badWalLines: 0, writeErrors: 0, rowsDropped: 0, rowsDroppedByReason: {},
+  diskFailure: null, ...over
 })
 
 const liveMetrics = (now: number) => {
@@ -69,7 +70,7 @@ describe("prometheus text", () => {
     expect(text).toContain("# TYPE surveillance_reconnects_total counter")
     // every sample line is `name{labels} number` or `name number`
     for (const line of text.trim().split("\n").filter((l) => !l.startsWith("#") && l !== "")) {
-      expect(line).toMatch(/^surveillance_[a-z0-9_]+(\{venue="[a-z]+"\})? -?[0-9.e+-]+$/)
+      expect(line).toMatch(/^surveillance_[a-z0-9_]+(\{(venue|reason)="[a-z_]+"\})? -?[0-9.e+-]+$/)
     }
   })
 

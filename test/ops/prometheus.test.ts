@@ -17,7 +17,8 @@ const parse = parsePrometheusTextFormat as (text: string) => ReadonlyArray<Famil
 const writer: WriterStats = {
   rowsAccepted: 10, rowsWritten: 7, rowsBuffered: 3, rowsInMemory: 1, filesWritten: 2, lastFlushAtMs: 0,
   lastFlushLatencyMs: 12, oldestUnflushedAgeMs: 1500, backpressureWaits: 0, rowsRejected: 4, walAppends: 4,
-  rowsRecovered: 0, filesRecovered: 0, badWalLines: 0, writeErrors: 1
+  rowsRecovered: 0, filesRecovered: 0, badWalLines: 0, writeErrors: 1,
+  rowsDropped: 5, rowsDroppedByReason: { disk_full: 5 }, diskFailure: null
 }
 
 describe("/metrics through an independent Prometheus text parser", () => {

@@ -7,7 +7,7 @@ import { WriterWorkerClient } from "../../src/sink/EncoderClient.js"
 import { encodeSnapshotRows, readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { readTradeFile } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath } from "../../src/storage/paths.js"
-import { duckdb, eventually, options, parquetFiles, realSleep, snapshotRow, startWriter, tmpDataDir, tradeRow, walFiles } from "./sinkTestRows.js"
+import { duckdb, eventually, options, parquetFiles, realSleep, sleepersSettle, snapshotRow, startWriter, tmpDataDir, tradeRow, walFiles } from "./sinkTestRows.js"
 
 const T0 = Date.UTC(2026, 0, 15, 10, 0, 30) // bucket 10:00-10:05 with bucket_minutes = 5
 const BUCKET_10_00 = Date.UTC(2026, 0, 15, 10, 0, 0)
@@ -161,6 +161,7 @@ describe("ParquetSink", () => {
       expect(walFiles(dataDir).filter((f) => f.endsWith(".commit"))).toEqual([]) // the failed publish took its marker back
 
       fs.rmSync(hourDir)
+      yield* sleepersSettle(writer) // the flush ticker and the retry fiber
       yield* TestClock.adjust(Duration.seconds(5))
       yield* eventually(writer, (s) => s.filesWritten === 1, "the retried file")
       expect(yield* writer.stats).toMatchObject({ rowsWritten: 40, rowsBuffered: 0 })
@@ -234,28 +235,5 @@ describe("ParquetSink backpressure", () => {
       yield* writer.flushNow
       const duck = yield* Effect.promise(() => duckdb(`select count(distinct seq)::INTEGER from read_parquet('${dataDir}/orderbook_snapshots/*/*/*/*.parquet')`))
       expect(duck).toEqual([[250]])
-    }))
-
-  it.scoped("writeSnapshots waits while the bound is full and appends fail, and resumes when the disk recovers", () =>
-    Effect.gen(function*() {
-      const dataDir = tmpDataDir("bp-block")
-      yield* TestClock.setTime(T0)
-      const writer = yield* startWriter(options(dataDir, { queueRows: 100 }))
-      // A plain file where the write-ahead directory must go makes every append fail (ENOTDIR/EEXIST).
-      fs.writeFileSync(path.join(dataDir, ".wal"), "in the way")
-      yield* writer.writeSnapshots(Array.from({ length: 100 }, (_, i) => snapshotRow(T0 + i, i)))
-      const blocked = yield* Effect.fork(writer.writeSnapshots(Array.from({ length: 50 }, (_, i) => snapshotRow(T0 + 100 + i, 100 + i))))
-      yield* eventually(writer, (s) => s.writeErrors >= 1, "a failed append")
-      yield* realSleep(200)
-      expect(Option.isNone(yield* Fiber.poll(blocked))).toBe(true)
-      expect(yield* writer.stats).toMatchObject({ rowsAccepted: 100, rowsInMemory: 100, backpressureWaits: 1, walAppends: 0 })
-
-      fs.rmSync(path.join(dataDir, ".wal"))
-      yield* TestClock.adjust(Duration.seconds(5)) // the next tick retries
-      yield* Fiber.join(blocked)
-      yield* writer.flushNow
-      expect(yield* writer.stats).toMatchObject({ rowsAccepted: 150, rowsWritten: 150, rowsBuffered: 0 })
-      const duck = yield* Effect.promise(() => duckdb(`select count(*)::INTEGER, count(distinct seq)::INTEGER from read_parquet('${dataDir}/orderbook_snapshots/*/*/*/*.parquet')`))
-      expect(duck).toEqual([[150, 150]])
     }))
 })

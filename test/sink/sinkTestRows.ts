@@ -2,7 +2,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, TestClock } from "effect"
 import { ParquetSink, ParquetSinkLive, type ParquetSinkOptions, type WriterStats } from "../../src/sink/ParquetSink.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { TradeRow } from "../../src/domain/TradeRow.js"
@@ -111,3 +111,17 @@ export const eventually = (writer: Context.Tag.Service<ParquetSink>, pred: (s: W
     return yield* Effect.dieMessage(`timed out waiting for: ${what}; stats ${JSON.stringify(yield* writer.stats)}`)
   })
 
+/**
+ * Waits (real time) until the writer's clock-driven fibers sleep on the TestClock again: its
+ * flush ticker, and while an incident lasts its retry fiber. A clock step taken before a fiber
+ * went back to sleep would shift its next wake-up (and the test would measure the machine's load).
+ */
+export const sleepersSettle = (writer: Context.Tag.Service<ParquetSink>) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 1200; i++) {
+      const expected = (yield* writer.stats).diskFailure === null ? 1 : 2
+      if ((yield* TestClock.sleeps()).length === expected) return
+      yield* realSleep(10)
+    }
+    return yield* Effect.dieMessage("timed out waiting for the writer's fibers to sleep on the TestClock")
+  })

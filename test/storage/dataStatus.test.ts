@@ -2,14 +2,16 @@ import { describe, expect, it } from "vitest"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { dataStatus, formatAge } from "../../src/storage/dataStatus.js"
+import { dataStatus, formatAge, formatVenueStatus } from "../../src/storage/dataStatus.js"
 import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
 import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath, statsPath, tradeFilePath, universePath } from "../../src/storage/paths.js"
+import type { MarketRecord } from "../../src/domain/Market.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import { it as effectIt } from "@effect/vitest"
 import { Clock, Effect, TestClock } from "effect"
 import { FileStore } from "../../src/storage/FileStore.js"
+import { encodeUniverse } from "../../src/storage/universe.js"
 import { runCliSync } from "../support/cli.js"
 import { MemoryFileStoreLayer } from "../support/MemoryFileStore.js"
 import { onLocalDisk } from "../support/onLocalDisk.js"
@@ -22,6 +24,11 @@ const row = (ts: number, market: string): SnapshotRow => ({
   bid_px: [0.4], bid_sz: [10], ask_px: [0.6], ask_sz: [5], status: "ok", err: null, source_ts: null
 })
 
+const market = (id: string): MarketRecord => ({
+  market_id: id, title: `Market ${id}`, outcome_ids: ["t1", "t2"], outcomes: ["Yes", "No"], close_ts: null, status: "active",
+  tags: [], token_ids: ["t1", "t2"], event_id: null, slug: null, volume: null, liquidity: null, tick_size: 0.01
+})
+
 const writeAt = async (file: string, data: Uint8Array | string, mtimeMs: number) => {
   await fs.mkdir(path.dirname(file), { recursive: true })
   await fs.writeFile(file, data)
@@ -32,7 +39,9 @@ const writeAt = async (file: string, data: Uint8Array | string, mtimeMs: number)
 const prepare = async (): Promise<string> => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "status-"))
   await writeAt(universePath(dir, "polymarket", "2026-01-13"), '{"a":1}\n{"b":2}\n', NOW - 86_400_000)
-  await writeAt(universePath(dir, "polymarket", "2026-01-14"), '{"a":1}\n{"b":2}\n{"c":3}\n', NOW - 3_600_000)
+  // three market records and two lines that are not one: status counts the three
+  await writeAt(universePath(dir, "polymarket", "2026-01-14"),
+    encodeUniverse([market("m1"), market("m2")]) + '{"a":1}\nnot json\n' + encodeUniverse([market("m3")]), NOW - 3_600_000)
   const b1 = Date.parse("2026-01-14T12:20:00Z")
   const b2 = Date.parse("2026-01-14T12:25:00Z")
   await writeAt(snapshotFilePath(dir, "polymarket", b1, 0), encodeSnapshotRows([row(b1, "m1"), row(b1 + 1, "m2")]), b1 + 310_000)
@@ -56,12 +65,13 @@ describe("data status", () => {
     const dir = await prepare()
     const [poly, kalshi] = await onLocalDisk(dataStatus({ dataDir: dir, venues: ["polymarket", "kalshi"], nowMs: NOW, flushSeconds: 5, bucketMinutes: 5 }))
     expect(poly).toMatchObject({
-      venue: "polymarket", universeDate: "2026-01-14", universeMarkets: 3,
+      venue: "polymarket", universeDate: "2026-01-14", universeMarkets: 3, universeBadLines: 2,
       newestSnapshotAgeMs: 120_000, snapshotFilesLastHour: 2, snapshotRowsLastHour: 5,
       tradeFilesLastHour: 1, tradeRowsLastHour: 1, statsDate: "2026-01-13",
       staleAfterMs: 315_000, stale: false
     })
     expect(path.basename(poly!.newestSnapshotFile!)).toBe("snapshots_2026-01-14T12-25.parquet")
+    expect(formatVenueStatus(poly!)).toContain("universe 2026-01-14 (3 markets, 2 bad lines ignored);")
     expect(kalshi).toMatchObject({
       venue: "kalshi", universeDate: null, universeMarkets: 0, newestSnapshotAgeMs: 3 * 3_600_000,
       snapshotFilesLastHour: 0, statsDate: null, stale: true
