@@ -281,4 +281,50 @@ describe("Kalshi connection (TestClock, in-memory venue)", () => {
       expect(s.json().slice(4)).toEqual([{ id: 5, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } }])
       expect(metrics.venueErrors).toBe(1)
     }))
+
+  it.scoped("an unanswered subscribe is taken as lost after 5 s and sent again; its late answer is released", () =>
+    Effect.gen(function*() {
+      const { venue, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T)])
+      yield* tick(0)
+      const s = venue.last
+      yield* tick(4000)
+      expect(s.json().length).toBe(1)
+      // the watchdog pass at 5 s finds command 1 unanswered
+      yield* tick(1000)
+      expect(s.json().slice(1)).toEqual([{ id: 2, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } }])
+      s.push({ id: 1, type: "subscribed", msg: { channel: "orderbook_delta", sid: 1 } })
+      yield* tick(0)
+      expect(s.json().slice(2)).toEqual([{ id: 3, cmd: "unsubscribe", params: { sids: [1] } }])
+    }))
+
+  it.scoped("a second resync of the same markets within 1 s waits for the next watchdog pass", () =>
+    Effect.gen(function*() {
+      const { venue, metrics, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T)])
+      yield* tick(0)
+      const s = venue.last
+      const confirm = (id: number, book: number, trade: number) =>
+        s.push(
+          { id, type: "subscribed", msg: { channel: "orderbook_delta", sid: book } },
+          { id, type: "subscribed", msg: { channel: "trade", sid: trade } }
+        )
+      const released = (ids: Array<[number, number]>) => s.push(...ids.map(([id, sid]) => ({ id, type: "unsubscribed", sid, seq: 1 })))
+      confirm(1, 1, 2)
+      s.push(snapshot(1, 2, T, [["0.40", "1.00"]], [])) // seq 1 missing: a gap, resynced at once
+      yield* tick(0)
+      released([[2, 1], [3, 2]])
+      yield* tick(0)
+      expect(s.json().at(-1)).toEqual({ id: 4, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } })
+      confirm(4, 3, 4)
+      s.push(snapshot(3, 2, T, [["0.40", "1.00"]], [])) // the fresh sid gaps again within 1 s
+      yield* tick(0)
+      released([[5, 3], [6, 4]])
+      yield* tick(0)
+      expect(metrics.bookResyncs).toBe(2)
+      expect(s.json().length).toBe(6)
+      // the watchdog pass (every second) sends it
+      yield* tick(1000)
+      expect(s.json().at(-1)).toEqual({ id: 7, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } })
+    }))
 })
