@@ -1,16 +1,17 @@
 /**
  * `npm run chaos`: faults an operator meets, played against the real CLI (`surveillance scan`
  * and `collect` as child processes) talking to the in-process venue simulator over real
- * sockets, with the data directory on a real small filesystem (tmpfs; needs root, else the disk
- * faults are skipped with one line saying so). Prints one table: each fault, what it did, rows
- * produced (accepted by the writer), written, dropped with reason, duplicates found by DuckDB
- * (an independent reader), and the time from the end of the fault until /healthz is 200 again.
+ * sockets, with the data directory on a real small filesystem for the disk faults (tmpfs; needs
+ * root, else those two are skipped with one line saying so). Every fault knob of the simulator
+ * (src/simulator/faults.ts) is played by one of the scenarios below, plus a full disk, a
+ * read-only disk and kill -9 x10.
  *
- * `npm run chaos -- NAME...` runs only some: baseline, full, readonly, duplicates, kill9.
+ * Prints one table: each fault, what it did (the collector's own counters moved by the fault),
+ * rows produced (accepted by the writer), written, dropped with reason, duplicates found by
+ * DuckDB (an independent reader), and the time from the end of the fault until /healthz is 200
+ * again and no market is without a live subscription (data flowing, the writer flushing).
  *
- * Faults covered: full disk, read-only disk, duplicated + reordered frames on both venues,
- * kill -9 with restarts. Not covered here (tested elsewhere or not yet): every other simulator
- * knob (silent sockets, malformed/oversized frames, 429 upgrades, REST failures).
+ * `npm run chaos -- NAME...` runs only some (names in SCENARIOS below, and `kill9`).
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
@@ -27,13 +28,28 @@ import { mountSmallFs } from "../test/support/faultyDisk.js"
 const ROOT = path.resolve(import.meta.dirname, "..")
 const CLI = path.join(ROOT, "bin", "surveillance.js")
 const FLUSH_SECONDS = 1
+/** watchdog bounds of the silence scenarios: short, so the fault is noticed within the run */
+const SOCKET_SILENCE_MS = 3000
+const ASSET_SILENCE_MS = 5000
+
+/** what a scenario changes in the collector's config (other scenarios keep the product's watchdog defaults but shorter socket silence) */
+interface Tuning {
+  readonly queueRows?: number
+  readonly socketSilenceMs?: number
+  readonly firstBookTimeoutMs?: number
+  readonly assetSilenceMs?: number
+}
+const KILLS = 10
 const QUEUE_ROWS = 4000
 /** small enough that 10 s of a full disk overflows it: the rows beyond it are dropped and counted */
 const FULL_DISK_QUEUE_ROWS = 500
 
 interface Row {
   readonly fault: string
+  /** the collector's counters the fault moved (short, for the table) */
   readonly did: string
+  /** what was played and anything odd, printed under the table */
+  readonly detail: string
   readonly produced: number | null
   readonly written: number | null
   readonly dropped: string
@@ -99,9 +115,12 @@ function startCollect(configPath: string, metricsPort: number, durationS: number
   void (async () => {
     while (polling) {
       try {
+        // recovered = /healthz 200 and no market without a live subscription (the gauge is
+        // exact; /healthz tolerates a few seconds of it)
         const res = await fetch(`http://127.0.0.1:${metricsPort}/healthz`, { signal: AbortSignal.timeout(1000) })
-        health.push({ t: Date.now(), ok: res.status === 200 })
         await res.body?.cancel()
+        const unsubscribed = (await effectCounters(metricsPort)).get("unsubscribed_markets") ?? 0
+        health.push({ t: Date.now(), ok: res.status === 200 && unsubscribed === 0 })
       } catch {
         // not listening yet / gone
       }
@@ -116,6 +135,38 @@ const metricValue = async (port: number, name: string): Promise<number> => {
   let sum = 0
   for (const line of text.split("\n")) if (line.startsWith(`surveillance_${name}`)) sum += Number(line.split(" ").at(-1))
   return sum
+}
+
+/** Collector counters that say what a fault did, summed over venues: [series, label in the table] */
+const EFFECTS: ReadonlyArray<readonly [string, string]> = [
+  ["reconnects_total", "reconnects"],
+  ["socket_silence_timeouts_total", "silent sockets"],
+  ["asset_resubscribes_total", "asset resubs"],
+  ["seq_gaps_total", "seq gaps"],
+  ["book_resyncs_total", "resyncs"],
+  ["seq_out_of_order_total", "out-of-order dropped"],
+  ["trades_duplicate_total", "repeated trades dropped"],
+  ["messages_rejected_total", "malformed"],
+  ["messages_unknown_total", "unknown events"],
+  ["venue_errors_total", "venue errors"],
+  ["writer_errors_total", "writer errors"],
+  ["writer_backpressure_waits_total", "writer waits"]
+]
+
+const effectCounters = async (port: number): Promise<Map<string, number>> => {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => "")
+  const out = new Map<string, number>()
+  for (const line of text.split("\n")) {
+    const name = /^surveillance_([a-z_]+)[{ ]/.exec(line)?.[1]
+    if (name === undefined) continue
+    out.set(name, (out.get(name) ?? 0) + Number(line.split(" ").at(-1)))
+  }
+  return out
+}
+
+const describeEffects = (before: Map<string, number>, after: Map<string, number>): string => {
+  const moved = EFFECTS.map(([series, label]) => [label, (after.get(series) ?? 0) - (before.get(series) ?? 0)] as const).filter(([, n]) => n > 0)
+  return moved.length === 0 ? "nothing counted" : moved.map(([label, n]) => `${label} ${n}`).join(", ")
 }
 
 interface StoppedLine {
@@ -137,10 +188,18 @@ const parseStopped = (output: ReadonlyArray<string>): StoppedLine | null => {
   return null
 }
 
-/** Seconds from `fromMs` until /healthz answered 200 again (null: never seen). */
-const recoverySeconds = (health: ReadonlyArray<{ t: number; ok: boolean }>, fromMs: number): number | null => {
-  const ok = health.find((h) => h.t >= fromMs && h.ok)
-  return ok === undefined ? null : Math.round((ok.t - fromMs) / 100) / 10
+/**
+ * Seconds from the end of the fault until the collector was healthy again: the first healthy
+ * sample after the last unhealthy one since the fault began (0: it never looked unhealthy;
+ * null: it still did at the end of the run).
+ */
+const recoverySeconds = (health: ReadonlyArray<{ t: number; ok: boolean }>, startMs: number, endMs: number): number | null => {
+  const since = health.filter((h) => h.t >= startMs)
+  let lastBad = -1
+  since.forEach((h, i) => { if (!h.ok) lastBad = i })
+  if (lastBad === -1) return 0
+  const ok = since.slice(lastBad + 1).find((h) => h.ok)
+  return ok === undefined ? null : Math.max(0, Math.round((ok.t - endMs) / 100) / 10)
 }
 
 // ---- the independent check
@@ -176,34 +235,50 @@ interface Env {
   readonly sim: SimulatorHandle
   readonly work: string
   readonly small: ReturnType<typeof mountSmallFs>
+  /** a scanned `metadata/` folder copied into every scenario's data dir (null: each scans) */
+  universe: string | null
 }
 
-/** A config for this scenario: the simulator's, with data_dir and a free metrics port. */
-async function scenarioConfig(env: Env, name: string, dataDir: string, queueRows = QUEUE_ROWS): Promise<{ configPath: string; port: number }> {
-  const port = await freePort()
+/**
+ * A config for this scenario: the simulator's, with a free metrics port and short watchdog
+ * bounds (so a silent socket or asset is noticed within seconds). `writeSimulatorConfig` puts
+ * the data under `<dataDir>/sim`: that is where the rows are.
+ */
+async function scenarioConfig(env: Env, name: string, dataDir: string, tuning: Tuning = {}): Promise<{ configPath: string; port: number; dataDir: string }> {
   const basePath = path.join(env.work, `${name}.base.toml`)
   fs.writeFileSync(basePath, [
     `data_dir = ${JSON.stringify(dataDir)}`,
     "[storage]", `flush_seconds = ${FLUSH_SECONDS}`, "bucket_minutes = 1", "top_k = 10",
-    "[collector]", `metrics_addr = "127.0.0.1:${port}"`, `writer_queue_rows = ${queueRows}`,
-    "reconnect_base_ms = 100", "reconnect_max_ms = 2000", "socket_silence_ms = 10000",
+    "[collector]", `writer_queue_rows = ${tuning.queueRows ?? QUEUE_ROWS}`,
+    "reconnect_base_ms = 100", "reconnect_max_ms = 2000",
+    `socket_silence_ms = ${tuning.socketSilenceMs ?? 10_000}`, `first_book_timeout_ms = ${tuning.firstBookTimeoutMs ?? 10_000}`,
+    `asset_silence_ms = ${tuning.assetSilenceMs ?? 900_000}`,
     "[venues.polymarket]", "max_subs = 24", "hot_count = 12", "snapshot_interval_ms_hot = 250", "snapshot_interval_ms_warm = 1000",
     "[venues.kalshi]", "max_subs = 12", "hot_count = 6", "snapshot_interval_ms_hot = 250", "snapshot_interval_ms_warm = 1000",
     ""
   ].join("\n"))
   const base = await Effect.runPromise(loadConfig(basePath))
   const configPath = path.join(env.work, `${name}.toml`)
-  await Effect.runPromise(writeSimulatorConfig(env.sim, configPath, base))
-  return { configPath, port }
+  const written = await Effect.runPromise(writeSimulatorConfig(env.sim, configPath, base))
+  const port = Number(written.metricsAddr.split(":").at(-1))
+  // the universe scanned once at start: each scenario starts from the same markets
+  if (env.universe !== null) fs.cpSync(env.universe, path.join(written.dataDir, "metadata"), { recursive: true })
+  return { configPath, port, dataDir: written.dataDir }
 }
 
-async function scan(configPath: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "scan", "--config", configPath], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] })
-    let err = ""
-    child.stderr!.on("data", (b: Buffer) => { err += b.toString() })
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`scan exited ${code}: ${err.slice(-500)}`))))
+/** `surveillance scan`: its exit code and output */
+const runScan = (configPath: string): Promise<{ code: number | null; out: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, "scan", "--config", configPath], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] })
+    let out = ""
+    child.stdout!.on("data", (b: Buffer) => { out += b.toString() })
+    child.stderr!.on("data", (b: Buffer) => { out += b.toString() })
+    child.once("exit", (code) => resolve({ code, out }))
   })
+
+async function scan(configPath: string): Promise<void> {
+  const r = await runScan(configPath)
+  if (r.code !== 0) throw new Error(`scan exited ${r.code}: ${r.out.slice(-500)}`)
 }
 
 interface Timed {
@@ -217,32 +292,41 @@ interface Timed {
  */
 async function runScenario(
   env: Env, fault: string, dataDir: string, faultAtS: number, tailS: number,
-  play: (run: CollectRun, port: number) => Promise<Timed>, queueRows = QUEUE_ROWS
+  play: (run: CollectRun, port: number) => Promise<Timed>, tuning: Tuning = {},
+  prepare?: (configPath: string, dataDir: string) => Promise<{ readonly did: string; readonly detail: string }>
 ): Promise<Row> {
   const name = fault.replace(/[^a-z0-9]+/gi, "-").toLowerCase()
-  const { configPath, port } = await scenarioConfig(env, name, dataDir, queueRows)
-  await scan(configPath)
+  const cfg = await scenarioConfig(env, name, dataDir, tuning)
+  const { configPath, port } = cfg
+  const prepared = prepare === undefined ? null : await prepare(configPath, cfg.dataDir)
+  if (env.universe === null && prepare === undefined) await scan(configPath)
   const run = startCollect(configPath, port, null)
   await waitForRows(port, run)
   await sleep(faultAtS * 1000)
+  const before = await effectCounters(port)
+  const faultStartMs = Date.now()
   const timed = await play(run, port)
   await sleep(tailS * 1000)
+  const after = await effectCounters(port)
   run.child.kill("SIGTERM")
   const code = await run.exited
   run.stopPolling()
   const stopped = parseStopped(run.output)
-  const duck = await duckCounts(dataDir)
+  const duck = await duckCounts(cfg.dataDir)
+  const did = prepared?.did ?? describeEffects(before, after)
+  const played = prepared === null ? timed.did : `${prepared.detail}; ${timed.did}`
   if (stopped === null) {
-    return { fault, did: `${timed.did}; exit ${code}, no writer stopped line; last output:\n    ${run.output.slice(-12).join("\n    ")}`, produced: null, written: null, dropped: "?", duplicates: duck.duplicates, recoverS: null, verdict: "FAIL" }
+    return { fault, did, detail: `${played}; exit ${code}, no writer stopped line; last output:\n    ${run.output.slice(-12).join("\n    ")}`, produced: null, written: null, dropped: "?", duplicates: duck.duplicates, recoverS: null, verdict: "FAIL" }
   }
   const lost = stopped.accepted - stopped.written - stopped.dropped - stopped.leftInWal
   const independent = duck.rows === stopped.written
-  const recoverS = timed.faultEndMs === null ? null : recoverySeconds(run.health, timed.faultEndMs)
+  const recoverS = timed.faultEndMs === null ? null : recoverySeconds(run.health, faultStartMs, timed.faultEndMs)
   const verdict = lost === 0 && independent && duck.duplicates === 0 && code === 0 ? "ok" : "FAIL"
   const waiting = run.output.filter((l) => l.includes("disk refuses writes for")).length
   const errors = run.output.filter((l) => l.includes("writer: cannot")).length
   return {
-    fault, did: timed.did + (waiting + errors > 0 ? `; the writer logged ${errors} error line(s) and ${waiting} waiting line(s)` : "") + (independent ? "" : `; DuckDB reads ${duck.rows} rows, the writer says ${stopped.written}`) + (lost !== 0 ? `; ${lost} rows unaccounted` : "") + (code !== 0 ? `; exit ${code}` : ""),
+    fault, did,
+    detail: played + (waiting + errors > 0 ? `; the writer logged ${errors} error line(s) and ${waiting} waiting line(s)` : "") + (independent ? "" : `; DuckDB reads ${duck.rows} rows, the writer says ${stopped.written}`) + (lost !== 0 ? `; ${lost} rows unaccounted` : "") + (code !== 0 ? `; exit ${code}` : ""),
     produced: stopped.accepted, written: stopped.written, dropped: `${stopped.dropped}${stopped.reasons !== "" ? " " + stopped.reasons : ""}`,
     duplicates: duck.duplicates, recoverS, verdict,
     ...(timed.faultEndMs !== null && recoverS === null ? { notRecoveredAfterS: tailS } : {})
@@ -261,9 +345,9 @@ async function waitForRows(port: number, run: CollectRun): Promise<number> {
 }
 
 async function killNineScenario(env: Env, kills: number): Promise<Row> {
-  const dataDir = path.join(env.work, "kill9-data")
-  const { configPath, port } = await scenarioConfig(env, "kill9", dataDir)
-  await scan(configPath)
+  const cfg = await scenarioConfig(env, "kill9", path.join(env.work, "kill9-data"))
+  const { configPath, port, dataDir } = cfg
+  if (env.universe === null) await scan(configPath)
   let acceptedAtKills = 0
   let lostBound = 0
   const outputs: string[] = []
@@ -290,7 +374,7 @@ async function killNineScenario(env: Env, kills: number): Promise<Row> {
   const stopped = parseStopped(final.output)
   const recovered = final.output.join("\n").match(/recovered (\d+) rows from/g)?.reduce((n, l) => n + Number(/(\d+)/.exec(l)![1]), 0) ?? 0
   const duck = await duckCounts(dataDir)
-  if (stopped === null) return { fault: `kill -9 x${kills}`, did: "no writer stopped line in the last run", produced: null, written: null, dropped: "?", duplicates: duck.duplicates, recoverS: null, verdict: "FAIL" }
+  if (stopped === null) return { fault: `kill -9 x${kills}`, did: "-", detail: "no writer stopped line in the last run", produced: null, written: null, dropped: "?", duplicates: duck.duplicates, recoverS: null, verdict: "FAIL" }
   const produced = acceptedAtKills + stopped.accepted
   const inFiles = duck.rows
   const lost = produced - inFiles
@@ -298,10 +382,154 @@ async function killNineScenario(env: Env, kills: number): Promise<Row> {
   const verdict = lost <= lostBound && duck.duplicates === 0 ? "ok" : "FAIL"
   return {
     fault: `kill -9 x${kills}`,
-    did: `${kills} SIGKILLs 2-3.4 s after rows started flowing, each restart recovered the write-ahead files (${recovered} rows); ${lost} rows lost at the kills (bound ${lostBound}: ${FLUSH_SECONDS} s of rows + the append in flight, per kill)`,
+    did: `recovered ${recovered} rows from write-ahead files; ${lost} lost at the kills (bound ${lostBound})`,
+    detail: `${kills} SIGKILLs 2-3.4 s after rows started flowing, each restart recovered the write-ahead files (${recovered} rows); ${lost} rows lost at the kills (bound ${lostBound}: ${FLUSH_SECONDS} s of rows + the append in flight, per kill)`,
     produced, written: inFiles, dropped: `${stopped.dropped}`, duplicates: duck.duplicates, recoverS: null, verdict
   }
 }
+
+/** Subscribed Polymarket assets and Kalshi tickers right now, as the simulator sees them. */
+const subscribed = (sim: SimulatorHandle, venue: "polymarket" | "kalshi"): Array<string> =>
+  sim.connections().filter((c) => c.venue === venue).flatMap((c) => c.subscriptions)
+
+/** records in the universe files under `dataDir` (every venue and date) */
+const universeLines = (dataDir: string): number => {
+  let n = 0
+  const root = path.join(dataDir, "metadata")
+  for (const venue of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+    for (const date of fs.readdirSync(path.join(root, venue))) {
+      const file = path.join(root, venue, date, "universe.jsonl")
+      if (fs.existsSync(file)) n += fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").length
+    }
+  }
+  return n
+}
+
+const played = async (ms: number, did: string): Promise<Timed> => {
+  await sleep(ms)
+  return { did, faultEndMs: Date.now() }
+}
+
+type Scenario = readonly [name: string, run: (env: Env) => Promise<Row>]
+
+/** One scenario per fault; together they play every knob of src/simulator/faults.ts. */
+const SCENARIOS: ReadonlyArray<Scenario> = [
+  ["baseline", (env) => runScenario(env, "none (baseline)", path.join(env.work, "baseline"), 8, 0, async () => ({ did: "8 s of collecting", faultEndMs: null }))],
+  ["drops", (env) => runScenario(env, "socket drops: clean close, then TCP reset", path.join(env.work, "drops"), 2, 5, async () => {
+    const closed = env.sim.faults.drop({ mode: "close" })
+    await sleep(2000)
+    const reset = env.sim.faults.drop({ mode: "terminate" })
+    return { did: `closed ${closed} sockets (both venues), 2 s later reset ${reset}`, faultEndMs: Date.now() }
+  })],
+  ["upgrade429", (env) => runScenario(env, "429 + Retry-After on reconnect", path.join(env.work, "upgrade429"), 2, 6, async () => {
+    env.sim.faults.failUpgrade({ venue: "polymarket", status: 429, count: 2, retryAfterSec: 1 })
+    env.sim.faults.failUpgrade({ venue: "kalshi", status: 429, count: 2, retryAfterSec: 1 })
+    const dropped = env.sim.faults.drop({ mode: "terminate" })
+    return { did: `reset ${dropped} sockets; the next 2 upgrades per venue answered 429 with Retry-After: 1`, faultEndMs: Date.now() }
+  })],
+  ["silent", (env) => runScenario(env, "silent sockets (pings answered)", path.join(env.work, "silent"), 2, 6, async () => {
+    env.sim.faults.setStream({ silent: true })
+    const t = await played(SOCKET_SILENCE_MS + 2000, `no data frames on any socket for ${(SOCKET_SILENCE_MS + 2000) / 1000} s (socket_silence_ms ${SOCKET_SILENCE_MS})`)
+    env.sim.faults.clear()
+    return t
+  }, { socketSilenceMs: SOCKET_SILENCE_MS })],
+  ["silentAssets", (env) => runScenario(env, "silent assets", path.join(env.work, "silent-assets"), 2, 4, async () => {
+    const assets = [...subscribed(env.sim, "polymarket").slice(0, 2), ...subscribed(env.sim, "kalshi").slice(0, 1)]
+    env.sim.faults.setStream({ silentAssets: assets })
+    const t = await played(ASSET_SILENCE_MS + 2000, `${assets.length} subscribed assets (2 Polymarket, 1 Kalshi) got no frames for ${(ASSET_SILENCE_MS + 2000) / 1000} s (asset_silence_ms ${ASSET_SILENCE_MS})`)
+    env.sim.faults.clear()
+    return t
+  }, { assetSilenceMs: ASSET_SILENCE_MS, firstBookTimeoutMs: SOCKET_SILENCE_MS })],
+  ["slow", (env) => runScenario(env, "slow feed (each frame +20 ms)", path.join(env.work, "slow"), 2, 5, async () => {
+    env.sim.faults.setStream({ slowMs: 20 })
+    const t = await played(6000, "every data frame of both venues queued 20 ms behind the previous one for 6 s")
+    env.sim.faults.clear()
+    return t
+  })],
+  ["malformed", (env) => runScenario(env, "malformed + oversized frames", path.join(env.work, "malformed"), 2, 5, async () => {
+    let bad = 0
+    for (let i = 0; i < 3; i++) {
+      bad += env.sim.faults.malformed()
+      await sleep(300)
+    }
+    const big = env.sim.faults.oversized()
+    return { did: `${bad} truncated JSON frames, then ${big} frames of 17 MiB (above max_frame_bytes)`, faultEndMs: Date.now() }
+  })],
+  ["gaps", (env) => runScenario(env, "Kalshi seq gaps + crossed books", path.join(env.work, "gaps"), 2, 4, async () => {
+    let gaps = 0
+    let crossed = 0
+    for (let i = 0; i < 3; i++) {
+      gaps += env.sim.faults.skipSeq({ venue: "kalshi", by: 2 })
+      crossed += env.sim.faults.crossedBook()
+      await sleep(1000)
+    }
+    return { did: `3 seq skips of 2 on every Kalshi sid (${gaps} sockets), ${crossed} crossing levels on both venues`, faultEndMs: Date.now() }
+  })],
+  ["shapes", (env) => runScenario(env, "legacy shapes, array frames, custom events", path.join(env.work, "shapes"), 2, 3, async () => {
+    env.sim.faults.setStream({ legacyPriceChange: true, arrayFrames: true }, { venue: "polymarket" })
+    let sent = 0
+    for (const kind of ["new_market", "market_resolved", "settlement_preview"] as const) sent += env.sim.faults.customEvent({ kind, venue: "polymarket" })
+    const t = await played(5000, `Polymarket: pre-2025-09 price_change shape and one JSON array per tick for 5 s; new_market / market_resolved / settlement_preview events (${sent} sent)`)
+    env.sim.faults.clear()
+    return t
+  })],
+  ["rest", (env) => runScenario(env, "REST faults during scan", path.join(env.work, "rest"), 2, 0, async () => ({ did: "collected from the universe the scans left", faultEndMs: null }), {},
+    async (configPath, dataDir) => {
+      // paging refused, 429s, 500s and broken records: the scan still completes
+      env.sim.faults.gammaRefuseOffset(true)
+      env.sim.faults.failRest({ status: 429, count: 3, retryAfterSec: 1 })
+      env.sim.faults.failRest({ status: 500, fraction: 0.3 })
+      env.sim.faults.malformedRecords({ count: 2 })
+      const flaky = await runScan(configPath)
+      env.sim.faults.clear()
+      // REST down: the scan fails and the universe it wrote before stays
+      env.sim.faults.restDown(true)
+      const down = await runScan(configPath)
+      env.sim.faults.clear()
+      const kept = universeLines(dataDir)
+      const markets = [...flaky.out.matchAll(/(polymarket|kalshi): found \d+, kept (\d+);.*?malformed (\d+);/g)].map((m) => `${m[1]} kept ${m[2]}, ${m[3]} malformed skipped`).join("; ")
+      return {
+        did: `scan under faults exit ${flaky.code}; with REST down exit ${down.code}, ${kept} universe records kept`,
+        detail: `scan with offset paging refused, 3 x 429, 30% 500s, 2 malformed records: exit ${flaky.code} (${markets === "" ? "no summary" : markets}); scan with REST down: exit ${down.code}, the universe files still hold ${kept} records`
+      }
+    })],
+  ["dupPolymarket", (env) => runScenario(env, "duplicate + reordered frames, Polymarket", path.join(env.work, "dup-pm"), 2, 4, async () => {
+    env.sim.faults.setStream({ duplicate: true, reorder: true }, { venue: "polymarket" })
+    const t = await played(6000, "every Polymarket frame twice, each tick's frames reversed, for 6 s")
+    env.sim.faults.clear()
+    return t
+  })],
+  ["dupKalshi", (env) => runScenario(env, "duplicate + reordered frames, Kalshi", path.join(env.work, "dup-k"), 2, 4, async () => {
+    env.sim.faults.setStream({ duplicate: true, reorder: true }, { venue: "kalshi" })
+    // a gap in the middle: the resubscription's snapshot burst arrives repeated and reversed too
+    await sleep(2000)
+    env.sim.faults.skipSeq({ venue: "kalshi" })
+    const t = await played(4000, "every Kalshi frame twice, each tick's frames reversed, for 6 s, with a seq gap 2 s in")
+    env.sim.faults.clear()
+    return t
+  })],
+  ["full", async (env) => {
+    const small = env.small as Exclude<Env["small"], string>
+    return runScenario(env, "full disk (16 MiB tmpfs)", path.join(small.dir, "full"), 3, 14, async () => {
+      const filler = fillDisk(small.dir)
+      await sleep(10_000)
+      fs.rmSync(filler)
+      return { did: `filled the filesystem for 10 s (writer_queue_rows = ${FULL_DISK_QUEUE_ROWS}), then freed it`, faultEndMs: Date.now() }
+    }, { queueRows: FULL_DISK_QUEUE_ROWS })
+  }],
+  ["readonly", async (env) => {
+    const small = env.small as Exclude<Env["small"], string>
+    return runScenario(env, "read-only disk", path.join(small.dir, "ro"), 3, 14, async () => {
+      small.readOnly(true)
+      await sleep(8_000)
+      small.readOnly(false)
+      return { did: "remounted read-only for 8 s, then read-write", faultEndMs: Date.now() }
+    })
+  }],
+  ["kill9", (env) => killNineScenario(env, KILLS)]
+]
+
+const DISK_SCENARIOS = new Set(["full", "readonly"])
 
 async function main(): Promise<void> {
   const started = Date.now()
@@ -309,60 +537,45 @@ async function main(): Promise<void> {
   const scope = Effect.runSync(Scope.make())
   const sim = await Effect.runPromise(startSimulator({ seed: 19, polymarketMarkets: 20, kalshiMarkets: 12, tickMs: 50 }).pipe(Scope.extend(scope)))
   const small = mountSmallFs("16m")
-  const env: Env = { sim, work, small }
+  const env: Env = { sim, work, small, universe: null }
   const rows: Row[] = []
   const notes: string[] = []
   // `npm run chaos -- full readonly` runs only the named scenarios
   const only = process.argv.slice(2)
-  const wanted = (name: string) => only.length === 0 || only.includes(name)
+  const unknown = only.filter((n) => !SCENARIOS.some(([name]) => name === n))
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(", ")}; known: ${SCENARIOS.map(([n]) => n).join(", ")}`)
   try {
-    if (wanted("baseline")) rows.push(await runScenario(env, "none (baseline)", path.join(work, "baseline"), 10, 0, async () => ({ did: "10 s of collecting", faultEndMs: null })))
-
-    if (typeof small === "string") {
-      if (wanted("full") || wanted("readonly")) notes.push(`full disk and read-only disk skipped: ${small}`)
-    } else {
-      const fullDir = path.join(small.dir, "full")
-      if (wanted("full")) rows.push(await runScenario(env, "full disk (16 MiB tmpfs)", fullDir, 3, 14, async () => {
-        const filler = fillDisk(small.dir)
-        await sleep(10_000)
-        fs.rmSync(filler)
-        const end = Date.now()
-        return { did: `filled the filesystem for 10 s (writer_queue_rows = ${FULL_DISK_QUEUE_ROWS}), then freed it`, faultEndMs: end }
-      }, FULL_DISK_QUEUE_ROWS))
-      const roDir = path.join(small.dir, "ro")
-      if (wanted("readonly")) rows.push(await runScenario(env, "read-only disk", roDir, 3, 14, async () => {
-        small.readOnly(true)
-        await sleep(8_000)
-        small.readOnly(false)
-        return { did: "remounted read-only for 8 s, then read-write", faultEndMs: Date.now() }
-      }))
+    // one clean scan; every collect scenario starts from a copy of its universe
+    const template = await scenarioConfig(env, "template", path.join(work, "template"))
+    await scan(template.configPath)
+    env.universe = path.join(template.dataDir, "metadata")
+    for (const [name, run] of SCENARIOS) {
+      if (only.length > 0 && !only.includes(name)) continue
+      if (DISK_SCENARIOS.has(name) && typeof small === "string") {
+        notes.push(`${name}: skipped, ${small}`)
+        continue
+      }
+      const t0 = Date.now()
+      const row = await run(env)
+      rows.push(row)
+      console.error(`chaos: ${name} ${row.verdict} (${Math.round((Date.now() - t0) / 1000)} s)`)
     }
-
-    if (wanted("duplicates")) rows.push(await runScenario(env, "duplicate + reorder frames", path.join(work, "dup"), 3, 4, async (_run, port) => {
-      sim.faults.setStream({ duplicate: true, reorder: true })
-      await sleep(8_000)
-      const repeats = await metricValue(port, "trades_duplicate_total").catch((e: unknown) => `? (${String(e)})`)
-      sim.faults.clear()
-      return { did: `both venues sent every frame twice, each tick reversed, for 8 s (${repeats} repeated trades counted, not written)`, faultEndMs: Date.now() }
-    }))
-
-    if (wanted("kill9")) rows.push(await killNineScenario(env, 5))
   } finally {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     if (typeof small !== "string") small.unmount()
   }
 
-  const header = ["fault", "produced", "written", "dropped (reason)", "dups (DuckDB)", "recover s", "result"]
-  const table = rows.map((r) => [r.fault, String(r.produced ?? "?"), String(r.written ?? "?"), r.dropped, String(r.duplicates ?? "?"), r.recoverS !== null ? String(r.recoverS) : r.notRecoveredAfterS !== undefined ? `> ${r.notRecoveredAfterS}` : "-", r.verdict])
+  const header = ["fault", "what it did", "produced", "written", "dropped (reason)", "dups (DuckDB)", "recover s", "result"]
+  const table = rows.map((r) => [r.fault, r.did, String(r.produced ?? "?"), String(r.written ?? "?"), r.dropped, String(r.duplicates ?? "?"), r.recoverS !== null ? String(r.recoverS) : r.notRecoveredAfterS !== undefined ? `> ${r.notRecoveredAfterS}` : "-", r.verdict])
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)))
-  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")
+  const line = (cells: ReadonlyArray<string>) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`
   console.log(line(header))
-  console.log(widths.map((w) => "-".repeat(w)).join("-|-"))
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`)
   for (const t of table) console.log(line(t))
   console.log("")
-  for (const r of rows) console.log(`${r.fault}: ${r.did}`)
-  for (const n of notes) console.log(n)
-  console.log(`(load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, ${Math.round((Date.now() - started) / 1000)} s)`)
+  for (const r of rows) console.log(`- ${r.fault}: ${r.detail}`)
+  for (const n of notes) console.log(`- ${n}`)
+  console.log(`\n(${os.cpus().length} vCPU, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} at the end, Node ${process.version}, ${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s; flush_seconds = ${FLUSH_SECONDS})`)
   fs.rmSync(work, { recursive: true, force: true })
   if (rows.some((r) => r.verdict !== "ok")) process.exitCode = 1
 }

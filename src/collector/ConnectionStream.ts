@@ -46,8 +46,9 @@ export const connectionSettings = (c: {
   reconnectBaseMs: c.reconnect_base_ms,
   reconnectMaxMs: Math.max(c.reconnect_base_ms, c.reconnect_max_ms),
   healthyResetMs: 10_000,
-  // a quarter of the shortest timeout, within [50 ms, 5 s]: detection within 125% of a timeout
-  watchdogEveryMs: Math.min(5000, Math.max(50, Math.floor(Math.min(c.socket_silence_ms, c.first_book_timeout_ms, c.asset_silence_ms) / 4))),
+  // a quarter of the shortest timeout, within [50 ms, 1 s]: detection within 125% of a timeout,
+  // and deferred Kalshi resubscriptions (kalshi/subscriptions.ts) wait at most a second
+  watchdogEveryMs: Math.min(1000, Math.max(50, Math.floor(Math.min(c.socket_silence_ms, c.first_book_timeout_ms, c.asset_silence_ms) / 4))),
   handshakeTimeoutMs: 10_000,
   chunkFrames: 512,
   inboxHighWater: 20_000
@@ -126,6 +127,13 @@ export const connectionAttempt = (
             return Effect.fail(new ConnectionError({ label: driver.label, url: driver.url, kind: "silent", reason: `no data for ${now - lastDataAt} ms` }))
           }
           driver.watchAssets(now)
+          const replace = driver.reconnectReason()
+          if (replace !== null) {
+            return Effect.zipRight(
+              drainIngest(ctx),
+              Effect.fail(new ConnectionError({ label: driver.label, url: driver.url, kind: "error", reason: replace }))
+            )
+          }
           return drainIngest(ctx)
         })
       ),

@@ -159,6 +159,7 @@ export const makeVenuePipeline = (
 
     const unsubscribe = (keys: ReadonlyArray<string>) =>
       Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
         const perShard = new Map<Shard, Array<string>>()
         for (const key of keys) {
           const shard = shardOf.get(key)
@@ -171,12 +172,13 @@ export const makeVenuePipeline = (
           else acc.push(key)
         }
         for (const [shard, list] of perShard) {
-          shard.conn.remove(list)
+          shard.conn.remove(list, now)
           // an empty connection is closed, not kept alive for nothing
           if (shard.conn.size === 0) yield* closeShard(shard)
         }
         yield* consolidate
         metrics.books = books.size
+        countUnsubscribed()
         countTiers()
       })
 
@@ -218,7 +220,7 @@ export const makeVenuePipeline = (
           else acc.push(...list)
         }
         const now = yield* Clock.currentTimeMillis
-        victim.conn.remove([...byMarket.values()].flat().map((spec) => spec.key))
+        victim.conn.remove([...byMarket.values()].flat().map((spec) => spec.key), now)
         yield* closeShard(victim)
         for (const [target, list] of planned) {
           for (const spec of list) shardOf.set(spec.key, target)
@@ -247,6 +249,21 @@ export const makeVenuePipeline = (
       unsubscribe,
       setTier,
       current: Effect.sync(() => new Map(specs) as ReadonlyMap<string, SubscriptionSpec>)
+    }
+
+    // /metrics and /healthz: markets without a live venue subscription, over all shards;
+    // counted at every snapshot round (every subscribed market is due at least once per
+    // snapshot_interval_ms_warm) and after every unsubscribe
+    const countUnsubscribed = () => {
+      let count = 0
+      let since: number | null = null
+      for (const sh of shards) {
+        const u = sh.conn.unsubscribedMarkets()
+        count += u.count
+        if (u.sinceMs !== null && (since === null || u.sinceMs < since)) since = u.sinceMs
+      }
+      metrics.unsubscribedMarkets = count
+      metrics.unsubscribedSinceMs = count > 0 ? since : null
     }
 
     // The snapshot schedule as a Stream of row chunks: sleep on the Clock until the earliest
@@ -285,6 +302,7 @@ export const makeVenuePipeline = (
           dueIndex = 0
           dueAt = now
           schedule.takeDue(now, due)
+          countUnsubscribed()
           continue
         }
         const wait = next === null ? Effect.never : Effect.sleep(next - now)

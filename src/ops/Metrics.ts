@@ -3,7 +3,8 @@ import type { VenueId } from "../domain/VenueId.js"
 /**
  * Per-venue collector counters: plain mutable numbers, written on the hot path without any
  * Effect and read by the /metrics endpoint. Counters only ever increase; gauges
- * (`connectionsUp`, `subscriptionsHot`, `subscriptionsWarm`, `books`, `lastMessageAtMs`)
+ * (`connectionsUp`, `subscriptionsHot`, `subscriptionsWarm`, `books`, `unsubscribedMarkets`,
+ * `unsubscribedSinceMs`, `lastMessageAtMs`)
  * are overwritten.
  */
 export interface VenueMetrics {
@@ -17,6 +18,10 @@ export interface VenueMetrics {
   subscriptionsWarm: number
   /** gauge: books held in memory */
   books: number
+  /** gauge: markets to record that have no live subscription on the venue (socket down, subscribe unanswered or refused) */
+  unsubscribedMarkets: number
+  /** gauge: Clock ms since which the longest-waiting of them has had none; null = none waiting */
+  unsubscribedSinceMs: number | null
   /** counters */
   messagesReceived: number
   bytesReceived: number
@@ -49,6 +54,8 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   subscriptionsHot: 0,
   subscriptionsWarm: 0,
   books: 0,
+  unsubscribedMarkets: 0,
+  unsubscribedSinceMs: null,
   messagesReceived: 0,
   bytesReceived: 0,
   malformed: 0,

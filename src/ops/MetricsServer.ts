@@ -13,8 +13,10 @@ import { DROP_REASONS } from "../sink/writerHold.js"
  *
  * Health is 200 only when, for every venue the collector runs, a socket is open and data
  * arrived within `staleAfterMs`, and the writer made rows durable (write-ahead append or
- * Parquet file) within 2 x flush_seconds, and the disk is not refusing the writer's writes.
- * Otherwise 503 with a JSON list of reasons.
+ * Parquet file) within 2 x flush_seconds, and the disk is not refusing the writer's writes,
+ * and no market has been without a live venue subscription for over UNSUBSCRIBED_GRACE_MS.
+ * Otherwise 503 with a JSON list of reasons; `status` is "degraded" when the only reasons are
+ * markets without a subscription (data flows, some markets are not recorded), else "unhealthy".
  */
 export interface MetricsServerOptions {
   /** "host:port"; port 0 picks a free one (tests) */
@@ -31,7 +33,16 @@ export interface MetricsServerOptions {
 export interface HealthVerdict {
   readonly healthy: boolean
   readonly reasons: ReadonlyArray<string>
+  /** every reason is markets without a live subscription: data flows, but not for all of them */
+  readonly degraded?: true
 }
+
+/**
+ * Markets may wait this long for the venue to confirm their subscription before /healthz says
+ * so: a subscribe is answered within milliseconds, a resync within a second; longer means the
+ * market is not being recorded.
+ */
+export const UNSUBSCRIBED_GRACE_MS = 5000
 
 export interface RunningMetricsServer {
   /** the bound address, e.g. "127.0.0.1:9464" */
@@ -63,6 +74,7 @@ export const healthVerdict = (
   startedAtMs: number
 ): HealthVerdict => {
   const reasons: Array<string> = []
+  let subscriptionReasons = 0
   for (const venue of opts.venues) {
     const m = opts.metrics.venues.get(venue)
     if (m === undefined || m.connectionsUp <= 0) {
@@ -72,6 +84,11 @@ export const healthVerdict = (
     const since = m.lastMessageAtMs > 0 ? m.lastMessageAtMs : startedAtMs
     if (nowMs - since > opts.staleAfterMs) {
       reasons.push(`${venue}: no data for ${Math.round((nowMs - since) / 1000)} s (bound ${Math.round(opts.staleAfterMs / 1000)} s)`)
+    }
+    if (m.unsubscribedMarkets > 0 && m.unsubscribedSinceMs !== null && nowMs - m.unsubscribedSinceMs > UNSUBSCRIBED_GRACE_MS) {
+      subscriptionReasons++
+      reasons.push(`${venue}: ${m.unsubscribedMarkets} markets without a live subscription, the longest for ` +
+        `${Math.round((nowMs - m.unsubscribedSinceMs) / 1000)} s (bound ${UNSUBSCRIBED_GRACE_MS / 1000} s)`)
     }
   }
   const failure = writer.diskFailure
@@ -84,13 +101,22 @@ export const healthVerdict = (
   if (nowMs - lastFlush > flushBound) {
     reasons.push(`writer: no rows flushed for ${Math.round((nowMs - lastFlush) / 1000)} s (bound ${Math.round(flushBound / 1000)} s)`)
   }
-  return { healthy: reasons.length === 0, reasons }
+  return {
+    healthy: reasons.length === 0,
+    reasons,
+    ...(subscriptionReasons > 0 && subscriptionReasons === reasons.length ? { degraded: true as const } : {})
+  }
 }
+
+/** The `status` word of /healthz: ok (200), degraded or unhealthy (both 503). */
+export const healthStatus = (v: HealthVerdict): "ok" | "degraded" | "unhealthy" =>
+  v.healthy ? "ok" : v.degraded === true ? "degraded" : "unhealthy"
 
 export const compactLogLine = (metrics: CollectorMetrics, writer: WriterStats, nowMs: number, loopLagP99Ms: number): string => {
   const venues = [...metrics.venues.values()].map((m) =>
     `${m.venue} conn=${m.connectionsUp}/${m.connections} subs=${m.subscriptionsHot}h+${m.subscriptionsWarm}w ` +
     `msgs=${m.messagesReceived} bad=${m.malformed} resyncs=${m.bookResyncs} reconnects=${m.reconnects} rows=${m.snapshotRows} ` +
+    `unsubscribed=${m.unsubscribedMarkets} ` +
     `last_msg=${m.lastMessageAtMs > 0 ? ((nowMs - m.lastMessageAtMs) / 1000).toFixed(1) + "s" : "never"}`
   )
   return `metrics: ${venues.join(" | ")} | writer written=${writer.rowsWritten} buffered=${writer.rowsBuffered} ` +
@@ -143,7 +169,7 @@ export const serveMetrics = (opts: MetricsServerOptions): Effect.Effect<RunningM
         return {
           status: verdict.healthy ? 200 : 503,
           type: "application/json",
-          body: JSON.stringify({ status: verdict.healthy ? "ok" : "unhealthy", reasons: verdict.reasons }) + "\n"
+          body: JSON.stringify({ status: healthStatus(verdict), reasons: verdict.reasons }) + "\n"
         }
       }
       return { status: 404, type: "text/plain", body: "not found: try /metrics or /healthz\n" }

@@ -26,6 +26,7 @@ const VENUE_SERIES: ReadonlyArray<readonly [keyof VenueMetrics, string, Kind, st
   ["subscriptionsHot", "subscriptions_hot", "gauge", "HOT subscriptions"],
   ["subscriptionsWarm", "subscriptions_warm", "gauge", "WARM subscriptions"],
   ["books", "books", "gauge", "order books held in memory"],
+  ["unsubscribedMarkets", "unsubscribed_markets", "gauge", "markets to record without a live venue subscription (socket down, subscribe unanswered or refused)"],
   ["messagesReceived", "messages_received_total", "counter", "WebSocket data frames received"],
   ["bytesReceived", "bytes_received_total", "counter", "WebSocket bytes received"],
   ["malformed", "messages_rejected_total", "counter", "frames rejected as malformed"],

@@ -76,6 +76,13 @@ export interface ConnectionDriver {
   ingest(frames: ReadonlyArray<string>, from: number, to: number, recvTs: number): void
   /** per-asset first-book / silence watchdog; may resubscribe single assets */
   watchAssets(nowMs: number): void
+  /** why this socket must be replaced (the venue keeps refusing what it should accept); null = it need not */
+  reconnectReason(): string | null
+  /**
+   * markets this connection should carry that have no live subscription on the venue (socket
+   * down, subscribe unanswered or refused), and since when the longest-waiting one has had none
+   */
+  unsubscribedMarkets(): { readonly count: number; readonly sinceMs: number | null }
 }
 
 /** The subscription operations the collector uses for sharding. */
@@ -85,7 +92,7 @@ export interface VenueConnection {
   readonly size: number
   has(key: string): boolean
   add(specs: ReadonlyArray<SubscriptionSpec>, nowMs: number): void
-  remove(keys: ReadonlyArray<string>): void
+  remove(keys: ReadonlyArray<string>, nowMs: number): void
   updateSpec(spec: SubscriptionSpec): void
   /** markets (not keys) this connection carries; used to route both tokens of a market together */
   hasMarket(marketId: string): boolean

@@ -27,6 +27,15 @@ describe("SidSequencer", () => {
     expect([q.gaps, q.duplicates, q.behind]).toEqual([1, 1, 1])
   })
 
+  it("a sid the venue just confirmed must start at seq 1: a later first seq is a gap", () => {
+    const q = new SidSequencer()
+    q.start(4)
+    expect(q.observe(4, 3)).toEqual({ expected: 1, got: 3 })
+    q.start(5)
+    expect(q.observe(5, 1)).toBe("in_order")
+    expect(q.observe(5, 1)).toBe("duplicate")
+  })
+
   it("starts a forgotten sid afresh", () => {
     const q = new SidSequencer()
     q.observe(3, 10)

@@ -168,6 +168,38 @@ describe("collector against the simulator (live sockets)", () => {
       expect(r.metrics.reconnects).toBe(0)
     }), 40_000)
 
+  it.scopedLive("kalshi: a duplicate/reorder burst during a snapshot burst leaves every market subscribed, rows resuming within 2 s", () =>
+    Effect.gen(function*() {
+      const r = yield* rig("kalshi", { markets: 4 })
+      const tickers = r.specs.map((s) => s.key)
+      const okFor = (from: number) => (t: string) =>
+        ["yes", "no"].every((o) => r.writer.snapshots.slice(from).some((row) => row.market_id === t && row.outcome_id === o && row.status === "ok"))
+      yield* waitFor("first ok rows", () => tickers.every(okFor(0)))
+      // repeated frames on a running subscription: dropped and counted, never a gap
+      r.sim.faults.setStream({ duplicate: true }, { venue: "kalshi" })
+      yield* waitFor("repeats counted", () => r.metrics.seqOutOfOrder >= 3)
+      expect(r.metrics.seqGaps).toBe(0)
+      // now reversed as well, and a gap: the resubscription's snapshot bursts arrive repeated and backwards
+      const resyncs = r.metrics.bookResyncs
+      r.sim.faults.setStream({ duplicate: true, reorder: true }, { venue: "kalshi" })
+      expect(r.sim.faults.skipSeq({ venue: "kalshi" })).toBe(1)
+      yield* waitFor("resyncs during the burst", () => r.metrics.bookResyncs >= resyncs + 2)
+      r.sim.faults.clear()
+      const mark = r.writer.snapshots.length
+      const t0 = Date.now()
+      const subscribedAtVenue = () => {
+        const held = new Set(r.sim.connections().filter((c) => c.venue === "kalshi").flatMap((c) => c.subscriptions))
+        return tickers.every((t) => held.has(t))
+      }
+      yield* waitFor("every market subscribed with ok rows again", () => subscribedAtVenue() && tickers.every(okFor(mark)), 2000)
+      const recoveredMs = Date.now() - t0
+      expect(recoveredMs).toBeLessThanOrEqual(2000)
+      // no refusal ("6 Already subscribed", "7 Unknown subscription ID") and no reconnect on the way
+      expect(r.metrics.venueErrors).toBe(0)
+      expect(r.metrics.reconnects).toBe(0)
+      yield* waitFor("no market without a subscription", () => r.metrics.unsubscribedMarkets === 0, 2000)
+    }), 40_000)
+
   it.scopedLive("a venue whose upgrades are refused (401, wrong key) retries with backoff and never stops the other venue", () =>
     Effect.gen(function*() {
       const sim = yield* startSimulator({ seed: 3, polymarketMarkets: 4, kalshiMarkets: 4, tickMs: 20 })

@@ -71,15 +71,24 @@ describe("Kalshi connection (TestClock, in-memory venue)", () => {
       expect(writer.lastRow("no")!.status).toBe("stale")
       expect(metrics.seqGaps).toBe(1)
       expect(metrics.bookResyncs).toBe(1)
+      // one unsubscribe per sid; the subscribe waits until the venue confirmed both
       expect(s.json().slice(1)).toEqual([
-        { id: 2, cmd: "unsubscribe", params: { sids: [1, 2] } },
-        { id: 3, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } }
+        { id: 2, cmd: "unsubscribe", params: { sids: [1] } },
+        { id: 3, cmd: "unsubscribe", params: { sids: [2] } }
+      ])
+      s.push(delta(1, 5, T, "0.4600", "5.00", "yes"), { id: 2, type: "unsubscribed", sid: 1, seq: 6 })
+      yield* tick(0)
+      expect(s.json().length).toBe(3)
+      s.push({ id: 3, type: "unsubscribed", sid: 2, seq: 1 })
+      yield* tick(0)
+      expect(s.json().slice(3)).toEqual([
+        { id: 4, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } }
       ])
       // late frames on the released sid are ignored; the new sid's snapshot resyncs
       s.push(
-        delta(1, 5, T, "0.4600", "5.00", "yes"),
-        { id: 3, type: "subscribed", msg: { channel: "orderbook_delta", sid: 3 } },
-        { id: 3, type: "subscribed", msg: { channel: "trade", sid: 4 } },
+        delta(1, 7, T, "0.4600", "5.00", "yes"),
+        { id: 4, type: "subscribed", msg: { channel: "orderbook_delta", sid: 3 } },
+        { id: 4, type: "subscribed", msg: { channel: "trade", sid: 4 } },
         snapshot(3, 1, T, [["0.4800", "10.00"]], [["0.5000", "20.00"]])
       )
       yield* tick(2000)
@@ -112,7 +121,10 @@ describe("Kalshi connection (TestClock, in-memory venue)", () => {
       expect(metrics.seqGaps).toBe(0)
       expect(writer.lastRow("yes")!.best_bid_sz).toBe(3)
       yield* vc.control.unsubscribe([T])
-      expect(s.json().at(-1)).toEqual({ id: 4, cmd: "unsubscribe", params: { sids: [7, 8] } })
+      expect(s.json().slice(-2)).toEqual([
+        { id: 4, cmd: "unsubscribe", params: { sids: [7] } },
+        { id: 5, cmd: "unsubscribe", params: { sids: [8] } }
+      ])
       expect(vc.books.size).toBe(0)
     }))
 
@@ -135,16 +147,184 @@ describe("Kalshi connection (TestClock, in-memory venue)", () => {
       ])
     }))
 
-  it.scoped("venue errors are counted; a market without a snapshot is retried by the first-book watchdog", () =>
+  it.scoped("a gap in the snapshot burst before the trade sid is known: the resubscribe waits for both old sids; 'unknown subscription' counts as released", () =>
+    Effect.gen(function*() {
+      const { venue, writer, metrics, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T), spec("KX-U")])
+      yield* tick(0)
+      const s = venue.last
+      // the book channel answers and its snapshot burst starts; seq 2 is lost before the trade channel answers
+      s.push(
+        { id: 1, type: "subscribed", msg: { channel: "orderbook_delta", sid: 1 } },
+        snapshot(1, 1, T, [["0.40", "1.00"]], [["0.55", "1.00"]]),
+        snapshot(1, 3, T, [["0.41", "1.00"]], [["0.55", "1.00"]])
+      )
+      yield* tick(0)
+      expect(metrics.seqGaps).toBe(1)
+      // the trade sid of command 1 is still coming: subscribing again now would be refused ("6 Already subscribed")
+      expect(s.json().slice(1)).toEqual([{ id: 2, cmd: "unsubscribe", params: { sids: [1] } }])
+      s.push({ id: 1, type: "subscribed", msg: { channel: "trade", sid: 2 } })
+      yield* tick(0)
+      expect(s.json().slice(2)).toEqual([{ id: 3, cmd: "unsubscribe", params: { sids: [2] } }])
+      // the venue had already dropped sid 1: "7 Unknown subscription ID" means released, not a failure
+      s.push(
+        { id: 2, type: "error", msg: { code: 7, msg: "Unknown subscription ID" } },
+        { id: 3, type: "unsubscribed", sid: 2, seq: 1 }
+      )
+      // the snapshot round at 2 s counts both markets: resubscribed, not yet confirmed
+      yield* tick(2000)
+      expect(metrics.unsubscribedMarkets).toBe(2)
+      expect(s.json().slice(3)).toEqual([
+        { id: 4, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T, "KX-U"] } }
+      ])
+      s.push(
+        { id: 4, type: "subscribed", msg: { channel: "orderbook_delta", sid: 3 } },
+        snapshot(3, 1, T, [["0.45", "2.00"]], [["0.50", "1.00"]]),
+        snapshot(3, 2, "KX-U", [["0.10", "1.00"]], [["0.80", "1.00"]]),
+        { id: 4, type: "subscribed", msg: { channel: "trade", sid: 4 } }
+      )
+      yield* tick(2000)
+      expect(writer.lastRow("yes")!.status).toBe("ok")
+      expect(vc.books.snapshotRow(T, "yes", 0).best_bid_px).toBe(0.45)
+      expect(metrics.unsubscribedMarkets).toBe(0)
+      expect(metrics.venueErrors).toBe(1)
+      expect(metrics.seqGaps).toBe(1)
+    }))
+
+  it.scoped("a fresh sid must start at seq 1: a reordered snapshot burst is a gap, never a base that loses the others", () =>
+    Effect.gen(function*() {
+      const { venue, metrics, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T), spec("KX-U")])
+      yield* tick(0)
+      const s = venue.last
+      s.push(
+        { id: 1, type: "subscribed", msg: { channel: "orderbook_delta", sid: 1 } },
+        snapshot(1, 2, "KX-U", [["0.10", "1.00"]], []),
+        snapshot(1, 1, T, [["0.40", "1.00"]], []),
+        snapshot(1, 2, "KX-U", [["0.10", "1.00"]], []),
+        { id: 1, type: "subscribed", msg: { channel: "trade", sid: 2 } }
+      )
+      yield* tick(0)
+      expect(metrics.seqGaps).toBe(1)
+      // the rest of the released sid's burst is ignored: the resubscription brings fresh snapshots
+      expect(metrics.seqOutOfOrder).toBe(0)
+      expect(metrics.bookResyncs).toBe(1)
+      expect(vc.books.snapshotRow(T, "yes", 0).status).toBe("stale")
+      expect(s.json().slice(1)).toEqual([
+        { id: 2, cmd: "unsubscribe", params: { sids: [1] } },
+        { id: 3, cmd: "unsubscribe", params: { sids: [2] } }
+      ])
+    }))
+
+  it.scoped("'already subscribed' is retried at the next watchdog pass; three in a row replace the socket", () =>
     Effect.gen(function*() {
       const { venue, metrics, vc } = yield* kalshi({ collector: { first_book_timeout_ms: 10_000 } })
       yield* vc.control.subscribe([spec(T)])
       yield* tick(0)
       const s = venue.last
-      s.push({ id: 1, type: "error", msg: { code: 6, msg: "Already subscribed" } })
-      yield* tick(12_500)
+      const refuse = (id: number) => s.push({ id, type: "error", msg: { code: 6, msg: "Already subscribed" } })
+      refuse(1)
+      yield* tick(0)
+      expect(s.json().length).toBe(1)
+      // the watchdog looks every second
+      yield* tick(1000)
+      expect(s.json().slice(1)).toEqual([{ id: 2, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } }])
+      refuse(2)
+      yield* tick(1000)
+      expect(s.json().at(-1)).toMatchObject({ id: 3, cmd: "subscribe" })
+      expect(s.closed).toBe(false)
+      refuse(3)
+      yield* tick(1000)
+      expect(metrics.venueErrors).toBe(3)
+      expect(s.closed).toBe(true)
+      expect(metrics.assetResubscribes).toBe(0)
+      // a fresh socket holds nothing: it subscribes the market at once
+      yield* tick(300)
+      expect(venue.sockets.length).toBe(2)
+      expect(venue.last.json()).toEqual([{ id: 5, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } }])
+    }))
+
+  it.scoped("another refusal leaves the market to the first-book watchdog, visible as unsubscribed meanwhile", () =>
+    Effect.gen(function*() {
+      const { venue, metrics, vc } = yield* kalshi({ collector: { first_book_timeout_ms: 10_000 } })
+      yield* vc.control.subscribe([spec(T)])
+      yield* tick(0)
+      const s = venue.last
+      s.push({ id: 1, type: "error", msg: { code: 16, msg: "Market not found" } })
+      yield* tick(7_500)
+      expect(s.json().length).toBe(1)
+      expect(metrics.unsubscribedMarkets).toBe(1)
+      expect(metrics.unsubscribedSinceMs).toBe(0)
+      yield* tick(5_000)
       expect(metrics.venueErrors).toBe(1)
-      expect(s.json().at(-1)).toEqual({ id: 2, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } })
       expect(metrics.assetResubscribes).toBe(1)
+      expect(s.json().at(-1)).toEqual({ id: 2, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } })
+    }))
+
+  it.scoped("'unknown subscription' on delete_markets: the sid is gone, its other markets are subscribed again", () =>
+    Effect.gen(function*() {
+      const { venue, metrics, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T), spec("KX-U")])
+      yield* tick(0)
+      const s = venue.last
+      s.push(
+        { id: 1, type: "subscribed", msg: { channel: "orderbook_delta", sid: 7 } },
+        { id: 1, type: "subscribed", msg: { channel: "trade", sid: 8 } }
+      )
+      yield* tick(0)
+      yield* vc.control.unsubscribe(["KX-U"])
+      s.push({ id: 2, type: "error", msg: { code: 7, msg: "Unknown subscription ID" } }, { id: 3, type: "ok", sid: 8, seq: 1 })
+      yield* tick(0)
+      expect(s.json().slice(3)).toEqual([{ id: 4, cmd: "unsubscribe", params: { sids: [8] } }])
+      s.push({ id: 4, type: "unsubscribed", sid: 8, seq: 2 })
+      yield* tick(0)
+      expect(s.json().slice(4)).toEqual([{ id: 5, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } }])
+      expect(metrics.venueErrors).toBe(1)
+    }))
+
+  it.scoped("an unanswered subscribe is taken as lost after 5 s and sent again; its late answer is released", () =>
+    Effect.gen(function*() {
+      const { venue, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T)])
+      yield* tick(0)
+      const s = venue.last
+      yield* tick(4000)
+      expect(s.json().length).toBe(1)
+      // the watchdog pass at 5 s finds command 1 unanswered
+      yield* tick(1000)
+      expect(s.json().slice(1)).toEqual([{ id: 2, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } }])
+      s.push({ id: 1, type: "subscribed", msg: { channel: "orderbook_delta", sid: 1 } })
+      yield* tick(0)
+      expect(s.json().slice(2)).toEqual([{ id: 3, cmd: "unsubscribe", params: { sids: [1] } }])
+    }))
+
+  it.scoped("a second resync of the same markets within 1 s waits for the next watchdog pass", () =>
+    Effect.gen(function*() {
+      const { venue, metrics, vc } = yield* kalshi()
+      yield* vc.control.subscribe([spec(T)])
+      yield* tick(0)
+      const s = venue.last
+      const confirm = (id: number, book: number, trade: number) =>
+        s.push(
+          { id, type: "subscribed", msg: { channel: "orderbook_delta", sid: book } },
+          { id, type: "subscribed", msg: { channel: "trade", sid: trade } }
+        )
+      const released = (ids: Array<[number, number]>) => s.push(...ids.map(([id, sid]) => ({ id, type: "unsubscribed", sid, seq: 1 })))
+      confirm(1, 1, 2)
+      s.push(snapshot(1, 2, T, [["0.40", "1.00"]], [])) // seq 1 missing: a gap, resynced at once
+      yield* tick(0)
+      released([[2, 1], [3, 2]])
+      yield* tick(0)
+      expect(s.json().at(-1)).toEqual({ id: 4, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } })
+      confirm(4, 3, 4)
+      s.push(snapshot(3, 2, T, [["0.40", "1.00"]], [])) // the fresh sid gaps again within 1 s
+      yield* tick(0)
+      released([[5, 3], [6, 4]])
+      yield* tick(0)
+      expect(metrics.bookResyncs).toBe(2)
+      expect(s.json().length).toBe(6)
+      // the watchdog pass (every second) sends it
+      yield* tick(1000)
+      expect(s.json().at(-1)).toEqual({ id: 7, cmd: "subscribe", params: { channels: ["orderbook_delta", "trade"], market_tickers: [T] } })
     }))
 })

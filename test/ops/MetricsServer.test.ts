@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { CollectorMetrics } from "../../src/ops/Metrics.js"
-import { healthVerdict, parseListenAddr, serveMetrics } from "../../src/ops/MetricsServer.js"
+import { healthStatus, healthVerdict, parseListenAddr, serveMetrics } from "../../src/ops/MetricsServer.js"
 import { makeCollectorRegistry } from "../../src/ops/prometheus.js"
 import type { WriterStats } from "../../src/sink/ParquetSink.js"
 
@@ -44,6 +44,27 @@ describe("health verdict", () => {
       "kalshi: no live connection",
       "writer: no rows flushed for 11 s (bound 10 s)"
     ])
+  })
+
+  it("markets without a live subscription beyond the grace make it degraded, naming how many and how long", () => {
+    const now = 1_000_000
+    const metrics = liveMetrics(now)
+    const k = metrics.forVenue("kalshi")
+    k.unsubscribedMarkets = 3
+    k.unsubscribedSinceMs = now - 4000
+    const flushed = writer({ lastFlushAtMs: now - 1000 })
+    expect(healthVerdict(opts(metrics), flushed, now, 0)).toEqual({ healthy: true, reasons: [] })
+    k.unsubscribedSinceMs = now - 12_000
+    const v = healthVerdict(opts(metrics), flushed, now, 0)
+    expect(v).toEqual({
+      healthy: false,
+      degraded: true,
+      reasons: ["kalshi: 3 markets without a live subscription, the longest for 12 s (bound 5 s)"]
+    })
+    expect(healthStatus(v)).toBe("degraded")
+    // with any other reason it is unhealthy
+    metrics.forVenue("polymarket").connectionsUp = 0
+    expect(healthStatus(healthVerdict(opts(metrics), flushed, now, 0))).toBe("unhealthy")
   })
 
   it("a venue that never received data counts from start-up", () => {

@@ -34,6 +34,7 @@ describe("/metrics through an independent Prometheus text parser", () => {
       const k = metrics.forVenue("kalshi")
       k.connectionsUp = 1
       k.messagesReceived = 5
+      k.unsubscribedMarkets = 2
       let stats = writer
       const running = yield* serveMetrics({
         addr: "127.0.0.1:0", venues: ["polymarket", "kalshi"], metrics, flushSeconds: 5, staleAfterMs: 30_000,
@@ -60,6 +61,8 @@ describe("/metrics through an independent Prometheus text parser", () => {
       expect(families.get("surveillance_connections_consolidated_total")?.type).toBe("COUNTER")
       expect(families.get("surveillance_connections_up")?.type).toBe("GAUGE")
       expect(value("surveillance_connections_up", "kalshi")).toBe(1)
+      expect(families.get("surveillance_unsubscribed_markets")?.type).toBe("GAUGE")
+      expect(value("surveillance_unsubscribed_markets", "kalshi")).toBe(2)
       expect(value("surveillance_writer_rows_buffered")).toBe(3)
       expect(value("surveillance_writer_rows_rejected_total")).toBe(4)
       expect(value("surveillance_writer_errors_total")).toBe(1)

@@ -3,8 +3,10 @@
  * exactly one more than the previous (`ok`/`unsubscribed` replies consume one too; the
  * decoder hands them over as `seq_only` events).
  *
- * The first seq seen on a sid is accepted as the base (a fresh subscription starts at 1, a
- * re-added one anywhere). Then:
+ * A sid the venue just confirmed (`start`) must begin at seq 1, as a fresh subscription does
+ * (demo capture `haripratiik_demo_ws_frames_2026-08-27.jsonl`): a first message above 1 is a
+ * gap, so a snapshot lost or reordered at the start of a subscription is never taken as a
+ * base. A sid seen without `start` takes its first seq as the base. Then:
  * - the next seq is in order;
  * - the same seq again is a duplicate, and a smaller one is behind: a replayed or reordered
  *   frame, ignored (applying it would count a delta twice) and counted, never a gap;
@@ -41,6 +43,11 @@ export class SidSequencer {
     this.last.set(sid, seq)
     this.gaps++
     return { expected: prev + 1, got: seq }
+  }
+
+  /** The venue confirmed a fresh subscription `sid`: its first message must be seq 1. */
+  start(sid: number): void {
+    this.last.set(sid, 0)
   }
 
   /** The sid was unsubscribed or replaced: its next seq starts a new base. */

@@ -8,6 +8,7 @@ import {
   recordTrade
 } from "../AssetTable.js"
 import type { ConnectionDriver, IngestContext, VenueConnection } from "../VenueDriver.js"
+import { KalshiSubscriptions } from "./subscriptions.js"
 import { SidSequencer } from "./SidSequencer.js"
 import { applyKalshiEvents, type KalshiFeedHooks, type SeqGapReport } from "./sequencing.js"
 import type { SubscriptionSpec } from "../../domain/Subscription.js"
@@ -17,39 +18,32 @@ import { decodeKalshiFrame, type KalshiReply } from "./decode.js"
 /**
  * Kalshi WebSocket v2, one socket (docs/PROTOCOLS.md "WebSocket v2"):
  * - handshake signed with RSA-PSS over `timestamp + GET + /trade-api/ws/v2` (auth.ts);
- * - each batch of tickers is one `subscribe` command on channels orderbook_delta + trade,
- *   answered by one `subscribed` per channel with that channel's `sid` (a "group");
- * - removing tickers: `update_subscription` `delete_markets` on the group's sids, or
- *   `unsubscribe` when the group empties;
- * - every message on a sid has seq = previous + 1 (`ok`/`unsubscribed` replies consume one):
- *   a gap on the book sid marks the group's books stale and resubscribes the group (new
- *   sids, fresh `orderbook_snapshot`s); a gap on the trade sid only loses trades (counted);
+ * - subscriptions (subscriptions.ts): a batch of tickers is one `subscribe` on channels
+ *   orderbook_delta + trade (a "group", one `sid` per channel); tickers leave with
+ *   `update_subscription` `delete_markets`, an emptied group with `unsubscribe`; every change
+ *   is confirmed by the venue's answer before a ticker is subscribed again, and "already
+ *   subscribed" / "unknown subscription" answers are states, not failures;
+ * - every message on a sid has seq = previous + 1 (`ok`/`unsubscribed` replies consume one),
+ *   starting at 1 on a fresh sid (SidSequencer.ts): a repeated or older seq is dropped and
+ *   counted; a forward jump on the book sid marks the group's books stale and resubscribes
+ *   the group (new sids, fresh `orderbook_snapshot`s); on the trade sid it only loses trades;
  * - the server pings every ~10 s; `ws` answers, so there is no text keep-alive.
  */
-export const KALSHI_CHANNELS = ["orderbook_delta", "trade"] as const
-
-interface Group {
-  readonly tickers: Set<string>
-  bookSid: number | null
-  tradeSid: number | null
-  /** tickers removed before this group's `subscribed` replies came: deleted once a sid is known */
-  removedEarly: Array<string>
-}
+export { KALSHI_CHANNELS } from "./subscriptions.js"
 
 export interface KalshiCredentials {
   readonly keyId: string
   readonly privateKey: KeyObject
 }
 
-export class KalshiConnection extends AssetTable<AssetState & { group: Group | null }> implements ConnectionDriver, VenueConnection {
+export class KalshiConnection extends AssetTable<AssetState> implements ConnectionDriver, VenueConnection {
   readonly keepAlive = null
-  private readonly pending = new Map<number, Group>()
-  private readonly bySid = new Map<number, Group>()
   private sequencer = new SidSequencer()
   private send: ((text: string) => void) | null = null
   private nextId = 1
   private readonly events: Array<BookEvent> = []
   private readonly replies: Array<KalshiReply> = []
+  private readonly subs: KalshiSubscriptions
 
   constructor(
     readonly label: string,
@@ -58,6 +52,25 @@ export class KalshiConnection extends AssetTable<AssetState & { group: Group | n
     private readonly credentials: KalshiCredentials
   ) {
     super()
+    this.subs = new KalshiSubscriptions({
+      command: (cmd, params) => {
+        const id = this.nextId++
+        this.send?.(JSON.stringify({ id, cmd, params }))
+        return id
+      },
+      sidStarted: (sid) => this.sequencer.start(sid),
+      sidReleased: (sid) => this.sequencer.forget(sid),
+      subscribing: (tickers, nowMs) => {
+        for (const t of tickers) {
+          const a = this.assets.get(t)
+          if (a === undefined) continue
+          a.sinceMs = nowMs
+          a.lastMsgMs = 0
+          a.gotBook = false
+        }
+      },
+      notice: (text) => notice(this.ctx, `${this.label}: ${text}`)
+    })
   }
 
   hasMarket(marketId: string): boolean {
@@ -69,6 +82,12 @@ export class KalshiConnection extends AssetTable<AssetState & { group: Group | n
   isKeepAliveReply(): boolean {
     return false
   }
+  reconnectReason(): string | null {
+    return this.subs.reconnectReason
+  }
+  unsubscribedMarkets(): { readonly count: number; readonly sinceMs: number | null } {
+    return this.subs.unsubscribed()
+  }
   handshakeHeaders(nowMs: number): Record<string, string> {
     return kalshiAuthHeaders({
       keyId: this.credentials.keyId,
@@ -79,87 +98,23 @@ export class KalshiConnection extends AssetTable<AssetState & { group: Group | n
     })
   }
 
-  private command(cmd: string, params: Record<string, unknown>): number {
-    const id = this.nextId++
-    this.send?.(JSON.stringify({ id, cmd, params }))
-    return id
-  }
-
-  private subscribeGroup(tickers: ReadonlyArray<string>, nowMs: number): void {
-    if (this.send === null || tickers.length === 0) return
-    const group: Group = { tickers: new Set(tickers), bookSid: null, tradeSid: null, removedEarly: [] }
-    for (const t of tickers) {
-      const a = this.assets.get(t)
-      if (a === undefined) continue
-      a.group = group
-      a.sinceMs = nowMs
-      a.lastMsgMs = 0
-      a.gotBook = false
-    }
-    const id = this.command("subscribe", { channels: KALSHI_CHANNELS, market_tickers: tickers })
-    this.pending.set(id, group)
-  }
-
-  private groupSids(g: Group): Array<number> {
-    const sids: Array<number> = []
-    if (g.bookSid !== null) sids.push(g.bookSid)
-    if (g.tradeSid !== null) sids.push(g.tradeSid)
-    return sids
-  }
-
-  private dropGroup(g: Group): void {
-    const sids = this.groupSids(g)
-    for (const sid of sids) {
-      this.bySid.delete(sid)
-      this.sequencer.forget(sid)
-    }
-    if (sids.length > 0) this.command("unsubscribe", { sids })
-  }
-
-  /** Takes tickers out of their groups on the venue side (they stay in `assets`). */
-  private detachTickers(tickers: ReadonlyArray<string>): void {
-    const byGroup = new Map<Group, Array<string>>()
-    for (const t of tickers) {
-      const a = this.assets.get(t)
-      if (a === undefined || a.group === null) continue
-      const g = a.group
-      a.group = null
-      g.tickers.delete(t)
-      const list = byGroup.get(g)
-      if (list === undefined) byGroup.set(g, [t])
-      else list.push(t)
-    }
-    for (const [g, list] of byGroup) {
-      if (g.tickers.size === 0) {
-        this.dropGroup(g)
-        continue
-      }
-      for (const sid of this.groupSids(g)) {
-        this.command("update_subscription", { sids: [sid], market_tickers: list, action: "delete_markets" })
-      }
-      if (g.bookSid === null || g.tradeSid === null) g.removedEarly.push(...list)
-    }
-  }
-
   attach(send: (text: string) => void, nowMs: number): void {
     this.send = send
-    this.pending.clear()
-    this.bySid.clear()
     this.sequencer = new SidSequencer()
     for (const [ticker, a] of this.assets) {
       this.ctx.books.resetMarket(ticker)
-      a.group = null
+      a.sinceMs = null
     }
-    this.subscribeGroup([...this.assets.keys()], nowMs)
+    this.subs.attach(this.assets.keys(), nowMs)
   }
 
-  detach(reason: string): void {
+  detach(reason: string, nowMs: number): void {
     this.send = null
     for (const [ticker, a] of this.assets) {
       this.ctx.books.markStale(ticker, reason)
-      a.group = null
       a.sinceMs = null
     }
+    this.subs.detach(this.assets.keys(), nowMs)
   }
 
   add(specs: ReadonlyArray<SubscriptionSpec>, nowMs: number): void {
@@ -170,39 +125,36 @@ export class KalshiConnection extends AssetTable<AssetState & { group: Group | n
         existing.spec = spec
         continue
       }
-      this.assets.set(spec.key, { spec, sinceMs: null, lastMsgMs: 0, gotBook: false, group: null })
+      this.assets.set(spec.key, { spec, sinceMs: null, lastMsgMs: 0, gotBook: false })
       fresh.push(spec.key)
     }
-    this.subscribeGroup(fresh, nowMs)
+    if (fresh.length > 0) this.subs.want(fresh, nowMs)
   }
 
-  remove(keys: ReadonlyArray<string>): void {
+  remove(keys: ReadonlyArray<string>, nowMs: number): void {
     const present = keys.filter((k) => this.assets.has(k))
-    if (this.send !== null) this.detachTickers(present)
     for (const k of present) {
       this.assets.delete(k)
       this.ctx.books.drop(k)
     }
+    this.subs.release(present, nowMs)
   }
 
   watchAssets(nowMs: number): void {
     if (this.send === null) return
+    this.recvTs = Math.max(this.recvTs, nowMs)
+    this.subs.tick(nowMs)
     const again = this.dueForResubscribe(nowMs, this.ctx)
-    if (again.length === 0) return
-    this.detachTickers(again)
-    this.subscribeGroup(again, nowMs)
+    if (again.length > 0) this.subs.resubscribe(again, nowMs)
   }
 
   private recvTs = 0
 
   /** How the shared Kalshi feed (sequencing.ts) routes this connection's events. */
   private readonly feed: KalshiFeedHooks = {
-    knownSid: (sid) => this.bySid.has(sid),
-    marketsOfSid: (sid) => {
-      const g = this.bySid.get(sid)
-      // a gap on the trade sid only loses trades: no book goes stale
-      return g !== undefined && sid === g.bookSid ? [...g.tickers] : []
-    },
+    knownSid: (sid) => this.subs.knownSid(sid),
+    // a gap on the trade sid only loses trades: no book goes stale
+    marketsOfSid: (sid) => this.subs.bookMarketsOfSid(sid),
     onGap: (gap) => this.onSeqGap(gap),
     onOutOfOrder: () => {
       this.ctx.metrics.seqOutOfOrder++
@@ -210,7 +162,7 @@ export class KalshiConnection extends AssetTable<AssetState & { group: Group | n
     accept: (ev, recvTs) => {
       // Polymarket-shaped events never come from the Kalshi decoder; ignore them defensively
       if (ev.kind === "snapshot" || ev.kind === "level_set" || ev.kind === "tick_size") return false
-      if (ev.sid !== undefined && !(this.bySid.get(ev.sid)?.tickers.has(ev.marketId) ?? false)) return false
+      if (ev.sid !== undefined && !this.subs.follows(ev.sid, ev.marketId)) return false
       const a = this.assets.get(ev.marketId)
       if (a === undefined) return false
       a.lastMsgMs = recvTs
@@ -223,44 +175,32 @@ export class KalshiConnection extends AssetTable<AssetState & { group: Group | n
   private onSeqGap(gap: SeqGapReport): void {
     const { sid, expected, got } = gap
     this.ctx.metrics.seqGaps++
-    const g = this.bySid.get(sid)
-    if (g === undefined) return
-    if (sid !== g.bookSid) {
-      notice(this.ctx, `${this.label}: trade seq gap on sid ${sid} (expected ${expected}, got ${got}); trades lost`)
+    if (gap.marketIds.length === 0) {
+      if (this.subs.knownSid(sid)) notice(this.ctx, `${this.label}: trade seq gap on sid ${sid} (expected ${expected}, got ${got}); trades lost`)
       return
     }
     this.ctx.metrics.bookResyncs++
-    notice(this.ctx, `${this.label}: seq gap on sid ${sid} (expected ${expected}, got ${got}); resubscribing ${g.tickers.size} markets`)
-    const tickers = [...g.tickers]
-    g.tickers.clear()
-    this.dropGroup(g)
-    this.subscribeGroup(tickers, this.recvTs)
+    const tickers = this.subs.resyncSid(sid, this.recvTs)
+    notice(this.ctx, `${this.label}: seq gap on sid ${sid} (expected ${expected}, got ${got}); resubscribing ${tickers.length} markets`)
   }
 
   private onReply(r: KalshiReply): void {
-    if (r.type === "subscribed") {
-      if (r.id === null) return
-      const g = this.pending.get(r.id)
-      if (g === undefined) return
-      if (r.channel === "orderbook_delta") g.bookSid = r.sid
-      else if (r.channel === "trade") g.tradeSid = r.sid
-      else return
-      this.bySid.set(r.sid, g)
-      if (g.tickers.size === 0) {
-        // every ticker left while the reply was in flight: release the sid now
-        this.dropGroup(g)
-      } else if (g.removedEarly.length > 0) {
-        this.command("update_subscription", { sids: [r.sid], market_tickers: g.removedEarly, action: "delete_markets" })
-      }
-      if (g.bookSid !== null && g.tradeSid !== null) {
-        this.pending.delete(r.id)
-        g.removedEarly = []
-      }
-    } else if (r.type === "error") {
-      this.ctx.metrics.venueErrors++
-      if (r.id !== null) this.pending.delete(r.id)
-      // the tickers of a failed subscribe get no book: the first-book watchdog retries them
-      notice(this.ctx, `${this.label}: venue error on command ${r.id ?? "?"}: ${r.code ?? "?"} ${r.msg}`)
+    const now = this.recvTs
+    switch (r.type) {
+      case "subscribed":
+        this.subs.onSubscribed(r.id, r.channel, r.sid, now)
+        return
+      case "ok":
+        this.subs.onOk(r.id, now)
+        return
+      case "unsubscribed":
+        this.subs.onUnsubscribed(r.id ?? null, r.sid, now)
+        return
+      case "error":
+        this.ctx.metrics.venueErrors++
+        notice(this.ctx, `${this.label}: venue error on command ${r.id ?? "?"}: ${r.code ?? "?"} ${r.msg}`)
+        this.subs.onError(r.id, r.code, r.msg, now)
+        return
     }
   }
 

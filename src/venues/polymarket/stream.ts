@@ -33,6 +33,8 @@ export class PolymarketConnection extends AssetTable<AssetState> implements Conn
   private readonly markets = new Map<string, number>()
   private send: ((text: string) => void) | null = null
   private subscribedOnSocket = false
+  /** since when the assets of this connection have had no socket to be subscribed on; null = they have one */
+  private downSinceMs: number | null = null
   private readonly events: Array<BookEvent> = []
 
   constructor(readonly label: string, readonly url: string, private readonly ctx: IngestContext) {
@@ -51,9 +53,18 @@ export class PolymarketConnection extends AssetTable<AssetState> implements Conn
   isKeepAliveReply(text: string): boolean {
     return text === "PONG"
   }
+  reconnectReason(): null {
+    return null
+  }
+  /** Polymarket confirms nothing: a market is subscribed once its subscribe went out on an open socket. */
+  unsubscribedMarkets(): { readonly count: number; readonly sinceMs: number | null } {
+    if (this.send !== null) return { count: 0, sinceMs: null }
+    return { count: this.markets.size, sinceMs: this.markets.size > 0 ? this.downSinceMs : null }
+  }
 
   attach(send: (text: string) => void, nowMs: number): void {
     this.send = send
+    this.downSinceMs = null
     this.subscribedOnSocket = false
     // books of this connection restart from the fresh `book` the venue sends on subscribe
     for (const marketId of this.markets.keys()) this.ctx.books.resetMarket(marketId)
@@ -65,8 +76,9 @@ export class PolymarketConnection extends AssetTable<AssetState> implements Conn
     if (this.assets.size > 0) this.sendSubscribe([...this.assets.keys()])
   }
 
-  detach(reason: string): void {
+  detach(reason: string, nowMs: number): void {
     this.send = null
+    this.downSinceMs ??= nowMs
     this.subscribedOnSocket = false
     for (const marketId of this.markets.keys()) this.ctx.books.markStale(marketId, reason)
     for (const a of this.assets.values()) a.sinceMs = null
@@ -91,6 +103,7 @@ export class PolymarketConnection extends AssetTable<AssetState> implements Conn
         continue
       }
       this.assets.set(spec.key, { spec, sinceMs: this.send === null ? null : nowMs, lastMsgMs: 0, gotBook: false })
+      if (this.send === null) this.downSinceMs ??= nowMs
       this.markets.set(spec.marketId, (this.markets.get(spec.marketId) ?? 0) + 1)
       fresh.push(spec.key)
     }
