@@ -356,6 +356,8 @@ export const loadReport = (opts: LoadReportOptions): Effect.Effect<ReportModel, 
     const seenMarkets = new Set<string>()
     for (const r of ranked) {
       if (topRows.length >= opts.top) break
+      // a key seen only in trades has no book to chart
+      if (!(((r[col("snapshot_count")] as number | null) ?? 0) > 0)) continue
       const marketId = String(r[col("market_id")])
       if (seenMarkets.has(marketId)) continue
       seenMarkets.add(marketId)

@@ -7,7 +7,11 @@
 /* global uPlot */
 (function () {
   "use strict"
+  var t0 = performance.now()
+  var timings = { start: Math.round(t0) }
+  function lap(name) { timings[name] = Math.round(performance.now() - t0) }
   var model = JSON.parse(document.getElementById("report-data").textContent)
+  lap("parse")
   var charts = []
   var COLORS = ["#0b6bcb", "#2e7d32", "#c62828", "#8e24aa", "#ef6c00", "#00838f", "#6d4c41"]
 
@@ -69,6 +73,7 @@
     }, model.health)
   }
 
+  lap("overview charts")
   // Market quality: one small chart per top market
   model.top.forEach(function (m, i) {
     draw("top-chart-" + i, {
@@ -84,6 +89,7 @@
     }, m.chart)
   })
 
+  lap("top charts")
   // Market making: markout curves
   var mm = model.marketMaking
   if (mm.markout !== null) {
@@ -99,59 +105,97 @@
     }, mm.markout)
   }
 
-  // Sortable tables: every cell carries its exact value in data-v
+  // Sortable, paged tables: every cell carries its exact value in data-v. Only one page of rows
+  // is in the DOM at a time (laying out 1,000 rows x 30 columns took seconds); sorting and
+  // paging work on all rows.
+  var PAGE_ROWS = 50
   function table(containerId, t, opts) {
     var el = document.getElementById(containerId)
     if (el === null || t === null) return
     var rows = t.rows.slice()
     var sortCol = -1
     var sortDir = 1
+    var page = 0
     var keyA = t.columns.indexOf(opts.keyColumns[0])
     var keyB = t.columns.indexOf(opts.keyColumns[1])
     var keyC = opts.keyColumns[2] === undefined ? -1 : t.columns.indexOf(opts.keyColumns[2])
     var viable = t.columns.indexOf("viable")
+    // epoch-ms columns (first_ts, last_ts) are shown as UTC clock times
+    var timeCols = t.columns.map(function (c) { return /_ts$/.test(c) })
+    function sortBy(i, dir) {
+      sortCol = i
+      sortDir = dir
+      rows.sort(function (a, b) {
+        var x = a[i], y = b[i]
+        if (x === y) return 0
+        if (x === null) return 1
+        if (y === null) return -1
+        return (x < y ? -1 : 1) * sortDir
+      })
+    }
     function body() {
       var out = []
-      for (var r = 0; r < rows.length; r++) {
+      var end = Math.min(rows.length, (page + 1) * PAGE_ROWS)
+      for (var r = page * PAGE_ROWS; r < end; r++) {
         var row = rows[r]
         var key = row[keyA] + "|" + row[keyB] + (keyC >= 0 ? "|" + row[keyC] : "")
         out.push("<tr data-key=\"" + esc(key) + "\"" + (viable >= 0 && row[viable] === true ? " class=\"viable\"" : "") + ">")
         for (var c = 0; c < row.length; c++) {
           var v = row[c]
           var text = typeof v === "string"
-          out.push("<td" + (text ? " class=\"t\" title=\"" + esc(v) + "\"" : "") + " data-v=\"" + esc(JSON.stringify(v)) + "\">" + esc(fmt(v)) + "</td>")
+          var shown = timeCols[c] && typeof v === "number" ? new Date(v).toISOString().slice(11, 19) : fmt(v)
+          out.push("<td" + (text ? " class=\"t\" title=\"" + esc(v) + "\"" : "") + " data-v=\"" + esc(JSON.stringify(v)) + "\">" + esc(shown) + "</td>")
         }
         out.push("</tr>")
       }
       return out.join("")
     }
+    var pages = Math.max(1, Math.ceil(rows.length / PAGE_ROWS))
     var head = t.columns.map(function (c, i) {
       var text = rows.length > 0 && typeof rows[0][i] === "string"
       return "<th data-col=\"" + esc(c) + "\"" + (text ? " class=\"t\"" : "") + ">" + esc(c) + "</th>"
     }).join("")
-    el.innerHTML = "<table><thead><tr>" + head + "</tr></thead><tbody>" + body() + "</tbody></table>"
+    var pager = document.createElement("div")
+    pager.className = "pager note"
+    el.innerHTML = "<table><thead><tr>" + head + "</tr></thead><tbody></tbody></table>"
+    el.parentNode.insertBefore(pager, el.nextSibling)
     var tbody = el.querySelector("tbody")
-    el.querySelectorAll("th").forEach(function (th, i) {
+    var ths = el.querySelectorAll("th")
+    function render() {
+      tbody.innerHTML = body()
+      ths.forEach(function (o, i) {
+        o.classList.toggle("sorted-asc", i === sortCol && sortDir === 1)
+        o.classList.toggle("sorted-desc", i === sortCol && sortDir === -1)
+      })
+      pager.innerHTML = "rows " + (rows.length === 0 ? 0 : page * PAGE_ROWS + 1) + "\u2013" + Math.min(rows.length, (page + 1) * PAGE_ROWS) +
+        " of " + rows.length + (pages > 1 ? " \u00b7 <button data-go=\"-1\">previous</button> <button data-go=\"1\">next</button>" : "")
+      el.setAttribute("data-page", String(page))
+    }
+    pager.addEventListener("click", function (e) {
+      var go = e.target && e.target.getAttribute && e.target.getAttribute("data-go")
+      if (!go) return
+      page = Math.min(pages - 1, Math.max(0, page + Number(go)))
+      render()
+    })
+    ths.forEach(function (th, i) {
       th.addEventListener("click", function () {
-        sortDir = sortCol === i ? -sortDir : (typeof (rows[0] || [])[i] === "string" ? 1 : -1)
-        sortCol = i
-        rows.sort(function (a, b) {
-          var x = a[i], y = b[i]
-          if (x === y) return 0
-          if (x === null) return 1
-          if (y === null) return -1
-          return (x < y ? -1 : 1) * sortDir
-        })
-        el.querySelectorAll("th").forEach(function (o) { o.classList.remove("sorted-asc", "sorted-desc") })
-        th.classList.add(sortDir === 1 ? "sorted-asc" : "sorted-desc")
-        tbody.innerHTML = body()
+        sortBy(i, sortCol === i ? -sortDir : (typeof (rows[0] || [])[i] === "string" ? 1 : -1))
+        page = 0
+        render()
       })
     })
+    if (opts.sortColumn !== undefined && t.columns.indexOf(opts.sortColumn) >= 0) sortBy(t.columns.indexOf(opts.sortColumn), -1)
+    render()
     el.setAttribute("data-rows", String(rows.length))
   }
-  table("stats-table", model.stats, { keyColumns: ["market_id", "outcome_id", "date"] })
+  lap("markout chart")
+  table("stats-table", model.stats, { keyColumns: ["market_id", "outcome_id", "date"], sortColumn: "score" })
+  lap("stats table")
   if (mm.table !== null) table("mm-table", mm.table, { keyColumns: ["market_id", "outcome_id", "date"] })
+  lap("mm table")
 
-  window.surveillanceReport = { model: model, charts: charts }
+  window.surveillanceReport = { model: model, charts: charts, timings: timings }
+  // uPlot draws in a microtask after its construction: this one runs after theirs
+  Promise.resolve().then(function () { lap("charts drawn") })
   document.body.setAttribute("data-ready", "1")
 })()
