@@ -21,12 +21,12 @@ export const reportCommand = Command.make(
     date: Args.text({ name: "DATE" }).pipe(Args.withDescription("YYYY-MM-DD (UTC); default: today"), Args.optional),
     from: Options.text("from").pipe(
       Options.withPseudoName("DATE"),
-      Options.withDescription("first date (YYYY-MM-DD) of a range; needs --to"),
+      Options.withDescription("first date (YYYY-MM-DD) of a range, with --to; default: none (one DATE)"),
       Options.optional
     ),
     to: Options.text("to").pipe(
       Options.withPseudoName("DATE"),
-      Options.withDescription("last date (YYYY-MM-DD) of a range; needs --from"),
+      Options.withDescription("last date (YYYY-MM-DD) of a range, with --from; default: none (one DATE)"),
       Options.optional
     ),
     top: Options.integer("top").pipe(Options.withDescription("markets charted under Market quality"), Options.withDefault(8))
