@@ -50,17 +50,22 @@ const expected = (v: unknown): unknown =>
 
 describe.skipIf(missing !== null)("report in headless Chromium", () => {
   let browser: Browser
+  // the demo (simulator, scan, 2 s of collecting, mine, report) runs while the browser starts
+  let demoDir = ""
   beforeAll(async () => {
-    browser = await launchChromium()
-  })
+    demoDir = await fs.mkdtemp(path.join(os.tmpdir(), "report-demo-"))
+    const [launched] = await Promise.all([
+      launchChromium(),
+      run(runDemo(quietConfig(demoDir), { durationMs: 2000, dataDir: demoDir, marketsPerVenue: 15 }))
+    ])
+    browser = launched
+  }, 60_000)
   afterAll(async () => {
     await browser?.close()
   })
 
   it("the demo's report draws every chart, with no console error or network request, and its table equals stats.parquet", async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "report-demo-"))
-    const base = quietConfig(dataDir)
-    await run(runDemo(base, { durationMs: 3000, dataDir, marketsPerVenue: 20 }))
+    const dataDir = demoDir
     const date = (await fs.readdir(path.join(dataDir, "stats", "venue=polymarket")))[0]!.slice("date=".length)
     const file = reportHtmlPath(dataDir, "polymarket", date)
 
@@ -82,7 +87,7 @@ describe.skipIf(missing !== null)("report in headless Chromium", () => {
       expect({ id: c.id, series: c.series, uplot: c.uplotSeries }).toEqual({ id: c.id, series: expectedSeries[c.id], uplot: expectedSeries[c.id] })
       expect(c.points, c.id).toBeGreaterThan(0)
       expect(c.paintedPixels, c.id).toBeGreaterThan(1000)
-      // axes and grid are grey: coloured pixels are the series (a 3 s demo has one point per minute series)
+      // axes and grid are grey: coloured pixels are the series (a 2 s demo has one point per minute series)
       expect(c.colouredPixels, `${c.id}: series drawn in colour`).toBeGreaterThan(5)
     }
 

@@ -42,7 +42,8 @@
     return { time: true, range: function (u, min, max) { return min === max ? [min - 60, max + 60] : [min, max] } }
   }
   function line(label, color, scale, extra) {
-    var s = { label: label, stroke: color, width: 1.5, scale: scale, points: { show: false } }
+    // points: uPlot's default draws them only where the series is sparse (a short run has a few)
+    var s = { label: label, stroke: color, width: 1.5, scale: scale }
     for (var k in extra || {}) s[k] = extra[k]
     return s
   }
