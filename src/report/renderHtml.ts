@@ -47,7 +47,7 @@ export const renderReportHtml = (model: ReportModel, assets: ReportAssets): stri
 </head>
 <body>
 <h1>${escapeHtml(model.venue)} · ${escapeHtml(span)}</h1>
-<p class="meta">generated ${escapeHtml(model.generatedAt)} from ${escapeHtml(model.dataDir)} · times in your browser's time zone</p>
+<p class="meta">generated ${escapeHtml(model.generatedAt)} from ${escapeHtml(model.dataDir)} · all times UTC</p>
 
 <section id="overview">
 <h2>Overview</h2>

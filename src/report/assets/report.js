@@ -32,6 +32,8 @@
     var el = document.getElementById(id)
     if (el === null || chart === null) return
     var data = [chart.table.x].concat(chart.table.ys)
+    // UTC, like the data layout's dates and hours (and the tables' times)
+    if (opts.scales.x.time !== false) opts.tzDate = function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC") }
     charts.push(new uPlot(opts, data, el))
     el.setAttribute("data-series", String(chart.table.ys.length))
     el.setAttribute("data-points", String(chart.table.x.length))
