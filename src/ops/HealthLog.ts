@@ -40,16 +40,32 @@ export const healthCounters = (m: VenueMetrics): HealthCounters => ({
   trades: m.trades
 })
 
+/** The gauges a record takes as they are at the end of its window. */
+export interface HealthGauges {
+  readonly connections: number
+  readonly connectionsTotal: number
+  readonly subscribed: number
+  readonly books: number
+}
+
+export const healthGauges = (m: VenueMetrics): HealthGauges => ({
+  connections: m.connectionsUp,
+  connectionsTotal: m.connections,
+  subscribed: m.subscriptionsHot + m.subscriptionsWarm,
+  books: m.books
+})
+
 const ZERO: HealthCounters = { reconnects: 0, seqGaps: 0, messages: 0, rows: 0, staleRows: 0, crossedRows: 0, trades: 0 }
 
-/** The record of the window [startMs, endMs) of one venue: counter differences, gauges now. */
+/** The record of the window [startMs, endMs) of one venue: counter differences, gauges now (or as given). */
 export const healthRecordOf = (
   venue: VenueId,
   m: VenueMetrics,
   before: HealthCounters,
   startMs: number,
   endMs: number,
-  intervalMs: number = HEALTH_INTERVAL_MS
+  intervalMs: number = HEALTH_INTERVAL_MS,
+  gauges: HealthGauges = healthGauges(m)
 ): HealthRecord => {
   const now = healthCounters(m)
   const rows = now.rows - before.rows
@@ -57,10 +73,10 @@ export const healthRecordOf = (
     ts: startMs - (startMs % intervalMs),
     venue,
     covered_ms: endMs - startMs,
-    connections: m.connectionsUp,
-    connections_total: m.connections,
-    subscribed: m.subscriptionsHot + m.subscriptionsWarm,
-    books: m.books,
+    connections: gauges.connections,
+    connections_total: gauges.connectionsTotal,
+    subscribed: gauges.subscribed,
+    books: gauges.books,
     reconnects: now.reconnects - before.reconnects,
     seq_gaps: now.seqGaps - before.seqGaps,
     messages: now.messages - before.messages,
@@ -82,7 +98,9 @@ export interface HealthLogOptions {
 /**
  * Starts the health log in the current scope: a fiber that appends one record per venue at
  * every interval boundary, and a finalizer that appends the last, partial window when the
- * scope closes (after the fiber is interrupted, so the two never write at once).
+ * scope closes (after the fiber is interrupted, so the two never write at once). Sockets may
+ * already be closing then, so the last record takes the gauges as sampled every second while
+ * the collector ran, not their value during shutdown.
  */
 export const startHealthLog = (opts: HealthLogOptions): Effect.Effect<void, never, FileStore | Scope.Scope> =>
   Effect.gen(function*() {
@@ -90,6 +108,10 @@ export const startHealthLog = (opts: HealthLogOptions): Effect.Effect<void, neve
     const intervalMs = opts.intervalMs ?? HEALTH_INTERVAL_MS
     let windowStart = yield* Clock.currentTimeMillis
     const before = new Map<VenueId, HealthCounters>()
+    const sampled = new Map<VenueId, HealthGauges>()
+    const sampleGauges = Effect.sync(() => {
+      for (const venue of opts.venues) sampled.set(venue, healthGauges(opts.metrics.forVenue(venue)))
+    })
     for (const venue of opts.venues) {
       const m = opts.metrics.venues.get(venue)
       before.set(venue, m === undefined ? ZERO : healthCounters(m))
@@ -103,24 +125,26 @@ export const startHealthLog = (opts: HealthLogOptions): Effect.Effect<void, neve
     }
 
     // uninterruptible: a record is appended whole or not at all, and the counters move with it
-    const writeWindow: Effect.Effect<void> = Effect.uninterruptible(Effect.gen(function*() {
+    const writeWindow = (atShutdown: boolean): Effect.Effect<void> => Effect.uninterruptible(Effect.gen(function*() {
       const end = yield* Clock.currentTimeMillis
       if (end <= windowStart) return
       for (const venue of opts.venues) {
         const m = opts.metrics.forVenue(venue)
-        yield* append(healthRecordOf(venue, m, before.get(venue) ?? ZERO, windowStart, end, intervalMs))
+        const gauges = atShutdown ? sampled.get(venue) ?? healthGauges(m) : healthGauges(m)
+        yield* append(healthRecordOf(venue, m, before.get(venue) ?? ZERO, windowStart, end, intervalMs, gauges))
         before.set(venue, healthCounters(m))
       }
       windowStart = end
     }))
 
     // added before the fiber is forked, so it runs after the fiber's interruption
-    yield* Effect.addFinalizer(() => writeWindow)
+    yield* Effect.addFinalizer(() => writeWindow(true))
+    yield* sampleGauges.pipe(Effect.repeat(Schedule.spaced(Duration.seconds(1))), Effect.forkScoped)
 
     const toBoundary = intervalMs - (windowStart % intervalMs)
     yield* Effect.sleep(Duration.millis(toBoundary)).pipe(
-      Effect.zipRight(writeWindow),
-      Effect.zipRight(Stream.runForEach(Stream.fromSchedule(Schedule.fixed(Duration.millis(intervalMs))), () => writeWindow)),
+      Effect.zipRight(writeWindow(false)),
+      Effect.zipRight(Stream.runForEach(Stream.fromSchedule(Schedule.fixed(Duration.millis(intervalMs))), () => writeWindow(false))),
       Effect.forkScoped
     )
   })

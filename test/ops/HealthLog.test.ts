@@ -59,12 +59,14 @@ describe("health log", () => {
       const day2 = healthPath("/d", "polymarket", "2026-01-15")
       expect(yield* readRecords(day2)).toMatchObject([{ ts: Date.parse("2026-01-15T00:00:00Z"), rows: 50, stale_frac: 1 }])
 
-      // shutdown 15 s into the next minute: that window is written when the scope closes
+      // shutdown 15 s into the next minute: that window is written when the scope closes, with
+      // the gauges as they were while running (the sockets are closing by then)
       yield* TestClock.adjust("15 seconds")
       poly.snapshotRows += 10
+      poly.connectionsUp = 0
       yield* Scope.close(scope, Exit.void)
       const last = (yield* readRecords(day2)).at(-1)
-      expect(last).toMatchObject({ ts: Date.parse("2026-01-15T00:01:00Z"), covered_ms: 15_000, rows: 10, stale_frac: 0 })
+      expect(last).toMatchObject({ ts: Date.parse("2026-01-15T00:01:00Z"), covered_ms: 15_000, rows: 10, stale_frac: 0, connections: 2 })
       // nothing more after the scope closed
       yield* TestClock.adjust("5 minutes")
       expect(yield* readRecords(day2)).toHaveLength(2)

@@ -17,7 +17,9 @@ import { parseHorizons } from "../../src/miner/mmViability.js"
 import { runMine, runMmViability } from "../../src/miner/run.js"
 import { writeReport } from "../../src/report/runReport.js"
 import { FileStoreLayer } from "../../src/storage/FileStore.js"
-import { reportHtmlPath, statsPath } from "../../src/storage/paths.js"
+import type { HealthRecord } from "../../src/domain/HealthRecord.js"
+import { healthPath, reportHtmlPath, statsPath } from "../../src/storage/paths.js"
+import { duckdbScalar } from "../support/duckdb.js"
 import { writeSyntheticDay } from "../support/syntheticDay.js"
 import { browserMissing, drawnCharts, launchChromium, openReport, pageValue, tableRow } from "./browser.js"
 import { writeLargeDay } from "./largeDay.js"
@@ -117,6 +119,15 @@ describe.skipIf(missing !== null)("report in headless Chromium", () => {
       // the universe's title is beside the ids
       expect(typeof shown!.title!.value).toBe("string")
     }
+
+    // the health records the chart drew: written by the demo's collector, the last one taken
+    // before its sockets closed, their rows no more than the files hold
+    const health = (await fs.readFile(healthPath(dataDir, "polymarket", date), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as HealthRecord)
+    expect(health.length).toBeGreaterThan(0)
+    expect(health.at(-1)!.connections).toBeGreaterThanOrEqual(1)
+    const healthRows = health.reduce((sum, r) => sum + r.rows, 0)
+    expect(healthRows).toBeGreaterThan(0)
+    expect(healthRows).toBeLessThanOrEqual(await duckdbScalar(`select count(*) from read_parquet('${dataDir}/orderbook_snapshots/venue=polymarket/date=${date}/hour=*/*.parquet')`))
 
     const shot = path.join(os.tmpdir(), "surveillance-report-demo.png")
     await page.screenshot({ path: shot, fullPage: true })
