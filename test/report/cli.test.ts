@@ -21,6 +21,7 @@ describe("surveillance report: bad input", () => {
         `${path.join(dir, "data", "orderbook_snapshots", "venue=polymarket", "date=2026-01-14")}\n`
     )
     await expect(fs.stat(path.join(dir, "data", "reports"))).rejects.toThrow()
+    await fs.rm(dir, { recursive: true, force: true })
   }, 30_000)
 
   it("a day with snapshots but no stats says which mine command to run", async () => {
@@ -34,5 +35,6 @@ describe("surveillance report: bad input", () => {
       `no stats for kalshi 2026-01-15 in ${dataDir} (${path.join(dataDir, "stats", "venue=kalshi", "date=2026-01-15", "stats.parquet")} is missing): ` +
         "run `surveillance mine kalshi 2026-01-15` first"
     )
+    await fs.rm(dataDir, { recursive: true, force: true })
   })
 })

@@ -30,6 +30,14 @@ if (missing !== null) console.warn(`test/report/report.browser.test.ts skipped: 
 const run = <A, E>(effect: Effect.Effect<A, E, import("../../src/storage/FileStore.js").FileStore>) =>
   Effect.runPromise(effect.pipe(Effect.provide(FileStoreLayer)))
 
+/** temp data directories of this file, removed at the end */
+const made: Array<string> = []
+const tempDir = async (prefix: string): Promise<string> => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
+
 const quietConfig = (dataDir: string) => Schema.decodeUnknownSync(AppConfig)({ data_dir: dataDir })
 
 /** stats.parquet as DuckDB reads it: one object per row */
@@ -55,7 +63,7 @@ describe.skipIf(missing !== null)("report in headless Chromium", () => {
   // the demo (simulator, scan, 2 s of collecting, mine, report) runs while the browser starts
   let demoDir = ""
   beforeAll(async () => {
-    demoDir = await fs.mkdtemp(path.join(os.tmpdir(), "report-demo-"))
+    demoDir = await tempDir("report-demo-")
     const [launched] = await Promise.all([
       launchChromium(),
       run(runDemo(quietConfig(demoDir), { durationMs: 2000, dataDir: demoDir, marketsPerVenue: 15 }))
@@ -64,6 +72,7 @@ describe.skipIf(missing !== null)("report in headless Chromium", () => {
   }, 60_000)
   afterAll(async () => {
     await browser?.close()
+    await Promise.all(made.map((dir) => fs.rm(dir, { recursive: true, force: true })))
   })
 
   it("the demo's report draws every chart, with no console error or network request, and its table equals stats.parquet", async () => {
@@ -137,7 +146,7 @@ describe.skipIf(missing !== null)("report in headless Chromium", () => {
   }, 60_000)
 
   it("a 500-market day is under 5 MB and its load event fires within 2 s", async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "report-large-"))
+    const dataDir = await tempDir("report-large-")
     const date = "2026-01-14"
     writeLargeDay({ dataDir, venue: "polymarket", date, markets: 500, denseMarkets: 4, denseIntervalMs: 60_000, sparseIntervalMs: 3 * 3_600_000, tradeEveryMs: 600_000 })
     // snapshots every minute are the warm cadence here (the miner counts observed time up to 3 intervals)
@@ -176,7 +185,7 @@ describe.skipIf(missing !== null)("report in headless Chromium", () => {
   }, 60_000)
 
   it("a day without trades renders, and the market-making section says there were no trades", async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "report-notrades-"))
+    const dataDir = await tempDir("report-notrades-")
     const date = "2026-01-15"
     writeSyntheticDay({ dataDir, venue: "kalshi", date, markets: 6, intervalMs: 30_000, levels: 3, hours: 1, tradeRate: 0 })
     const file = await run(Effect.gen(function*() {
