@@ -25,12 +25,12 @@ const dateArg = Args.text({ name: "DATE" }).pipe(
 )
 const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
 
-const checkDate = (value: string, what: string) =>
+export const checkDate = (value: string, what: string) =>
   DATE_RE.test(value)
     ? Effect.succeed(value)
     : Effect.fail(new UsageError({ message: `${what} ${JSON.stringify(value)} is not a date: expected YYYY-MM-DD` }))
 
-const todayUtc = Clock.currentTimeMillis.pipe(Effect.map((ms) => new Date(ms).toISOString().slice(0, 10)))
+export const todayUtc = Clock.currentTimeMillis.pipe(Effect.map((ms) => new Date(ms).toISOString().slice(0, 10)))
 
 const topOption = Options.integer("top").pipe(Options.withDescription("rows per ranking"), Options.withDefault(10))
 const jsonOption = Options.boolean("json").pipe(Options.withDescription("print one JSON document instead of text"))

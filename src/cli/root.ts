@@ -7,6 +7,7 @@ import { configCommand } from "./config.js"
 import { demoCommand } from "./demo.js"
 import { mineCommand } from "./mine.js"
 import { replayCommand } from "./replay.js"
+import { reportCommand } from "./report.js"
 import { UsageError } from "./run.js"
 import { scanCommand } from "./scan.js"
 import { simulateCommand } from "./simulate.js"
@@ -24,6 +25,7 @@ const subcommands = [
   demoCommand,
   mineCommand,
   replayCommand,
+  reportCommand,
   scanCommand,
   simulateCommand,
   statusCommand

@@ -8,6 +8,7 @@ import { makeDirs } from "../storage/permissions.js"
 import { collectorSummary, runCollector, selectVenues } from "./Collector.js"
 import { lockDataDir } from "../ops/DataDirLock.js"
 import { CollectorMetrics } from "../ops/Metrics.js"
+import { startHealthLog } from "../ops/HealthLog.js"
 import { healthStaleAfterMs, serveMetrics } from "../ops/MetricsServer.js"
 import { ParquetSink, ParquetSinkLive } from "../sink/ParquetSink.js"
 
@@ -73,6 +74,8 @@ export const runCollectorProgram = (cfg: AppConfig, opts: CollectorProgramOption
             message: e.message.startsWith("collector.metrics_addr") ? e.message : `collector.metrics_addr: ${e.message}`
           })
         ))
+        // one health record per venue per minute in data/health/ (status and report read them)
+        yield* startHealthLog({ dataDir: effective.data_dir, venues, metrics })
         yield* runCollector(effective, {
           venues,
           configFile: opts.configFile,

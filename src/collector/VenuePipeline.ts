@@ -82,6 +82,10 @@ export const makeVenuePipeline = (
     const writeSnapshots = (rows: Chunk.Chunk<SnapshotRow>) =>
       Chunk.isEmpty(rows) ? Effect.void : Effect.uninterruptible(Effect.tap(sink.writeSnapshots(Chunk.toReadonlyArray(rows)), () => {
         metrics.snapshotRows += rows.length
+        for (const row of rows) {
+          if (row.status === "stale") metrics.snapshotRowsStale++
+          else if (row.status === "crossed") metrics.snapshotRowsCrossed++
+        }
       }))
     // Trades decoded by the last chunk before shutdown still reach the sink, whose scope
     // outlives this one.

@@ -6,6 +6,7 @@ import { type AppConfig, mockMarketsPerVenue } from "../config/schema.js"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 import { DEFAULT_HORIZONS, DEFAULT_MIN_TRADES, parseHorizons } from "../miner/mmViability.js"
 import { runMine, runMmViability } from "../miner/run.js"
+import { DEFAULT_REPORT_TOP, writeReport } from "../report/runReport.js"
 import { runScanCommand } from "../scanner/command.js"
 import { withMockVenues } from "../simulator/mock.js"
 import { VenuesLive } from "../venues/VenueLayers.js"
@@ -142,6 +143,21 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
         }
       }
 
+      // the page to look at: one self-contained HTML report per venue and day
+      yield* Console.log("\n== report ==")
+      const reports: Array<string> = []
+      for (const venue of venues) {
+        for (const date of yield* listPartitionDates(cfg.data_dir, "orderbook_snapshots", venue)) {
+          const file = yield* writeReport({ dataDir: cfg.data_dir, venue, from: date, to: date, top: DEFAULT_REPORT_TOP }).pipe(
+            Effect.catchAll((e) => Effect.as(Console.log(`report ${venue} ${date}: ${e.message}`), null))
+          )
+          if (file !== null) {
+            reports.push(file)
+            yield* Console.log(`report: ${file}`)
+          }
+        }
+      }
+
       // a config for this run's data, so status/mine/DuckDB can be pointed at it afterwards
       const runConfig = path.join(cfg.data_dir, "demo.toml")
       yield* store.writeAtomic(
@@ -160,6 +176,7 @@ export const runDemo = (base: AppConfig, opts: DemoOptions) =>
         `\ndemo finished in ${elapsed.toFixed(1)} s. Query it, e.g.:\n` +
         `  ${programName()} status --config ${runConfig}\n` +
         `  ${programName()} mine polymarket --config ${runConfig}\n` +
+        (reports.length > 0 ? `Look at it: open ${reports[0]} in a browser (self-contained, works offline)\n` : "") +
         `DuckDB (README "Data layout" views and queries, with this run's paths, in ${queries}):\n` +
         `  node ${sqlScript} ${queries}\n` +
         `  (or with the DuckDB CLI, from duckdb.org: duckdb < ${queries})`

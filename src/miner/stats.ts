@@ -76,8 +76,8 @@ export const levelPrefixesFromBatch = (batch: ColumnBatch): LevelPrefixes | unde
   }
 }
 
-/** sum of the first n finite values of row r */
-const prefixSum = (p: ListPrefix, r: number, n: number): number => {
+/** sum of the first n finite values of row r (the report's top-3 depth series uses the same sum) */
+export const prefixSum = (p: ListPrefix, r: number, n: number): number => {
   let sum = 0
   const base = r * p.k
   for (let i = 0; i < n; i++) {

@@ -38,6 +38,9 @@ export interface VenueMetrics {
   assetResubscribes: number
   venueErrors: number
   snapshotRows: number
+  /** of `snapshotRows`: rows written `stale` and `crossed` (the per-minute health record's fractions) */
+  snapshotRowsStale: number
+  snapshotRowsCrossed: number
   trades: number
   /** trades seen again (same trade) and not written */
   duplicateTrades: number
@@ -69,6 +72,8 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   assetResubscribes: 0,
   venueErrors: 0,
   snapshotRows: 0,
+  snapshotRowsStale: 0,
+  snapshotRowsCrossed: 0,
   trades: 0,
   duplicateTrades: 0,
   lastMessageAtMs: 0,

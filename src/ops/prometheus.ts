@@ -40,6 +40,8 @@ const VENUE_SERIES: ReadonlyArray<readonly [keyof VenueMetrics, string, Kind, st
   ["assetResubscribes", "asset_resubscribes_total", "counter", "single assets resubscribed by their watchdog"],
   ["venueErrors", "venue_errors_total", "counter", "error replies from the venue"],
   ["snapshotRows", "snapshot_rows_total", "counter", "snapshot rows produced"],
+  ["snapshotRowsStale", "snapshot_rows_stale_total", "counter", "snapshot rows produced with status stale"],
+  ["snapshotRowsCrossed", "snapshot_rows_crossed_total", "counter", "snapshot rows produced with status crossed"],
   ["trades", "trades_total", "counter", "trade rows produced"],
   ["duplicateTrades", "trades_duplicate_total", "counter", "trades received again (same trade) and not written twice"]
 ]

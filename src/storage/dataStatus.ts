@@ -1,10 +1,11 @@
 import * as path from "node:path"
 import { Effect } from "effect"
 import { parquetMetadata } from "hyparquet"
+import { decodeHealthRecord, type HealthRecord } from "../domain/HealthRecord.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { FileStore, type FileStoreError, type FileStoreService } from "./FileStore.js"
 import { listDayFiles, listPartitionDates } from "./partitions.js"
-import { datasetDayDir, isTempFile, universePath, utcDate, walRootDir } from "./paths.js"
+import { datasetDayDir, healthPath, isTempFile, universePath, utcDate, walRootDir } from "./paths.js"
 import { parseUniverse } from "./universe.js"
 
 /**
@@ -35,8 +36,17 @@ export interface VenueDataStatus {
   readonly tradeFilesLastHour: number
   readonly tradeRowsLastHour: number
   readonly statsDate: string | null
+  /** the collector's newest per-minute health record (data/health/), with how many records its day has */
+  readonly health: VenueHealth | null
   readonly staleAfterMs: number
   readonly stale: boolean
+}
+
+export interface VenueHealth {
+  readonly date: string
+  /** valid records in that day's file (one per minute the collector ran) */
+  readonly records: number
+  readonly latest: HealthRecord
 }
 
 export interface DataStatusOptions {
@@ -139,6 +149,27 @@ const newestWalAppend = (dataDir: string, venue: VenueId): Effect.Effect<number 
     return newest
   })
 
+/** The newest day of health records: its last valid line and how many valid lines it has. */
+const newestHealth = (dataDir: string, venue: VenueId): Effect.Effect<VenueHealth | null, FileStoreError, FileStore> =>
+  Effect.gen(function*() {
+    const store = yield* FileStore
+    const dates = yield* listPartitionDates(dataDir, "health", venue)
+    for (const date of [...dates].reverse()) {
+      const text = yield* store.readText(healthPath(dataDir, venue, date)).pipe(Effect.orElseSucceed(() => ""))
+      let records = 0
+      let latest: HealthRecord | null = null
+      for (const line of text.split("\n")) {
+        if (line.trim() === "") continue
+        const decoded = decodeHealthRecord(line)
+        if (decoded._tag === "Left") continue
+        records++
+        if (latest === null || decoded.right.ts >= latest.ts) latest = decoded.right
+      }
+      if (latest !== null) return { date, records, latest }
+    }
+    return null
+  })
+
 export const venueDataStatus = (opts: DataStatusOptions, venue: VenueId): Effect.Effect<VenueDataStatus, FileStoreError, FileStore> =>
   Effect.gen(function*() {
     const store = yield* FileStore
@@ -160,6 +191,8 @@ export const venueDataStatus = (opts: DataStatusOptions, venue: VenueId): Effect
       }
     }
 
+    const health = yield* newestHealth(dataDir, venue)
+
     const staleAfterMs = 3 * opts.flushSeconds * 1000 + opts.bucketMinutes * 60_000
     const snapshotAgeMs = snapshots.newest === null ? null : Math.max(0, nowMs - snapshots.newest.mtimeMs)
     const walAgeMs = walMtime === null ? null : Math.max(0, nowMs - walMtime)
@@ -179,6 +212,7 @@ export const venueDataStatus = (opts: DataStatusOptions, venue: VenueId): Effect
       tradeFilesLastHour: trades.filesLastHour,
       tradeRowsLastHour: trades.rowsLastHour,
       statsDate,
+      health,
       staleAfterMs,
       stale
     }
@@ -205,5 +239,17 @@ export const formatVenueStatus = (s: VenueDataStatus): string =>
     `(write-ahead ${formatAge(s.newestWalAgeMs)});`,
     `last hour ${s.snapshotFilesLastHour} files ${s.snapshotRowsLastHour} rows, trades ${s.tradeFilesLastHour} files ${s.tradeRowsLastHour} rows;`,
     `stats ${s.statsDate ?? "none"};`,
+    `${formatHealth(s.health)};`,
     s.stale ? `STALE (> ${formatAge(s.staleAfterMs)})` : "fresh"
   ].join(" ")
+
+const percent = (x: number | null): string => (x === null ? "-" : `${(100 * x).toFixed(1)}%`)
+
+/** "health 12:34Z conn 2/2 reconnects 0 gaps 0 stale 1.2% crossed 0.0% (57 records on 2026-01-14)" */
+export const formatHealth = (h: VenueHealth | null): string => {
+  if (h === null) return "health none"
+  const r = h.latest
+  return `health ${new Date(r.ts).toISOString().slice(11, 16)}Z conn ${r.connections}/${r.connections_total} ` +
+    `reconnects ${r.reconnects} gaps ${r.seq_gaps} stale ${percent(r.stale_frac)} crossed ${percent(r.crossed_frac)} ` +
+    `(${h.records} ${h.records === 1 ? "record" : "records"} on ${h.date})`
+}

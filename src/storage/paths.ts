@@ -7,10 +7,10 @@
 import * as path from "node:path"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 
-export type Dataset = "metadata" | "orderbook_snapshots" | "trades" | "stats" | "reports/mm_viability"
+export type Dataset = "metadata" | "orderbook_snapshots" | "trades" | "stats" | "reports/mm_viability" | "health" | "reports/html"
 
 const DATASETS: ReadonlyArray<Dataset> = [
-  "metadata", "orderbook_snapshots", "trades", "stats", "reports/mm_viability"
+  "metadata", "orderbook_snapshots", "trades", "stats", "reports/mm_viability", "health", "reports/html"
 ]
 
 const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
@@ -106,6 +106,20 @@ export function statsPath(dataDir: string, venue: VenueId, date: string): string
 
 export function mmViabilityPath(dataDir: string, venue: VenueId, date: string): string {
   return path.join(datasetDayDir(dataDir, "reports/mm_viability", venue, date), "mm_viability.parquet")
+}
+
+/** The collector's per-minute health records of one venue and day (JSON lines, appended). */
+export function healthPath(dataDir: string, venue: VenueId, date: string): string {
+  return path.join(datasetDayDir(dataDir, "health", venue, date), "health.jsonl")
+}
+
+/**
+ * `surveillance report`: `reports/html/venue=V/date=D/report.html` for one day; a range
+ * `from..to` gets `date=FROM..TO` (both dates validated).
+ */
+export function reportHtmlPath(dataDir: string, venue: VenueId, from: string, to: string = from): string {
+  const day = from === to ? assertDate(from) : `${assertDate(from)}..${assertDate(to)}`
+  return path.join(datasetVenueDir(dataDir, "reports/html", venue), `date=${day}`, "report.html")
 }
 
 /** `{prefix}_{D}T{HH}-{mm}[-{part}].parquet`: part 0 has no suffix. */

@@ -43,6 +43,7 @@ describe("help rendered from the command definitions", () => {
       "surveillance mine",
       "surveillance mine mm-viability",
       "surveillance replay",
+      "surveillance report",
       "surveillance scan",
       "surveillance simulate",
       "surveillance status"

@@ -46,6 +46,13 @@ describe("surveillance demo", () => {
     expect(runs).toHaveLength(1)
     const dir = path.join(cwd, "data", "demo", runs[0] as string)
     expect(first.stdout).toContain(dir.replace(cwd + path.sep, ""))
+    // the demo writes and names a report page per venue (test/report/ opens one in a browser)
+    for (const venue of ["polymarket", "kalshi"]) {
+      const report = new RegExp(`^report: (\\S+/reports/html/venue=${venue}/date=\\d{4}-\\d\\d-\\d\\d/report\\.html)$`, "m").exec(first.stdout)
+      expect(report, venue).not.toBeNull()
+      expect((await fs.stat(path.resolve(cwd, report![1]!))).size).toBeGreaterThan(50_000)
+    }
+    expect(first.stdout).toMatch(/^Look at it: open \S+report\.html in a browser/m)
 
     const glob = (ds: string, tail: string) => `'${dir}/${ds}/venue=*/date=*/${tail}'`
     expect(await count(`select count(*) from read_json_auto(${glob("metadata", "universe.jsonl")})`)).toBeGreaterThan(50)

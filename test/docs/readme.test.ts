@@ -23,7 +23,8 @@ import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
 import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
 import { encodeTable } from "../../src/storage/parquet/table.js"
 import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
-import { bucketStart, mmViabilityPath, snapshotFilePath, statsPath, tradeFilePath } from "../../src/storage/paths.js"
+import type { HealthRecord } from "../../src/domain/HealthRecord.js"
+import { bucketStart, healthPath, mmViabilityPath, snapshotFilePath, statsPath, tradeFilePath } from "../../src/storage/paths.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { onLocalDisk } from "../support/onLocalDisk.js"
 
@@ -188,6 +189,14 @@ async function writeDataDir(dataDir: string): Promise<void> {
     n_1s: 60, n_30s: 58, viable: true, ev_30s: 0.004, pnl_per_hour_30s: 1.2
   })
   await writeFileAtomic(mmViabilityPath(dataDir, "polymarket", DATE), encodeTable(mmReportTable(columns), [row]))
+
+  // the collector's health records: one line per minute
+  const health = (minute: number): HealthRecord => ({
+    ts: T0 + minute * 60_000, venue: "polymarket", covered_ms: 60_000, connections: 1, connections_total: 1, subscribed: 4, books: 4,
+    reconnects: 0, seq_gaps: 0, messages: 120, rows: 120, trades: 2, stale_frac: 0, crossed_frac: 0
+  })
+  fs.mkdirSync(path.dirname(healthPath(dataDir, "polymarket", DATE)), { recursive: true })
+  fs.writeFileSync(healthPath(dataDir, "polymarket", DATE), [0, 1, 2].map((m) => JSON.stringify(health(m)) + "\n").join(""))
 }
 
 /** Statements of a SQL block (`;` at a line end ends one). */

@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { delimiter, dirname, join } from "node:path"
+import { delimiter, dirname, join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { duckdbScalar } from "../support/duckdb.js"
 
@@ -80,7 +80,7 @@ describe.skipIf(!enabled)(`npm package ${pkg.name} installed with npm install -g
     if (tarballFiles.length === 0) return // reused installation: the main run checked its tarball
     expect(tarballBytes).toBeLessThan(1_000_000)
     expect(tarballFiles.filter((f) => /^(test|bench|\.ci|data|scratch)\//.test(f))).toEqual([])
-    for (const f of ["bin/surveillance.js", "src/cli/main.ts", "README.md", "config/surveillance.toml", "config/demo.toml", "package.json"]) {
+    for (const f of ["bin/surveillance.js", "src/cli/main.ts", "src/report/assets/report.js", "src/report/assets/report.css", "README.md", "config/surveillance.toml", "config/demo.toml", "package.json"]) {
       expect(tarballFiles).toContain(f)
     }
     expect(pkg.bin["surveillance"]).toBe("bin/surveillance.js")
@@ -107,6 +107,12 @@ describe.skipIf(!enabled)(`npm package ${pkg.name} installed with npm install -g
       `select count(*) from read_parquet('${dir}/orderbook_snapshots/venue=*/date=*/hour=*/*.parquet', hive_partitioning=true)`
     )
     expect(n).toBeGreaterThan(100)
+    // the report page inlines uPlot from the installed dependency and the page's own script
+    const report = /^report: (\S+report\.html)$/m.exec(r.stdout)
+    expect(report, r.stdout).not.toBeNull()
+    const html = readFileSync(resolve(cwd, report![1]!), "utf8")
+    expect(html).toContain("https://github.com/leeoniya/uPlot")
+    expect(html).toContain("window.surveillanceReport")
   }, 150_000)
 
   describe("SIGTERM to the installed `surveillance collect`", () => {

@@ -355,6 +355,24 @@ export async function readColumns(filePath: string, columns: ReadonlyArray<strin
   return readColumnsFromBytes(await loadFile(filePath), filePath, columns)
 }
 
+/** The top-level column names of a Parquet file, in file order (for files whose columns vary, e.g. mm_viability). */
+export async function parquetColumnNames(file: ArrayBuffer, filePath: string): Promise<Array<string>> {
+  const metadata = await parquetStep(filePath, () => parquetMetadata(file))
+  const names: Array<string> = []
+  for (let i = 1, skip = 0; i < metadata.schema.length; i++) {
+    const e = metadata.schema[i]!
+    if (skip > 0) skip--
+    else names.push(e.name)
+    skip += e.num_children ?? 0
+  }
+  return names
+}
+
+/** Rows in a Parquet file, from its footer. */
+export async function parquetRowCount(file: ArrayBuffer, filePath: string): Promise<number> {
+  return Number((await parquetStep(filePath, () => parquetMetadata(file))).num_rows)
+}
+
 /** `readColumns` over a file's bytes already in memory; `filePath` names it in errors. */
 export async function readColumnsFromBytes(
   file: ArrayBuffer,
