@@ -58,6 +58,8 @@ export interface DrawnChart {
   readonly uplotSeries: number
   readonly points: number
   readonly rawPoints: number
+  /** the x scale's span as drawn (seconds on the time charts) */
+  readonly xSpan: number
   /** canvas pixels that are not transparent */
   readonly paintedPixels: number
   /** pixels of the canvas that are neither transparent nor grey (axis and grid lines are grey): the series' colours */
@@ -68,7 +70,7 @@ export interface DrawnChart {
 export const drawnCharts = (page: Page): Promise<ReadonlyArray<DrawnChart>> =>
   page.evaluate(() => {
     const g = globalThis as any
-    const report = g.surveillanceReport as { charts: Array<{ root: unknown; series: Array<unknown> }> }
+    const report = g.surveillanceReport as { charts: Array<{ root: unknown; series: Array<unknown>; scales: Record<string, { min: number; max: number }> }> }
     return [...g.document.querySelectorAll(".chart")].map((el: any) => {
       const canvas = el.querySelector("canvas")
       let painted = 0
@@ -89,6 +91,7 @@ export const drawnCharts = (page: Page): Promise<ReadonlyArray<DrawnChart>> =>
         uplotSeries: instance === undefined ? -1 : instance.series.length - 1,
         points: Number(el.dataset.points ?? -1),
         rawPoints: Number(el.dataset.rawPoints ?? -1),
+        xSpan: instance === undefined ? -1 : instance.scales.x!.max - instance.scales.x!.min,
         paintedPixels: painted,
         colouredPixels: coloured
       }

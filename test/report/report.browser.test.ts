@@ -100,6 +100,8 @@ describe.skipIf(missing !== null)("report in headless Chromium", () => {
       expect(c.paintedPixels, c.id).toBeGreaterThan(1000)
       // axes and grid are grey: coloured pixels are the series (a 2 s demo has one point per minute series)
       expect(c.colouredPixels, `${c.id}: series drawn in colour`).toBeGreaterThan(5)
+      // time charts of a 2 s run: a minute either side of its one minute, not uPlot's years
+      if (c.id !== "markout-chart") expect(c.xSpan, `${c.id}: x span in seconds`).toBeLessThanOrEqual(86_400)
     }
 
     // five markets of the statistics table against DuckDB's reading of stats.parquet

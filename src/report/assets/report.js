@@ -39,9 +39,17 @@
     el.setAttribute("data-points", String(chart.table.x.length))
     el.setAttribute("data-raw-points", String(chart.table.rawPoints))
   }
-  // a single point (a run shorter than a minute) gets a minute either side instead of uPlot's default span
+  // a single time (a run shorter than a minute) gets a minute either side: uPlot's own span for
+  // one x value is 86400 / ms seconds, which with times in seconds is almost three years
   function timeScale() {
-    return { time: true, range: function (u, min, max) { return min === max ? [min - 60, max + 60] : [min, max] } }
+    return {
+      time: true,
+      range: function (u, min, max) {
+        var xs = u.data[0]
+        var single = xs.length > 0 && xs[0] === xs[xs.length - 1]
+        return single ? [xs[0] - 60, xs[0] + 60] : [min, max]
+      }
+    }
   }
   function line(label, color, scale, extra) {
     // points: uPlot's default draws them only where the series is sparse (a short run has a few)
