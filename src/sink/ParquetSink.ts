@@ -46,6 +46,7 @@ import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberId, Layer
 import type { AppConfig } from "../config/schema.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
+import type { EventRow } from "../domain/EventRow.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { FileStore } from "../storage/FileStore.js"
 import { diskRefusalOf, type AppendFileSystem } from "../storage/durableAppend.js"
@@ -102,6 +103,8 @@ export class ParquetSink extends Context.Tag("surveillance/ParquetSink")<Parquet
   /** waits (backpressure) while `queueRows` rows are held in memory */
   readonly writeSnapshots: (rows: ReadonlyArray<SnapshotRow>) => Effect.Effect<void>
   readonly writeTrades: (rows: ReadonlyArray<TradeRow>) => Effect.Effect<void>
+  /** event-log rows (src/books/EventLog.ts): a third dataset, same buckets, same write-ahead and exactly-once publish */
+  readonly writeEvents: (venue: VenueId, rows: ReadonlyArray<EventRow>) => Effect.Effect<void>
   /** appends everything to the write-ahead files and writes every open bucket to Parquet now */
   readonly flushNow: Effect.Effect<void>
   readonly stats: Effect.Effect<WriterStats>
@@ -119,7 +122,7 @@ export interface ParquetSinkOptions {
   readonly appendFs?: AppendFileSystem
 }
 
-type AnyRow = SnapshotRow | TradeRow
+type AnyRow = SnapshotRow | TradeRow | EventRow
 
 /** Rows of one (venue, dataset, bucket) that will become one Parquet file. */
 interface Segment {
@@ -252,15 +255,17 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   }
 
   /** Route rows[from, to) (room already made for them) into their segments. */
-  const route = (dataset: WalDataset, rows: ReadonlyArray<AnyRow>, from: number, to: number, nowMs: number): void => {
+  const route = (dataset: WalDataset, rows: ReadonlyArray<AnyRow>, from: number, to: number, nowMs: number, eventVenue: VenueId | null): void => {
     for (let i = from; i < to; i++) {
       const row = rows[i]!
       const ts = row.ts_recv
       const bucket = bucketStart(ts, bucketMinutes)
-      const key = `${row.venue}|${dataset}|${bucket}`
+      // event rows carry no venue column (it is the Hive folder): the caller names it
+      const venue = eventVenue ?? (row as SnapshotRow | TradeRow).venue
+      const key = `${venue}|${dataset}|${bucket}`
       let seg = openSegments.get(key)
       if (seg === undefined) {
-        seg = newSegment(row.venue, dataset, bucket)
+        seg = newSegment(venue, dataset, bucket)
         openSegments.set(key, seg)
       }
       if (seg.pending.length === 0) seg.pendingSinceMs = nowMs
@@ -268,7 +273,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
       if (seg.walRows + seg.pending.length >= flushRows) {
         // flush_rows reached: this segment becomes a file; later rows go to the next part.
         sealed.push(seg)
-        const next = newSegment(row.venue, dataset, bucket)
+        const next = newSegment(venue, dataset, bucket)
         next.partHint = seg.partHint + 1
         openSegments.set(key, next)
       }
@@ -277,7 +282,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
     rowsInMemory += to - from
   }
 
-  const accept = (dataset: WalDataset) => (rows: ReadonlyArray<AnyRow>): Effect.Effect<void> => Effect.gen(function*() {
+  const accept = (dataset: WalDataset, eventVenue: VenueId | null = null) => (rows: ReadonlyArray<AnyRow>): Effect.Effect<void> => Effect.gen(function*() {
     // Rows whose ts_recv cannot name a bucket are dropped here (counted), never routed.
     let valid: ReadonlyArray<AnyRow> = rows
     for (let i = 0; i < rows.length; i++) {
@@ -307,7 +312,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
         }
       }
       const nowMs = yield* Clock.currentTimeMillis
-      route(dataset, valid, from, to, nowMs)
+      route(dataset, valid, from, to, nowMs, eventVenue)
       if (diskFailure === null && (sealed.length > 0 || rowsInMemory * 2 >= queueRows)) wake(false)
     }
   })
@@ -519,6 +524,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   return ParquetSink.of({
     writeSnapshots: accept("orderbook_snapshots"),
     writeTrades: accept("trades"),
+    writeEvents: (venue, rows) => accept("book_events", venue)(rows),
     flushNow,
     stats: statsEffect
   })

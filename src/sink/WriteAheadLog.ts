@@ -22,14 +22,15 @@ import { Effect } from "effect"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
+import { EVENT_KINDS, type EventRow } from "../domain/EventRow.js"
 import { FileStore, type FileStoreError } from "../storage/FileStore.js"
 import { appendRecordsDurably, nodeAppendFileSystem, type AppendFileSystem, type AppendOutcome } from "../storage/durableAppend.js"
 import { walRootDir } from "../storage/paths.js"
 
-export type WalDataset = "orderbook_snapshots" | "trades"
-export const WAL_DATASETS: ReadonlyArray<WalDataset> = ["orderbook_snapshots", "trades"]
+export type WalDataset = "orderbook_snapshots" | "trades" | "book_events"
+export const WAL_DATASETS: ReadonlyArray<WalDataset> = ["orderbook_snapshots", "trades", "book_events"]
 
-export type WalRow<D extends WalDataset> = D extends "orderbook_snapshots" ? SnapshotRow : TradeRow
+export type WalRow<D extends WalDataset> = D extends "orderbook_snapshots" ? SnapshotRow : D extends "trades" ? TradeRow : EventRow
 
 export { walRootDir }
 
@@ -149,12 +150,15 @@ export const WAL_CHUNK_ROWS = 500
  * the next append may use the same file (unless `fileClean` is false).
  */
 export function appendRowsDurably(
-  filePath: string, dataset: WalDataset, rows: ReadonlyArray<SnapshotRow | TradeRow>, fs: AppendFileSystem = nodeAppendFileSystem
+  filePath: string, dataset: WalDataset, rows: ReadonlyArray<SnapshotRow | TradeRow | EventRow>, fs: AppendFileSystem = nodeAppendFileSystem
 ): Promise<AppendOutcome> {
   const encode = dataset === "orderbook_snapshots"
     ? (from: number, to: number) => encodeSnapshotWalLines(rows as ReadonlyArray<SnapshotRow>, from, to)
-    : (from: number, to: number) => encodeTradeWalLines(rows as ReadonlyArray<TradeRow>, from, to)
-  return appendRecordsDurably(fs, filePath, rows.length, WAL_CHUNK_ROWS, encode)
+    : dataset === "trades"
+    ? (from: number, to: number) => encodeTradeWalLines(rows as ReadonlyArray<TradeRow>, from, to)
+    : (from: number, to: number) => encodeEventWalLines(rows as ReadonlyArray<EventRow>, from, to)
+  // event rows are short (~60 bytes a line): bigger chunks, same ~1 ms per chunk
+  return appendRecordsDurably(fs, filePath, rows.length, dataset === "book_events" ? WAL_CHUNK_ROWS * 8 : WAL_CHUNK_ROWS, encode)
 }
 
 /** Appends `text` and fsyncs (tests use it to lay out segments). */
@@ -180,7 +184,7 @@ export function encodeSnapshotWalLines(rows: ReadonlyArray<SnapshotRow>, from: n
     out += JSON.stringify([
       r.ts_recv, r.venue, r.market_id, r.outcome_id, r.seq,
       r.best_bid_px, r.best_bid_sz, r.best_ask_px, r.best_ask_sz, r.mid, r.spread,
-      r.bid_px, r.bid_sz, r.ask_px, r.ask_sz, r.status, r.err, r.source_ts
+      r.bid_px, r.bid_sz, r.ask_px, r.ask_sz, r.status, r.err, r.source_ts, r.event_seq ?? null
     ]) + "\n"
   }
   return out
@@ -191,6 +195,19 @@ export function encodeTradeWalLines(rows: ReadonlyArray<TradeRow>, from: number,
   for (let i = from; i < to; i++) {
     const r = rows[i]!
     out += JSON.stringify([r.ts_recv, r.source_ts, r.venue, r.market_id, r.outcome_id, r.price, r.size, r.side, r.trade_id]) + "\n"
+  }
+  return out
+}
+
+/** Event rows as JSON arrays in EVENT_COLUMNS order (nulls spelled out: short, and one shape). */
+export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number, to: number): string {
+  let out = ""
+  for (let i = from; i < to; i++) {
+    const r = rows[i]!
+    out += JSON.stringify([
+      r.ts_recv, r.event_seq, r.kind, r.market_id, r.outcome_id, r.side, r.price, r.size,
+      r.source_ts, r.venue_seq, r.trade_id, r.reason, r.book_seq
+    ]) + "\n"
   }
   return out
 }
@@ -226,7 +243,8 @@ const venueOf = (v: unknown): VenueId => {
 const SNAPSHOT_STATUSES: ReadonlyArray<unknown> = ["ok", "partial", "empty", "stale", "crossed"]
 
 function snapshotFromLine(a: unknown): SnapshotRow {
-  if (!Array.isArray(a) || a.length !== 18) throw new Error("not an 18-column row")
+  // 19 columns since the event log (`event_seq`); segments of an older version have 18
+  if (!Array.isArray(a) || (a.length !== 18 && a.length !== 19)) throw new Error("not an 18- or 19-column row")
   const tsRecv = a[0]
   if (typeof tsRecv !== "number") throw new Error("ts_recv is not a number")
   if (!SNAPSHOT_STATUSES.includes(a[15])) throw new Error("unknown status")
@@ -234,7 +252,8 @@ function snapshotFromLine(a: unknown): SnapshotRow {
     ts_recv: tsRecv, venue: venueOf(a[1]), market_id: str(a[2], "market_id"), outcome_id: str(a[3], "outcome_id"),
     seq: num(a[4]), best_bid_px: num(a[5]), best_bid_sz: num(a[6]), best_ask_px: num(a[7]), best_ask_sz: num(a[8]),
     mid: num(a[9]), spread: num(a[10]), bid_px: numList(a[11]), bid_sz: numList(a[12]), ask_px: numList(a[13]),
-    ask_sz: numList(a[14]), status: a[15] as SnapshotRow["status"], err: strOrNull(a[16]), source_ts: numOrNull(a[17])
+    ask_sz: numList(a[14]), status: a[15] as SnapshotRow["status"], err: strOrNull(a[16]), source_ts: numOrNull(a[17]),
+    ...(typeof a[18] === "number" ? { event_seq: a[18] } : {})
   }
 }
 
@@ -249,9 +268,23 @@ function tradeFromLine(a: unknown): TradeRow {
   }
 }
 
+const EVENT_KIND_SET: ReadonlySet<unknown> = new Set(EVENT_KINDS)
+
+function eventFromLine(a: unknown): EventRow {
+  if (!Array.isArray(a) || a.length !== 13) throw new Error("not a 13-column row")
+  if (typeof a[0] !== "number" || typeof a[1] !== "number") throw new Error("ts_recv or event_seq is not a number")
+  if (!EVENT_KIND_SET.has(a[2])) throw new Error("unknown event kind")
+  return {
+    ts_recv: a[0], event_seq: a[1], kind: a[2] as EventRow["kind"], market_id: str(a[3], "market_id"),
+    outcome_id: strOrNull(a[4]), side: strOrNull(a[5]), price: numOrNull(a[6]), size: numOrNull(a[7]),
+    source_ts: numOrNull(a[8]), venue_seq: numOrNull(a[9]), trade_id: strOrNull(a[10]), reason: strOrNull(a[11]),
+    book_seq: numOrNull(a[12])
+  }
+}
+
 /** Parses one segment's text; a row per complete line. */
 export function decodeWalText<D extends WalDataset>(dataset: D, text: string): WalDecodeResult<WalRow<D>> {
-  const fromLine = (dataset === "orderbook_snapshots" ? snapshotFromLine : tradeFromLine) as (a: unknown) => WalRow<D>
+  const fromLine = (dataset === "orderbook_snapshots" ? snapshotFromLine : dataset === "trades" ? tradeFromLine : eventFromLine) as (a: unknown) => WalRow<D>
   const rows: WalRow<D>[] = []
   let badLines = 0
   let truncatedTail = false

@@ -35,6 +35,8 @@ export interface ColumnSpec {
   readonly dictionary?: boolean
   /** DOUBLE only: NaN (missing) in memory is NULL in the file, an OPTIONAL column; NULL reads back as NaN */
   readonly missingAsNull?: boolean
+  /** INT64 / TIMESTAMP_MS: DELTA_BINARY_PACKED (times and counters that grow row by row) */
+  readonly delta?: boolean
 }
 
 const isOptional = (col: ColumnSpec): boolean => col.nullable === true || col.missingAsNull === true
@@ -264,7 +266,7 @@ export function encodeTable(spec: TableSpec, rows: ReadonlyArray<Readonly<Record
           pageSize: PAGE_SIZE,
           columnIndex: false,
           offsetIndex: true,
-          ...(col.dictionary === true ? { encoding: "RLE_DICTIONARY" as const } : {})
+          ...(col.dictionary === true ? { encoding: "RLE_DICTIONARY" as const } : col.delta === true ? { encoding: "DELTA_BINARY_PACKED" as const } : {})
         },
         pageData: pageData as never
       })
@@ -331,8 +333,15 @@ const bigToNumber = (v: unknown): unknown => (typeof v === "bigint" ? Number(v) 
 export async function readTable(filePath: string, spec: TableSpec, columns?: ReadonlyArray<string>): Promise<Array<Record<string, unknown>>> {
   checkColumns(spec, columns, filePath)
   const file = await loadFile(filePath)
-  const wanted = columns ?? spec.map((c) => c.name)
-  const rows = (await parquetStep(filePath, () => parquetReadObjects({ file, columns: [...wanted], compressors: PARQUET_COMPRESSORS, parsers: PARQUET_PARSERS }))) as Array<Record<string, unknown>>
+  const requested = columns ?? spec.map((c) => c.name)
+  // A nullable column added to a table later (snapshots' `event_seq`) is absent from older
+  // files: it reads as null there instead of failing the file.
+  const metadata = await parquetStep(filePath, () => parquetMetadata(file))
+  const inFile = new Set(metadata.schema.map((e) => e.name))
+  const absent = spec.filter((c) => c.nullable === true && requested.includes(c.name) && !inFile.has(c.name)).map((c) => c.name)
+  const wanted = absent.length === 0 ? requested : requested.filter((c) => !absent.includes(c))
+  const rows = (await parquetStep(filePath, () => parquetReadObjects({ file, metadata, columns: [...wanted], compressors: PARQUET_COMPRESSORS, parsers: PARQUET_PARSERS }))) as Array<Record<string, unknown>>
+  for (const c of absent) for (const row of rows) row[c] = null
   const ints = [...int64Columns(spec)].filter((c) => wanted.includes(c))
   const nullables = spec.filter((c) => wanted.includes(c.name) && (c.nullable === true || c.kind === "LIST_DOUBLE")).map((c) => c.name)
   const missing = spec.filter((c) => wanted.includes(c.name) && c.missingAsNull === true).map((c) => c.name)

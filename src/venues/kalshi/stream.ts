@@ -189,6 +189,7 @@ export class KalshiConnection extends AssetTable<AssetState & { group: Group | n
     if (this.send === null) return
     const again = this.dueForResubscribe(nowMs, this.ctx)
     if (again.length === 0) return
+    for (const ticker of again) this.ctx.books.noteResubscribe?.(ticker, null)
     this.detachTickers(again)
     this.subscribeGroup(again, nowMs)
   }
