@@ -103,9 +103,15 @@ export class BookStore {
     return this.markets.has(marketId)
   }
 
+  /** A Kalshi-style market (one YES and one NO bid ladder). */
+  isBinary(marketId: string): boolean {
+    return this.markets.get(marketId)?.kind === "binary"
+  }
+
   /** Apply one decoded event. Trades, tick-size changes and seq-only replies never touch depth. */
   apply(ev: BookEvent, recvTs: number): void {
     const log = this.log
+    log?.touch(recvTs)
     switch (ev.kind) {
       case "level_set": {
         const m = this.markets.get(ev.marketId)
@@ -310,7 +316,9 @@ export class BookStore {
 
   /** Free everything held for a market (unsubscribed). */
   drop(marketId: string): void {
-    if (this.markets.delete(marketId)) this.log?.marker("unsubscribed", marketId, null, BOOK_FREED)
+    // logged before the change: a checkpoint it opens must still hold the book
+    if (this.markets.has(marketId)) this.log?.marker("unsubscribed", marketId, null, BOOK_FREED)
+    this.markets.delete(marketId)
   }
 
   /** Free one outcome book (a Polymarket token unsubscribed alone); the market goes with its last book. */
@@ -318,11 +326,12 @@ export class BookStore {
     const m = this.markets.get(marketId)
     if (m === undefined) return
     if (m.kind === "binary") {
-      this.markets.delete(marketId)
       this.log?.marker("unsubscribed", marketId, null, BOOK_FREED)
+      this.markets.delete(marketId)
       return
     }
-    if (m.books.delete(outcomeId)) this.log?.marker("unsubscribed", marketId, outcomeId, BOOK_FREED)
+    if (m.books.has(outcomeId)) this.log?.marker("unsubscribed", marketId, outcomeId, BOOK_FREED)
+    m.books.delete(outcomeId)
     if (m.books.size === 0) this.markets.delete(marketId)
   }
 

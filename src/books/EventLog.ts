@@ -68,15 +68,27 @@ export class EventLog {
     return this.opts.now()
   }
 
-  /** A new event at `ts`: a checkpoint first when `ts` opens a new bucket; returns its event_seq. */
-  private open(ts: number): number {
+  /**
+   * Called before a change at `ts` touches a book: when `ts` opens a new bucket, the checkpoint
+   * must show the books as they were before the change.
+   */
+  touch(ts: number): void {
+    if (ts < this.nextBucketAt) return
     const b = bucketStart(ts, this.opts.bucketMinutes)
-    if (b > this.bucket) {
-      const first = this.bucket === -1
-      this.bucket = b
-      if (first) this.push(ts, ++this.seq, "session_start", "", null, null, null, null, null, null, null, null, null)
-      this.checkpoint(first ? ts : b)
-    }
+    // bucket_minutes divides 60, so buckets are back to back
+    this.nextBucketAt = b + this.opts.bucketMinutes * 60_000
+    if (b <= this.bucket) return
+    const first = this.bucket === -1
+    this.bucket = b
+    if (first) this.push(ts, ++this.seq, "session_start", "", null, null, null, null, null, null, null, null, null)
+    this.checkpoint(first ? ts : b)
+  }
+
+  private nextBucketAt = -Infinity
+
+  /** A new event at `ts` (a checkpoint first when `ts` opens a new bucket); returns its event_seq. */
+  private open(ts: number): number {
+    this.touch(ts)
     return ++this.seq
   }
 

@@ -47,7 +47,7 @@ export interface VenuePipeline {
 type Shard = { readonly conn: VenueDriver; fiber: Fiber.RuntimeFiber<never> | null }
 
 /** how often the pipeline hands event-log rows to the writer */
-const EVENT_DRAIN_MS = 100
+const EVENT_DRAIN_MS = 500
 
 export const makeVenuePipeline = (
   opts: VenuePipelineOptions
@@ -91,7 +91,7 @@ export const makeVenuePipeline = (
     // The sink's side of both streams. A hand-over is uninterruptible, so the counters equal
     // what the sink accepted even when shutdown lands mid-call (the sink drains concurrently,
     // so a backpressure wait still ends).
-    const writeTrades = (trades: Chunk.Chunk<TradeRow>) =>
+    const writeTradeRows = (trades: Chunk.Chunk<TradeRow>) =>
       Chunk.isEmpty(trades) ? Effect.void : Effect.uninterruptible(sink.writeTrades(Chunk.toReadonlyArray(trades)))
     const writeSnapshots = (rows: Chunk.Chunk<SnapshotRow>) =>
       Chunk.isEmpty(rows) ? Effect.void : Effect.uninterruptible(Effect.tap(sink.writeSnapshots(Chunk.toReadonlyArray(rows)), () => {
@@ -107,9 +107,11 @@ export const makeVenuePipeline = (
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => (ctx.trades.length > 0 ? sink.writeTrades(ctx.trades.splice(0)) : Effect.void))
     )
+    // after each chunk of frames: its trades, then the events it made (bounded by the chunk)
+    const writeTrades = log === null ? writeTradeRows : (trades: Chunk.Chunk<TradeRow>) => Effect.zipRight(writeTradeRows(trades), writeEvents)
     if (log !== null) {
-      // Drained on a short beat (the writer's flush_seconds makes them durable); a full writer
-      // makes this wait, and the log holds what arrives meanwhile.
+      // Also drained on a beat, for changes made outside a chunk (markers, subscriptions, rows'
+      // silences); the writer's flush_seconds makes them durable.
       yield* Effect.forkIn(Effect.forever(Effect.zipRight(Effect.sleep(EVENT_DRAIN_MS), writeEvents)), scope)
     }
 

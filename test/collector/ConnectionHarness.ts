@@ -127,6 +127,7 @@ export const testConfig = (over: Record<string, unknown> = {}): AppConfig =>
       reconnect_max_ms: 30_000,
       ...(over["collector"] as object | undefined)
     },
+    ...(over["storage"] !== undefined ? { storage: over["storage"] } : {}),
     venues: {
       polymarket: { ws_url: "ws://fake/ws/market", ...(over["polymarket"] as object | undefined) },
       kalshi: { ws_url: "ws://fake/trade-api/ws/v2", api_key: "key-1", ...(over["kalshi"] as object | undefined) }
