@@ -58,16 +58,49 @@ export class EventReplayer {
    * markers that concern every book).
    */
   replay(input: ReplayInput, limit: ReplayLimit, markets: ReadonlySet<string> | null = null): void {
-    const order = mergeOrder(input.files)
+    this.load(input)
+    this.advance(limit, markets, false)
+  }
+
+  private input: ReplayInput = { files: [] }
+  private order: RowRef[] = []
+  private cursor = 0
+
+  /** Starts over on new files (a bucket); `advance` then moves through them. */
+  load(input: ReplayInput): void {
+    // a bucket's checkpoint holds every subscription and book: nothing from before is kept
+    this.store = new BookStore({ venue: this.venue, topK: this.topK })
+    this.subs.clear()
+    this.silence.clear()
+    this.position = -1
+    this.input = input
+    this.order = mergeOrder(input.files)
+    this.cursor = 0
+  }
+
+  /**
+   * Applies loaded rows within `limit`. `prefix`: stop at the first row beyond it and continue
+   * from there on the next call (resnapshot, instants in increasing order); otherwise skip rows
+   * beyond it and look at every row (rebuild, one instant).
+   */
+  advance(limit: ReplayLimit, markets: ReadonlySet<string> | null, prefix: boolean): void {
+    const input = this.input
+    const order = this.order
     const maxSeq = limit.maxSeq ?? Infinity
     const n = order.length
-    for (let k = 0; k < n; ) {
+    let k = this.cursor
+    while (k < n) {
       const ref = order[k]!
       const c = input.files[ref.file]!
       const i = ref.row
       const market = c.market_id[i]!
       const seq = c.event_seq[i]!
-      if (c.ts_recv[i]! > limit.atMs || seq > maxSeq || (markets !== null && market !== "" && !markets.has(market))) {
+      if (c.ts_recv[i]! > limit.atMs || seq > maxSeq) {
+        if (prefix) break
+        k++
+        continue
+      }
+      if (markets !== null && market !== "" && !markets.has(market)) {
         k++
         continue
       }
@@ -92,6 +125,7 @@ export class EventReplayer {
       this.rowsApplied++
       k++
     }
+    this.cursor = k
   }
 
   private applyBlock(input: ReplayInput, order: ReadonlyArray<RowRef>, from: number, to: number): void {

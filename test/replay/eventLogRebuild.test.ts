@@ -8,6 +8,8 @@ import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
 import { makeVenueMetrics } from "../../src/ops/Metrics.js"
 import { rebuildAt } from "../../src/replay/rebuild.js"
+import { parseEvery, resnapshot } from "../../src/replay/resnapshot.js"
+import { readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { encodeEventRows } from "../../src/storage/parquet/events.js"
 import { bucketStart, eventFilePath } from "../../src/storage/paths.js"
 import { FakeVenue, MemoryWriter, pmBook, testConfig, testKalshiKey, venuePipeline } from "../collector/ConnectionHarness.js"
@@ -61,7 +63,7 @@ const comparable = (r: SnapshotRow) => ({
   bid_px: r.bid_px.slice(0, TOP_K), bid_sz: r.bid_sz.slice(0, TOP_K), ask_px: r.ask_px.slice(0, TOP_K), ask_sz: r.ask_sz.slice(0, TOP_K)
 })
 
-const checkEveryRow = (venue: VenueId, rows: ReadonlyArray<SnapshotRow>, events: ReadonlyArray<EventRow>) =>
+const checkEveryRow = (venue: VenueId, rows: ReadonlyArray<SnapshotRow>, events: ReadonlyArray<EventRow>, more?: (dataDir: string) => Promise<void>) =>
   Effect.promise(async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "eventlog-"))
     try {
@@ -74,6 +76,7 @@ const checkEveryRow = (venue: VenueId, rows: ReadonlyArray<SnapshotRow>, events:
           .toEqual(comparable(row))
         compared++
       }
+      if (more !== undefined) await more(dataDir)
       return compared
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true })
@@ -145,7 +148,32 @@ describe("event log -> rebuild (TestClock, in-memory venue)", () => {
       // positions only grow, and every row says which one it reflects
       for (let i = 1; i < writer.events.length; i++) expect(writer.events[i]!.event_seq).toBeGreaterThanOrEqual(writer.events[i - 1]!.event_seq)
       expect(writer.snapshots.every((x) => typeof x.event_seq === "number")).toBe(true)
-      const compared = yield* checkEveryRow("polymarket", writer.snapshots, writer.events)
+      // resnapshot --every 2s: the HOT books' rows at the same instants as the live ones. An
+      // instant is compared when it is unambiguous: no event of that millisecond came after the
+      // live row (resnapshot gives the state after everything received by the instant).
+      const hot = writer.snapshots.filter((x) => x.outcome_id === "11" || x.outcome_id === "21")
+      const lateInSameMs = (row: SnapshotRow) => writer.events.some((e) => e.ts_recv === row.ts_recv && e.event_seq > row.event_seq!)
+      const unambiguous = hot.filter((x) => !lateInSameMs(x))
+      expect(unambiguous.length).toBeGreaterThan(hot.length / 2)
+      expect(unambiguous.length).toBeLessThan(hot.length) // the run does have same-ms events after rows
+      const resnapshotCheck = async (dataDir: string) => {
+        const outDir = path.join(dataDir, "derived")
+        const result = await resnapshot({
+          dataDir, outDir, venue: "polymarket", date: "1970-01-01", everyMs: parseEvery("2s")!, bucketMinutes: BUCKET_MINUTES, topK: TOP_K
+        })
+        expect(result.filesWritten.length).toBeGreaterThan(0)
+        const derived: SnapshotRow[] = []
+        for (const f of result.filesWritten) derived.push(...(await readSnapshotFile(f)) as SnapshotRow[])
+        const byKey = new Map(derived.map((d) => [`${d.ts_recv}|${d.market_id}|${d.outcome_id}`, d]))
+        for (const live of unambiguous) {
+          const d = byKey.get(`${live.ts_recv}|${live.market_id}|${live.outcome_id}`)
+          expect(d === undefined ? undefined : { ...comparable(d), venue: d.venue }, `resnapshot at ${live.ts_recv} ${live.outcome_id}`)
+            .toEqual({ ...comparable(live), venue: live.venue })
+        }
+        // the standard layout: the miner's listing finds the files
+        expect(result.filesWritten.every((f) => f.includes(`${path.sep}orderbook_snapshots${path.sep}venue=polymarket${path.sep}date=1970-01-01${path.sep}hour=`))).toBe(true)
+      }
+      const compared = yield* checkEveryRow("polymarket", writer.snapshots, writer.events, resnapshotCheck)
       expect(compared).toBe(writer.snapshots.length)
     }), 60_000)
 
