@@ -6,7 +6,9 @@ import { collectCommand } from "./collect.js"
 import { configCommand } from "./config.js"
 import { demoCommand } from "./demo.js"
 import { mineCommand } from "./mine.js"
+import { rebuildCommand } from "./rebuild.js"
 import { replayCommand } from "./replay.js"
+import { resnapshotCommand } from "./resnapshot.js"
 import { UsageError } from "./run.js"
 import { scanCommand } from "./scan.js"
 import { simulateCommand } from "./simulate.js"
@@ -23,7 +25,9 @@ const subcommands = [
   configCommand,
   demoCommand,
   mineCommand,
+  rebuildCommand,
   replayCommand,
+  resnapshotCommand,
   scanCommand,
   simulateCommand,
   statusCommand

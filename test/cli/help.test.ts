@@ -42,7 +42,9 @@ describe("help rendered from the command definitions", () => {
       "surveillance demo",
       "surveillance mine",
       "surveillance mine mm-viability",
+      "surveillance rebuild",
       "surveillance replay",
+      "surveillance resnapshot",
       "surveillance scan",
       "surveillance simulate",
       "surveillance status"
