@@ -2,8 +2,9 @@
  * A process that runs the ParquetSink and feeds it 20-level rows until signalled; used by
  * the crash tests (SIGKILL, SIGTERM). Run with `node --import tsx`.
  *
- * argv: dataDir flushSeconds flushRows seqStart [snapshots|events]
- * (events: event-log rows through writeEvents, `event_seq` = the running number, 2,000 a batch)
+ * argv: dataDir flushSeconds flushRows seqStart [snapshots|both]
+ * (both: with every snapshot row also 5 event-log rows through writeEvents, `event_seq` =
+ * 5 x the row's seq + 0..4, so the event log's exactly-once shows the same way)
  * stdout: `ready <rowsRecovered> <filesRecovered>` once the writer is up (start-up recovery
  * done), then `accepted <rowsAcceptedSoFar> <epochMs> <rowsDurable>` after every accepted batch
  * (durable: in a write-ahead or Parquet file, so a kill -9 cannot lose them). Pipes are
@@ -17,12 +18,13 @@ import type { EventRow } from "../../src/domain/EventRow.js"
 import { FileStoreLayer } from "../../src/storage/FileStore.js"
 
 const [dataDir, flushSecondsArg, flushRowsArg, seqStartArg, datasetArg] = process.argv.slice(2)
-const events = datasetArg === "events"
+const events = datasetArg === "both"
 if (dataDir === undefined || seqStartArg === undefined) {
   process.stderr.write("usage: writerChild.ts dataDir flushSeconds flushRows seqStart\n")
   process.exit(2)
 }
-const BATCH = events ? 2000 : 200
+const BATCH = 200
+const EVENTS_PER_ROW = 5
 const LEVELS = 20
 
 const row = (ts: number, seq: number): SnapshotRow => {
@@ -68,11 +70,11 @@ const program = Effect.scoped(Effect.gen(function*() {
     const batch: SnapshotRow[] = []
     const eventBatch: EventRow[] = []
     for (let i = 0; i < BATCH; i++) {
-      if (events) eventBatch.push(eventRow(now, seq + i))
-      else batch.push(row(now, seq + i))
+      batch.push(row(now, seq + i))
+      if (events) for (let j = 0; j < EVENTS_PER_ROW; j++) eventBatch.push(eventRow(now, (seq + i) * EVENTS_PER_ROW + j))
     }
     // accept + report as one step, so the report equals what the writer accepted
-    yield* (events ? writer.writeEvents("kalshi", eventBatch) : writer.writeSnapshots(batch)).pipe(
+    yield* Effect.zipRight(writer.writeSnapshots(batch), events ? writer.writeEvents("kalshi", eventBatch) : Effect.void).pipe(
       Effect.zipRight(Effect.flatMap(writer.stats, (st) => Effect.sync(() => {
         seq += BATCH
         accepted += BATCH
