@@ -23,7 +23,10 @@ import { encodeSnapshotRows } from "../../src/storage/parquet/snapshots.js"
 import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
 import { encodeTable } from "../../src/storage/parquet/table.js"
 import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
-import { bucketStart, mmViabilityPath, snapshotFilePath, statsPath, tradeFilePath } from "../../src/storage/paths.js"
+import { bucketStart, eventFilePath, mmViabilityPath, snapshotFilePath, statsPath, tradeFilePath } from "../../src/storage/paths.js"
+import { encodeEventRows } from "../../src/storage/parquet/events.js"
+import { BookStore } from "../../src/books/BookStore.js"
+import { EventLog } from "../../src/books/EventLog.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { onLocalDisk } from "../support/onLocalDisk.js"
 
@@ -148,6 +151,24 @@ async function writeDataDir(dataDir: string): Promise<void> {
     }
   }
   await writeBuckets(snaps, (v, b, p) => snapshotFilePath(dataDir, v, b, p), encodeSnapshotRows)
+
+  // the event log of the two Polymarket tokens of 0xaaa, through the collector's BookStore and EventLog
+  let now = T0
+  const log = new EventLog({ bucketMinutes: 5, now: () => now, startSeq: T0 * 1000 })
+  const books = new BookStore({ venue: "polymarket", topK: 50, log })
+  log.subscribed("0xaaa", ["111", "112"])
+  for (const token of ["111", "112"]) {
+    books.apply({ kind: "snapshot", marketId: "0xaaa", outcomeId: token, bids: { prices: [0.37, 0.38, 0.39], sizes: [300, 200, 100] }, asks: { prices: [0.42, 0.41], sizes: [60, 50] }, sourceTs: T0 }, now)
+  }
+  for (let i = 1; i < 300; i++) {
+    now = T0 + i * 2000
+    const token = i % 2 === 0 ? "111" : "112"
+    books.apply({ kind: "level_set", marketId: "0xaaa", outcomeId: token, side: i % 3 === 0 ? "ask" : "bid", price: i % 3 === 0 ? 0.41 : 0.39 + (i % 4 === 0 ? 0.01 : 0), size: i % 5 === 0 ? 0 : 10 + i, sourceTs: now - 20 }, now)
+  }
+  const eventRows = log.drain()
+  const eventBuckets = new Map<number, typeof eventRows>()
+  for (const e of eventRows) eventBuckets.set(bucketStart(e.ts_recv, 5), [...(eventBuckets.get(bucketStart(e.ts_recv, 5)) ?? []), e])
+  for (const [bucket, group] of eventBuckets) expect(await writeNewFile(eventFilePath(dataDir, "polymarket", bucket, 0), encodeEventRows(group))).toBe(true)
   await writeBuckets(trades, (v, b, p) => tradeFilePath(dataDir, v, b, p), encodeTradeRows)
   // a crash leftover: the documented globs must not read it
   fs.writeFileSync(`${snapshotFilePath(dataDir, "polymarket", bucketStart(T0, 5), 0)}.4242.abcd.tmp`, "not parquet")
