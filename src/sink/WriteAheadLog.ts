@@ -157,8 +157,15 @@ export function appendRowsDurably(
     : dataset === "trades"
     ? (from: number, to: number) => encodeTradeWalLines(rows as ReadonlyArray<TradeRow>, from, to)
     : (from: number, to: number) => encodeEventWalLines(rows as ReadonlyArray<EventRow>, from, to)
-  // event rows are short (~60 bytes a line): bigger chunks, same ~1 ms per chunk
-  return appendRecordsDurably(fs, filePath, rows.length, dataset === "book_events" ? WAL_CHUNK_ROWS * 8 : WAL_CHUNK_ROWS, encode)
+  if (dataset !== "book_events") return appendRecordsDurably(fs, filePath, rows.length, WAL_CHUNK_ROWS, encode)
+  // event rows are short (~40 bytes a line): bigger chunks, same ~1 ms per chunk
+  const dict = eventDictionary(filePath)
+  return appendRecordsDurably(fs, filePath, rows.length, WAL_CHUNK_ROWS * 8, (from, to) => encodeEventWalLines(rows as ReadonlyArray<EventRow>, from, to, dict))
+    .then((outcome) => {
+      // the file may have been cut back past definitions this dictionary remembers: define anew
+      if (outcome.error !== null) eventDictionaries.delete(filePath)
+      return outcome
+    })
 }
 
 /** Appends `text` and fsyncs (tests use it to lay out segments). */
@@ -199,17 +206,73 @@ export function encodeTradeWalLines(rows: ReadonlyArray<TradeRow>, from: number,
   return out
 }
 
-/** Event rows as JSON arrays in EVENT_COLUMNS order (nulls spelled out: short, and one shape). */
-export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number, to: number): string {
+/**
+ * Event segments are compact: the strings that repeat (kind, market, outcome, side, reason) are
+ * defined once per segment file by a line `=<index>\t<JSON string>` and rows name them by
+ * index, so a row line is a short JSON array of numbers (a 66-character condition id and a
+ * 77-digit token id cost their digits once per file, not per row). Definitions precede their use,
+ * so a crash's truncated tail loses only rows; a later definition of an index replaces the
+ * earlier one for the lines after it (after a failed append the writer starts defining anew).
+ * `ts_recv` and `event_seq` are written as the change from the previous row of the file (a line
+ * `@` restarts them from 0, written whenever the writer starts a dictionary), `source_ts` as
+ * its difference from `ts_recv`: short numbers are what makes the text cheap to write and read.
+ */
+export type EventWalDictionary = { next: number; readonly ids: Map<string, string>; lastTs: number; lastSeq: number; fresh: boolean }
+
+export const newEventWalDictionary = (): EventWalDictionary => ({ next: 0, ids: new Map(), lastTs: 0, lastSeq: 0, fresh: true })
+
+/** per segment file, the indexes defined in it (the writer appends to few files at a time) */
+const eventDictionaries = new Map<string, EventWalDictionary>()
+const MAX_DICTIONARIES = 256
+
+const eventDictionary = (filePath: string): EventWalDictionary => {
+  let d = eventDictionaries.get(filePath)
+  if (d === undefined) {
+    // an evicted file just gets its strings defined again
+    if (eventDictionaries.size >= MAX_DICTIONARIES) eventDictionaries.delete(eventDictionaries.keys().next().value!)
+    d = newEventWalDictionary()
+    eventDictionaries.set(filePath, d)
+  }
+  return d
+}
+
+const numOrNullText = (v: number | null): string => (v === null ? "null" : String(v))
+
+/** Lines for event rows[from, to): new definitions first, then `[dts, dseq, kind, market, outcome, side, price, size, source_ts - ts, venue_seq, trade_id, reason, book_seq]`. */
+export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number, to: number, dict: EventWalDictionary = newEventWalDictionary()): string {
+  let defs = ""
+  if (dict.fresh) {
+    defs = "@\n"
+    dict.fresh = false
+    dict.lastTs = 0
+    dict.lastSeq = 0
+  }
   let out = ""
+  const ids = dict.ids
+  const ref = (s: string | null): string => {
+    if (s === null) return "null"
+    let i = ids.get(s)
+    if (i === undefined) {
+      i = String(dict.next++)
+      ids.set(s, i)
+      defs += "=" + i + "\t" + JSON.stringify(s) + "\n"
+    }
+    return i
+  }
+  let lastTs = dict.lastTs
+  let lastSeq = dict.lastSeq
   for (let i = from; i < to; i++) {
     const r = rows[i]!
-    out += JSON.stringify([
-      r.ts_recv, r.event_seq, r.kind, r.market_id, r.outcome_id, r.side, r.price, r.size,
-      r.source_ts, r.venue_seq, r.trade_id, r.reason, r.book_seq
-    ]) + "\n"
+    out += "[" + (r.ts_recv - lastTs) + "," + (r.event_seq - lastSeq) + "," + ref(r.kind) + "," + ref(r.market_id) + "," + ref(r.outcome_id) + "," +
+      ref(r.side) + "," + numOrNullText(r.price) + "," + numOrNullText(r.size) + "," + (r.source_ts === null ? "null" : r.source_ts - r.ts_recv) + "," +
+      numOrNullText(r.venue_seq) + "," + (r.trade_id === null ? "null" : JSON.stringify(r.trade_id)) + "," + ref(r.reason) + "," +
+      numOrNullText(r.book_seq) + "]\n"
+    lastTs = r.ts_recv
+    lastSeq = r.event_seq
   }
-  return out
+  dict.lastTs = lastTs
+  dict.lastSeq = lastSeq
+  return defs + out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,21 +333,70 @@ function tradeFromLine(a: unknown): TradeRow {
 
 const EVENT_KIND_SET: ReadonlySet<unknown> = new Set(EVENT_KINDS)
 
-function eventFromLine(a: unknown): EventRow {
-  if (!Array.isArray(a) || a.length !== 13) throw new Error("not a 13-column row")
-  if (typeof a[0] !== "number" || typeof a[1] !== "number") throw new Error("ts_recv or event_seq is not a number")
-  if (!EVENT_KIND_SET.has(a[2])) throw new Error("unknown event kind")
-  return {
-    ts_recv: a[0], event_seq: a[1], kind: a[2] as EventRow["kind"], market_id: str(a[3], "market_id"),
-    outcome_id: strOrNull(a[4]), side: strOrNull(a[5]), price: numOrNull(a[6]), size: numOrNull(a[7]),
-    source_ts: numOrNull(a[8]), venue_seq: numOrNull(a[9]), trade_id: strOrNull(a[10]), reason: strOrNull(a[11]),
-    book_seq: numOrNull(a[12])
+/** Event segment text (see encodeEventWalLines): definitions and rows, in order. */
+function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
+  const defs: Array<string | undefined> = []
+  const rows: EventRow[] = []
+  let badLines = 0
+  let truncatedTail = false
+  const id = (v: unknown, what: string): string => {
+    const s = typeof v === "number" ? defs[v] : undefined
+    if (s === undefined) throw new Error(`${what} names no defined string`)
+    return s
   }
+  const idOrNull = (v: unknown, what: string): string | null => (v === null ? null : id(v, what))
+  let lastTs = 0
+  let lastSeq = 0
+  let start = 0
+  while (start < text.length) {
+    let end = text.indexOf("\n", start)
+    const isLast = end === -1
+    if (isLast) end = text.length
+    if (end > start) {
+      try {
+        // a line cut short by a crash fails here (no closing bracket or quote): ignored below
+        if (isLast) throw new Error("no line end")
+        if (text.charCodeAt(start) === 64 /* @ */) {
+          lastTs = 0
+          lastSeq = 0
+        } else if (text.charCodeAt(start) === 61 /* = */) {
+          const tab = text.indexOf("\t", start)
+          if (tab < 0 || tab > end) throw new Error("bad definition")
+          const index = Number(text.slice(start + 1, tab))
+          const value = JSON.parse(text.slice(tab + 1, end)) as unknown
+          if (!Number.isSafeInteger(index) || index < 0 || typeof value !== "string") throw new Error("bad definition")
+          defs[index] = value
+        } else {
+          const a = JSON.parse(text.slice(start, end)) as unknown
+          if (!Array.isArray(a) || a.length !== 13) throw new Error("not a 13-column row")
+          if (typeof a[0] !== "number" || typeof a[1] !== "number") throw new Error("ts_recv or event_seq is not a number")
+          const kind = id(a[2], "kind")
+          if (!EVENT_KIND_SET.has(kind)) throw new Error("unknown event kind")
+          const ts = lastTs + a[0]
+          const seq = lastSeq + a[1]
+          rows.push({
+            ts_recv: ts, event_seq: seq, kind: kind as EventRow["kind"], market_id: id(a[3], "market_id"),
+            outcome_id: idOrNull(a[4], "outcome_id"), side: idOrNull(a[5], "side"), price: numOrNull(a[6]), size: numOrNull(a[7]),
+            source_ts: typeof a[8] === "number" ? ts + a[8] : null, venue_seq: numOrNull(a[9]), trade_id: strOrNull(a[10]),
+            reason: idOrNull(a[11], "reason"), book_seq: numOrNull(a[12])
+          })
+          lastTs = ts
+          lastSeq = seq
+        }
+      } catch {
+        if (isLast) truncatedTail = true
+        else badLines++
+      }
+    }
+    start = end + 1
+  }
+  return { rows, badLines, truncatedTail }
 }
 
 /** Parses one segment's text; a row per complete line. */
 export function decodeWalText<D extends WalDataset>(dataset: D, text: string): WalDecodeResult<WalRow<D>> {
-  const fromLine = (dataset === "orderbook_snapshots" ? snapshotFromLine : dataset === "trades" ? tradeFromLine : eventFromLine) as (a: unknown) => WalRow<D>
+  if (dataset === "book_events") return decodeEventWalText(text) as WalDecodeResult<WalRow<D>>
+  const fromLine = (dataset === "orderbook_snapshots" ? snapshotFromLine : tradeFromLine) as (a: unknown) => WalRow<D>
   const rows: WalRow<D>[] = []
   let badLines = 0
   let truncatedTail = false

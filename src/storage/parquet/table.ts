@@ -37,6 +37,8 @@ export interface ColumnSpec {
   readonly missingAsNull?: boolean
   /** INT64 / TIMESTAMP_MS: DELTA_BINARY_PACKED (times and counters that grow row by row) */
   readonly delta?: boolean
+  /** false: no min/max statistics for this column (they cost more than the encode of short values) */
+  readonly stats?: boolean
 }
 
 const isOptional = (col: ColumnSpec): boolean => col.nullable === true || col.missingAsNull === true
@@ -202,6 +204,8 @@ function flatPageData(column: ColumnValues, start: number, end: number, nullable
 
 export interface EncodeOptions {
   readonly rowGroupSize?: number
+  /** column statistics (min/max/nulls) in the metadata; default true */
+  readonly stats?: boolean
 }
 
 /** hyparquet-writer's default target page size */
@@ -262,7 +266,7 @@ export function encodeTable(spec: TableSpec, rows: ReadonlyArray<Readonly<Record
           schemaPath,
           codec: "SNAPPY",
           compressors: pq.compressors,
-          stats: true,
+          stats: col.stats ?? opts.stats ?? true,
           pageSize: PAGE_SIZE,
           columnIndex: false,
           offsetIndex: true,
