@@ -7,7 +7,7 @@
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import type { VenueId } from "../domain/VenueId.js"
-import { readEventColumns, type EventColumns } from "../storage/parquet/events.js"
+import { readEventColumnsFor, type EventColumns } from "../storage/parquet/events.js"
 import { bucketHourDir, datasetDayDir, isTempFile, parseBucketFileName } from "../storage/paths.js"
 
 const HOUR_MS = 3_600_000
@@ -65,4 +65,6 @@ export async function eventDayBuckets(dataDir: string, venue: VenueId, date: str
   return out
 }
 
-export const readBucket = (bucket: EventBucket): Promise<EventColumns[]> => Promise.all(bucket.files.map(readEventColumns))
+/** A bucket's files, only the row groups that can hold `markets` when given. */
+export const readBucket = (bucket: EventBucket, markets: ReadonlySet<string> | null = null): Promise<EventColumns[]> =>
+  Promise.all(bucket.files.map((f) => readEventColumnsFor(f, markets)))

@@ -31,7 +31,7 @@ export async function rebuildAt(opts: RebuildOptions): Promise<RebuildResult> {
   if (bucket === null) return { rows: [], files: [], eventsApplied: 0 }
   const markets = opts.markets !== undefined && opts.markets.length > 0 ? new Set(opts.markets) : null
   const replayer = new EventReplayer(opts.venue)
-  replayer.replay({ files: await readBucket(bucket) }, { atMs: opts.atMs, maxSeq: opts.maxSeq ?? null }, markets)
+  replayer.replay({ files: await readBucket(bucket, markets) }, { atMs: opts.atMs, maxSeq: opts.maxSeq ?? null }, markets)
   return { rows: replayer.rowsAt(opts.atMs, markets), files: bucket.files, eventsApplied: replayer.rowsApplied }
 }
 

@@ -44,7 +44,7 @@ export async function resnapshot(opts: ResnapshotOptions): Promise<ResnapshotRes
   for (let b = 0; b < buckets.length; b++) {
     const bucket = buckets[b]!
     // a bucket's files start with a checkpoint: replaying it from scratch is the same as continuing
-    replayer.load({ files: await readBucket(bucket) })
+    replayer.load({ files: await readBucket(bucket, markets) })
     filesRead += bucket.files.length
     const end = b + 1 < buckets.length ? Math.min(buckets[b + 1]!.bucketStartMs, bucket.bucketStartMs + bucketMs) : bucket.bucketStartMs + bucketMs
     const out: SnapshotRow[] = []

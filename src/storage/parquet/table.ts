@@ -372,10 +372,13 @@ export async function readColumns(filePath: string, columns: ReadonlyArray<strin
 export async function readColumnsFromBytes(
   file: ArrayBuffer,
   filePath: string,
-  columns: ReadonlyArray<string>
+  columns: ReadonlyArray<string>,
+  /** only rows [rowStart, rowEnd) (row-group aligned ranges read only those groups) */
+  range?: { readonly rowStart: number; readonly rowEnd: number }
 ): Promise<Record<string, ArrayLike<unknown>>> {
   const metadata = await parquetStep(filePath, () => parquetMetadata(file))
-  const total = Number(metadata.num_rows)
+  const first = range?.rowStart ?? 0
+  const total = (range?.rowEnd ?? Number(metadata.num_rows)) - first
   // top-level columns only (list children are named list/element); required numeric ones become Float64Array
   const topLevel = new Map<string, SchemaElement>()
   for (let i = 1, skip = 0; i < metadata.schema.length; i++) {
@@ -394,10 +397,11 @@ export async function readColumnsFromBytes(
     file,
     metadata,
     columns: [...columns],
+    ...(range !== undefined ? { rowStart: range.rowStart, rowEnd: range.rowEnd } : {}),
     compressors: PARQUET_COMPRESSORS,
     parsers: PARQUET_PARSERS,
     onChunk: (chunk) => {
-      chunks.get(chunk.columnName)?.push({ start: chunk.rowStart, data: chunk.columnData as ArrayLike<unknown> })
+      chunks.get(chunk.columnName)?.push({ start: chunk.rowStart - first, data: chunk.columnData as ArrayLike<unknown> })
     }
   }))
   const out: Record<string, ArrayLike<unknown>> = {}
