@@ -217,7 +217,7 @@ export function encodeTradeWalLines(rows: ReadonlyArray<TradeRow>, from: number,
  * `@` restarts them from 0, written whenever the writer starts a dictionary), `source_ts` as
  * its difference from `ts_recv`: short numbers are what makes the text cheap to write and read.
  */
-export type EventWalDictionary = { next: number; readonly ids: Map<string, string>; lastTs: number; lastSeq: number; fresh: boolean }
+export type EventWalDictionary = { next: number; readonly ids: Map<string, number>; lastTs: number; lastSeq: number; fresh: boolean }
 
 export const newEventWalDictionary = (): EventWalDictionary => ({ next: 0, ids: new Map(), lastTs: 0, lastSeq: 0, fresh: true })
 
@@ -236,8 +236,6 @@ const eventDictionary = (filePath: string): EventWalDictionary => {
   return d
 }
 
-const numOrNullText = (v: number | null): string => (v === null ? "null" : String(v))
-
 /** Lines for event rows[from, to): new definitions first, then `[dts, dseq, kind, market, outcome, side, price, size, source_ts - ts, venue_seq, trade_id, reason, book_seq]`. */
 export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number, to: number, dict: EventWalDictionary = newEventWalDictionary()): string {
   let defs = ""
@@ -249,11 +247,11 @@ export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number,
   }
   let out = ""
   const ids = dict.ids
-  const ref = (s: string | null): string => {
-    if (s === null) return "null"
+  const ref = (s: string | null): number | null => {
+    if (s === null) return null
     let i = ids.get(s)
     if (i === undefined) {
-      i = String(dict.next++)
+      i = dict.next++
       ids.set(s, i)
       defs += "=" + i + "\t" + JSON.stringify(s) + "\n"
     }
@@ -261,17 +259,20 @@ export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number,
   }
   let lastTs = dict.lastTs
   let lastSeq = dict.lastSeq
+  // an array of short numbers per row through the native JSON.stringify
+  const lines = new Array<string>(to - from)
   for (let i = from; i < to; i++) {
     const r = rows[i]!
-    out += "[" + (r.ts_recv - lastTs) + "," + (r.event_seq - lastSeq) + "," + ref(r.kind) + "," + ref(r.market_id) + "," + ref(r.outcome_id) + "," +
-      ref(r.side) + "," + numOrNullText(r.price) + "," + numOrNullText(r.size) + "," + (r.source_ts === null ? "null" : r.source_ts - r.ts_recv) + "," +
-      numOrNullText(r.venue_seq) + "," + (r.trade_id === null ? "null" : JSON.stringify(r.trade_id)) + "," + ref(r.reason) + "," +
-      numOrNullText(r.book_seq) + "]\n"
+    lines[i - from] = JSON.stringify([
+      r.ts_recv - lastTs, r.event_seq - lastSeq, ref(r.kind), ref(r.market_id), ref(r.outcome_id), ref(r.side), r.price, r.size,
+      r.source_ts === null ? null : r.source_ts - r.ts_recv, r.venue_seq, r.trade_id, ref(r.reason), r.book_seq
+    ])
     lastTs = r.ts_recv
     lastSeq = r.event_seq
   }
   dict.lastTs = lastTs
   dict.lastSeq = lastSeq
+  if (lines.length > 0) out = lines.join("\n") + "\n"
   return defs + out
 }
 
