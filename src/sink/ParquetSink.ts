@@ -256,26 +256,39 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
 
   /** Route rows[from, to) (room already made for them) into their segments. */
   const route = (dataset: WalDataset, rows: ReadonlyArray<AnyRow>, from: number, to: number, nowMs: number, eventVenue: VenueId | null): void => {
+    // consecutive rows of one venue and bucket (the event log's hundreds of thousands a second)
+    // reuse the last lookup instead of building a key per row
+    let lastVenue: VenueId | null = null
+    let lastFrom = 0
+    let lastTo = -1
+    let seg: Segment | undefined
     for (let i = from; i < to; i++) {
       const row = rows[i]!
       const ts = row.ts_recv
-      const bucket = bucketStart(ts, bucketMinutes)
       // event rows carry no venue column (it is the Hive folder): the caller names it
       const venue = eventVenue ?? (row as SnapshotRow | TradeRow).venue
-      const key = `${venue}|${dataset}|${bucket}`
-      let seg = openSegments.get(key)
-      if (seg === undefined) {
-        seg = newSegment(venue, dataset, bucket)
-        openSegments.set(key, seg)
+      if (venue !== lastVenue || ts < lastFrom || ts >= lastTo || seg === undefined) {
+        const bucket = bucketStart(ts, bucketMinutes)
+        const key = `${venue}|${dataset}|${bucket}`
+        seg = openSegments.get(key)
+        if (seg === undefined) {
+          seg = newSegment(venue, dataset, bucket)
+          openSegments.set(key, seg)
+        }
+        lastVenue = venue
+        lastFrom = bucket
+        // (a bucket never spans two hours, even with a bucket_minutes that does not divide 60)
+        lastTo = Math.min(bucket + bucketMs, bucket - (bucket % 3_600_000) + 3_600_000)
       }
       if (seg.pending.length === 0) seg.pendingSinceMs = nowMs
       seg.pending.push(row)
       if (seg.walRows + seg.pending.length >= flushRows) {
         // flush_rows reached: this segment becomes a file; later rows go to the next part.
         sealed.push(seg)
-        const next = newSegment(venue, dataset, bucket)
+        const next = newSegment(venue, dataset, lastFrom)
         next.partHint = seg.partHint + 1
-        openSegments.set(key, next)
+        openSegments.set(`${venue}|${dataset}|${lastFrom}`, next)
+        seg = next
       }
     }
     stats.rowsAccepted += to - from

@@ -348,49 +348,102 @@ function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
   const idOrNull = (v: unknown, what: string): string | null => (v === null ? null : id(v, what))
   let lastTs = 0
   let lastSeq = 0
+  const pushRow = (a: unknown): void => {
+    if (!Array.isArray(a) || a.length !== 13) throw new Error("not a 13-column row")
+    if (typeof a[0] !== "number" || typeof a[1] !== "number") throw new Error("ts_recv or event_seq is not a number")
+    const kind = id(a[2], "kind")
+    if (!EVENT_KIND_SET.has(kind)) throw new Error("unknown event kind")
+    const ts = lastTs + a[0]
+    const seq = lastSeq + a[1]
+    rows.push({
+      ts_recv: ts, event_seq: seq, kind: kind as EventRow["kind"], market_id: id(a[3], "market_id"),
+      outcome_id: idOrNull(a[4], "outcome_id"), side: idOrNull(a[5], "side"), price: numOrNull(a[6]), size: numOrNull(a[7]),
+      source_ts: typeof a[8] === "number" ? ts + a[8] : null, venue_seq: numOrNull(a[9]), trade_id: strOrNull(a[10]),
+      reason: idOrNull(a[11], "reason"), book_seq: numOrNull(a[12])
+    })
+    lastTs = ts
+    lastSeq = seq
+  }
+  const rowLine = (from: number, to: number): void => {
+    try {
+      pushRow(JSON.parse(text.slice(from, to)))
+    } catch {
+      badLines++
+    }
+  }
+  /**
+   * Row lines [from, to) (each ends with "\n"): one JSON.parse for the run (a raw newline only
+   * ever separates lines: JSON escapes it inside strings); line by line if any line is bad.
+   */
+  const rowRun = (from: number, to: number): void => {
+    if (to <= from) return
+    let parsed: unknown = null
+    try {
+      parsed = JSON.parse("[" + text.slice(from, to - 1).replaceAll("\n", ",") + "]")
+    } catch {
+      parsed = null
+    }
+    const tsBefore = lastTs
+    const seqBefore = lastSeq
+    const rowsBefore = rows.length
+    if (Array.isArray(parsed)) {
+      try {
+        for (const a of parsed) pushRow(a)
+        return
+      } catch {
+        rows.length = rowsBefore
+        lastTs = tsBefore
+        lastSeq = seqBefore
+      }
+    }
+    for (let s = from; s < to; ) {
+      const e = text.indexOf("\n", s)
+      if (e > s) rowLine(s, e)
+      s = e + 1
+    }
+  }
+  let runStart = 0
   let start = 0
   while (start < text.length) {
     let end = text.indexOf("\n", start)
-    const isLast = end === -1
-    if (isLast) end = text.length
-    if (end > start) {
-      try {
-        // a line cut short by a crash fails here (no closing bracket or quote): ignored below
-        if (isLast) throw new Error("no line end")
-        if (text.charCodeAt(start) === 64 /* @ */) {
-          lastTs = 0
-          lastSeq = 0
-        } else if (text.charCodeAt(start) === 61 /* = */) {
-          const tab = text.indexOf("\t", start)
-          if (tab < 0 || tab > end) throw new Error("bad definition")
+    if (end === -1) {
+      // a last line without "\n" is an append cut short by a crash: expected, ignored
+      rowRun(runStart, start)
+      truncatedTail = true
+      return { rows, badLines, truncatedTail }
+    }
+    const c = text.charCodeAt(start)
+    if (c === 64 /* @ */ || c === 61 /* = */) {
+      rowRun(runStart, start)
+      if (c === 64) {
+        lastTs = 0
+        lastSeq = 0
+      } else {
+        const tab = text.indexOf("\t", start)
+        let ok = false
+        if (tab > 0 && tab < end) {
           const index = Number(text.slice(start + 1, tab))
-          const value = JSON.parse(text.slice(tab + 1, end)) as unknown
-          if (!Number.isSafeInteger(index) || index < 0 || typeof value !== "string") throw new Error("bad definition")
-          defs[index] = value
-        } else {
-          const a = JSON.parse(text.slice(start, end)) as unknown
-          if (!Array.isArray(a) || a.length !== 13) throw new Error("not a 13-column row")
-          if (typeof a[0] !== "number" || typeof a[1] !== "number") throw new Error("ts_recv or event_seq is not a number")
-          const kind = id(a[2], "kind")
-          if (!EVENT_KIND_SET.has(kind)) throw new Error("unknown event kind")
-          const ts = lastTs + a[0]
-          const seq = lastSeq + a[1]
-          rows.push({
-            ts_recv: ts, event_seq: seq, kind: kind as EventRow["kind"], market_id: id(a[3], "market_id"),
-            outcome_id: idOrNull(a[4], "outcome_id"), side: idOrNull(a[5], "side"), price: numOrNull(a[6]), size: numOrNull(a[7]),
-            source_ts: typeof a[8] === "number" ? ts + a[8] : null, venue_seq: numOrNull(a[9]), trade_id: strOrNull(a[10]),
-            reason: idOrNull(a[11], "reason"), book_seq: numOrNull(a[12])
-          })
-          lastTs = ts
-          lastSeq = seq
+          try {
+            const value = JSON.parse(text.slice(tab + 1, end)) as unknown
+            if (Number.isSafeInteger(index) && index >= 0 && typeof value === "string") {
+              defs[index] = value
+              ok = true
+            }
+          } catch {
+            ok = false
+          }
         }
-      } catch {
-        if (isLast) truncatedTail = true
-        else badLines++
+        if (!ok) badLines++
       }
+      runStart = end + 1
+    } else if (end === start) {
+      // an empty line: ends the run
+      rowRun(runStart, start)
+      runStart = end + 1
     }
     start = end + 1
   }
+  rowRun(runStart, text.length)
   return { rows, badLines, truncatedTail }
 }
 
