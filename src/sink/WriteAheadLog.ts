@@ -208,14 +208,16 @@ export function encodeTradeWalLines(rows: ReadonlyArray<TradeRow>, from: number,
 
 /**
  * Event segments are compact: the strings that repeat (kind, market, outcome, side, reason) are
- * defined once per segment file by a line `=<index>\t<JSON string>` and rows name them by
- * index, so a row line is a short JSON array of numbers (a 66-character condition id and a
- * 77-digit token id cost their digits once per file, not per row). Definitions precede their use,
- * so a crash's truncated tail loses only rows; a later definition of an index replaces the
- * earlier one for the lines after it (after a failed append the writer starts defining anew).
- * `ts_recv` and `event_seq` are written as the change from the previous row of the file (a line
- * `@` restarts them from 0, written whenever the writer starts a dictionary), `source_ts` as
- * its difference from `ts_recv`: short numbers are what makes the text cheap to write and read.
+ * defined once per segment file and rows name them by index, so a row line is a short JSON
+ * array of numbers (a 66-character condition id and a 77-digit token id cost their digits once
+ * per file, not per row). A definition rides on the line of the first row that uses it, before
+ * the row: `=<index>\t<JSON string>\t...[row]` (JSON never holds a raw tab), so every line is
+ * exactly one row, which is how the append counts what reached the file. A later definition of
+ * an index replaces the earlier one for the lines after it (after a failed append the writer
+ * starts defining anew). `ts_recv` and `event_seq` are written as the change from the previous
+ * row of the file (a leading `@\t` restarts them from 0, written whenever the writer starts a
+ * dictionary), `source_ts` as its difference from `ts_recv`: short numbers are what makes the
+ * text cheap to write and read.
  */
 export type EventWalDictionary = { next: number; readonly ids: Map<string, number>; lastTs: number; lastSeq: number; fresh: boolean }
 
@@ -238,14 +240,14 @@ const eventDictionary = (filePath: string): EventWalDictionary => {
 
 /** Lines for event rows[from, to): new definitions first, then `[dts, dseq, kind, market, outcome, side, price, size, source_ts - ts, venue_seq, trade_id, reason, book_seq]`. */
 export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number, to: number, dict: EventWalDictionary = newEventWalDictionary()): string {
+  // definitions made by the row being encoded: they go before it on its line
   let defs = ""
   if (dict.fresh) {
-    defs = "@\n"
+    defs = "@\t"
     dict.fresh = false
     dict.lastTs = 0
     dict.lastSeq = 0
   }
-  let out = ""
   const ids = dict.ids
   const ref = (s: string | null): number | null => {
     if (s === null) return null
@@ -253,7 +255,7 @@ export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number,
     if (i === undefined) {
       i = dict.next++
       ids.set(s, i)
-      defs += "=" + i + "\t" + JSON.stringify(s) + "\n"
+      defs += "=" + i + "\t" + JSON.stringify(s) + "\t"
     }
     return i
   }
@@ -263,17 +265,21 @@ export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number,
   const lines = new Array<string>(to - from)
   for (let i = from; i < to; i++) {
     const r = rows[i]!
-    lines[i - from] = JSON.stringify([
+    const line = JSON.stringify([
       r.ts_recv - lastTs, r.event_seq - lastSeq, ref(r.kind), ref(r.market_id), ref(r.outcome_id), ref(r.side), r.price, r.size,
       r.source_ts === null ? null : r.source_ts - r.ts_recv, r.venue_seq, r.trade_id, ref(r.reason), r.book_seq
     ])
+    if (defs === "") lines[i - from] = line
+    else {
+      lines[i - from] = defs + line
+      defs = ""
+    }
     lastTs = r.ts_recv
     lastSeq = r.event_seq
   }
   dict.lastTs = lastTs
   dict.lastSeq = lastSeq
-  if (lines.length > 0) out = lines.join("\n") + "\n"
-  return defs + out
+  return lines.length > 0 ? lines.join("\n") + "\n" : ""
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,26 +420,31 @@ function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
     }
     const c = text.charCodeAt(start)
     if (c === 64 /* @ */ || c === 61 /* = */) {
+      // a row with definitions before it: `@\t`, `=<index>\t<JSON string>\t`..., then the row
       rowRun(runStart, start)
-      if (c === 64) {
-        lastTs = 0
-        lastSeq = 0
-      } else {
-        const tab = text.indexOf("\t", start)
-        let ok = false
-        if (tab > 0 && tab < end) {
-          const index = Number(text.slice(start + 1, tab))
-          try {
-            const value = JSON.parse(text.slice(tab + 1, end)) as unknown
-            if (Number.isSafeInteger(index) && index >= 0 && typeof value === "string") {
-              defs[index] = value
-              ok = true
-            }
-          } catch {
-            ok = false
-          }
+      const fields = text.slice(start, end).split("\t")
+      const savedTs = lastTs
+      const savedSeq = lastSeq
+      try {
+        let k = 0
+        if (fields[0] === "@") {
+          lastTs = 0
+          lastSeq = 0
+          k = 1
         }
-        if (!ok) badLines++
+        for (; k < fields.length - 1; k += 2) {
+          const name = fields[k]!
+          const index = Number(name.slice(1))
+          const value = JSON.parse(fields[k + 1]!) as unknown
+          if (name[0] !== "=" || !Number.isSafeInteger(index) || index < 0 || typeof value !== "string") throw new Error("bad definition")
+          defs[index] = value
+        }
+        if (k !== fields.length - 1) throw new Error("a definition without its row")
+        pushRow(JSON.parse(fields[k]!))
+      } catch {
+        lastTs = savedTs
+        lastSeq = savedSeq
+        badLines++
       }
       runStart = end + 1
     } else if (end === start) {

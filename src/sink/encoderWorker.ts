@@ -11,6 +11,7 @@
  * rows are neither lost nor written twice. Never a corrupt file: the publish is atomic.
  */
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { parentPort, workerData } from "node:worker_threads"
 import { eventFilePath, snapshotFilePath, tradeFilePath } from "../storage/paths.js"
@@ -115,6 +116,14 @@ export function runEncodeJob(job: EncodeJob): EncodeResult {
 // Only when started as the writer worker (not when a test imports runEncodeJob in some thread).
 const port = parentPort
 if (port !== null && (workerData as { role?: unknown } | null)?.role === WRITER_WORKER_ROLE) {
+  // Encoding is background work: on Linux a priority set from a thread applies to that thread
+  // only, so when the cores are busy the socket thread (and the venue's frames) go first. The
+  // write-ahead files hold the rows meanwhile; nothing waits on the encode but the file.
+  try {
+    os.setPriority(10)
+  } catch {
+    // not permitted here: encode at normal priority
+  }
   port.on("message", (req: WorkerRequest) => {
     let reply: WorkerReply
     try {

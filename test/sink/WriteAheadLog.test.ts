@@ -36,7 +36,9 @@ describe("WriteAheadLog", () => {
     const dict = newEventWalDictionary()
     // two appends share definitions; then a failed append makes the writer start a new dictionary
     let text = encodeEventWalLines(rows, 0, 15, dict) + encodeEventWalLines(rows, 15, 30, dict)
-    expect(text.match(/^=/gm)!.length).toBeLessThan(15) // ids defined once, not per row
+    expect(text.match(/(^|\t)=\d+\t/gm)!.length).toBeLessThan(15) // ids defined once, not per row
+    // one line per row (definitions ride on the line of their first row): the append counts lines
+    expect(text.split("\n").length - 1).toBe(30)
     text += encodeEventWalLines(rows, 30, 40, newEventWalDictionary())
     const decoded = decodeWalText("book_events", text)
     expect(decoded).toEqual({ rows, badLines: 0, truncatedTail: false })
@@ -45,7 +47,7 @@ describe("WriteAheadLog", () => {
     expect(cut.truncatedTail).toBe(true)
     expect(cut.rows).toEqual(rows.slice(0, 39))
     // a row naming an index defined nowhere is a bad line, not a wrong row
-    expect(decodeWalText("book_events", "@\n[1,1,7,0,null,null,null,null,null,null,null,null,null]\n").badLines).toBe(1)
+    expect(decodeWalText("book_events", "@\t[1,1,7,0,null,null,null,null,null,null,null,null,null]\n").badLines).toBe(1)
   })
 
   it("round-trips trade rows with nullable source_ts and trade_id", () => {
