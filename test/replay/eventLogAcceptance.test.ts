@@ -18,7 +18,7 @@ import { VenuesLive } from "../../src/venues/VenueLayers.js"
 import { duckdb } from "../sink/sinkTestRows.js"
 
 /**
- * Acceptance (issue 15): the collector against the simulator over real sockets, with drops, a
+ * Acceptance of the event log: the collector against the simulator over real sockets, with drops, a
  * Kalshi seq gap and silent assets, the event log on; random snapshot rows from the live files
  * (and rows of every kind of break) come back from `rebuild` with the same levels and status.
  */
