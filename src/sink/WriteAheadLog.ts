@@ -219,9 +219,9 @@ export function encodeTradeWalLines(rows: ReadonlyArray<TradeRow>, from: number,
  * dictionary), `source_ts` as its difference from `ts_recv`: short numbers are what makes the
  * text cheap to write and read.
  */
-export type EventWalDictionary = { next: number; readonly ids: Map<string, number>; lastTs: number; lastSeq: number; fresh: boolean }
+export type EventWalDictionary = { next: number; readonly ids: Map<string, number>; lastTs: number; lastSeq: number }
 
-export const newEventWalDictionary = (): EventWalDictionary => ({ next: 0, ids: new Map(), lastTs: 0, lastSeq: 0, fresh: true })
+export const newEventWalDictionary = (): EventWalDictionary => ({ next: 0, ids: new Map(), lastTs: 0, lastSeq: 0 })
 
 /** per segment file, the indexes defined in it (the writer appends to few files at a time) */
 const eventDictionaries = new Map<string, EventWalDictionary>()
@@ -240,14 +240,12 @@ const eventDictionary = (filePath: string): EventWalDictionary => {
 
 /** Lines for event rows[from, to): new definitions first, then `[dts, dseq, kind, market, outcome, side, price, size, source_ts - ts, venue_seq, trade_id, reason, book_seq]`. */
 export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number, to: number, dict: EventWalDictionary = newEventWalDictionary()): string {
-  // definitions made by the row being encoded: they go before it on its line
-  let defs = ""
-  if (dict.fresh) {
-    defs = "@\t"
-    dict.fresh = false
-    dict.lastTs = 0
-    dict.lastSeq = 0
-  }
+  // definitions made by the row being encoded: they go before it on its line. Each append's
+  // first row restarts the differences (`@`), so a damaged line can cost at most the rest of its
+  // append, never wrong times in the rows after it.
+  let defs = "@\t"
+  dict.lastTs = 0
+  dict.lastSeq = 0
   const ids = dict.ids
   const ref = (s: string | null): number | null => {
     if (s === null) return null
@@ -370,11 +368,18 @@ function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
     lastTs = ts
     lastSeq = seq
   }
+  /** after a bad row line the differences of the rows that follow are unknown: until the next `@` */
+  let lost = false
   const rowLine = (from: number, to: number): void => {
+    if (lost) {
+      badLines++
+      return
+    }
     try {
       pushRow(JSON.parse(text.slice(from, to)))
     } catch {
       badLines++
+      lost = true
     }
   }
   /**
@@ -392,7 +397,7 @@ function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
     const tsBefore = lastTs
     const seqBefore = lastSeq
     const rowsBefore = rows.length
-    if (Array.isArray(parsed)) {
+    if (Array.isArray(parsed) && !lost) {
       try {
         for (const a of parsed) pushRow(a)
         return
@@ -430,7 +435,10 @@ function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
         if (fields[0] === "@") {
           lastTs = 0
           lastSeq = 0
+          lost = false
           k = 1
+        } else if (lost) {
+          throw new Error("after a bad line")
         }
         for (; k < fields.length - 1; k += 2) {
           const name = fields[k]!
@@ -445,6 +453,7 @@ function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
         lastTs = savedTs
         lastSeq = savedSeq
         badLines++
+        lost = true
       }
       runStart = end + 1
     } else if (end === start) {

@@ -46,6 +46,13 @@ describe("WriteAheadLog", () => {
     const cut = decodeWalText("book_events", text.slice(0, text.length - 9))
     expect(cut.truncatedTail).toBe(true)
     expect(cut.rows).toEqual(rows.slice(0, 39))
+    // a damaged line in the middle of an append: the rest of that append is dropped (its times
+    // are differences from the damaged row), the next append starts over; no row comes back wrong
+    const lines = text.split("\n")
+    lines[5] = lines[5]!.slice(0, 10) + "x" + lines[5]!.slice(11)
+    const damaged = decodeWalText("book_events", lines.join("\n"))
+    expect(damaged.badLines).toBe(10)
+    expect(damaged.rows).toEqual([...rows.slice(0, 5), ...rows.slice(15)])
     // a row naming an index defined nowhere is a bad line, not a wrong row
     expect(decodeWalText("book_events", "@\t[1,1,7,0,null,null,null,null,null,null,null,null,null]\n").badLines).toBe(1)
   })
