@@ -3,7 +3,7 @@ import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { Ladder, PRICE_SCALE, priceToUnits } from "./Ladder.js"
 import { buildSnapshotRow } from "./buildSnapshotRow.js"
-import { type EventLog, staleMarkerKind } from "./EventLog.js"
+import { bookLevels, type EventLog, staleMarkerKind } from "./EventLog.js"
 
 /**
  * In-memory order books of one venue, per (marketId, outcomeId). Plain TypeScript: the
@@ -176,9 +176,7 @@ export class BookStore {
         this.counters.applied++
         if (log !== null) {
           // the levels as the book holds them (validated, deduplicated), best first
-          const seq = log.snapshot(recvTs, ev.marketId, ev.outcomeId, ev.sourceTs, null)
-          log.pushLadder(recvTs, seq, ev.marketId, ev.outcomeId, "bid", book.bids)
-          log.pushLadder(recvTs, seq, ev.marketId, ev.outcomeId, "ask", book.asks)
+          log.snapshot(recvTs, ev.marketId, ev.outcomeId, ev.sourceTs, null, bookLevels(book.bids, book.asks, true))
         }
         return
       }
@@ -197,9 +195,7 @@ export class BookStore {
         m.staleReason = null
         this.counters.applied++
         if (log !== null) {
-          const seq = log.snapshot(recvTs, ev.marketId, null, ev.sourceTs, ev.seq)
-          log.pushLadder(recvTs, seq, ev.marketId, "yes", "bid", m.yes)
-          log.pushLadder(recvTs, seq, ev.marketId, "no", "bid", m.no)
+          log.snapshot(recvTs, ev.marketId, null, ev.sourceTs, ev.seq, bookLevels(m.yes, m.no, false))
         }
         return
       }
@@ -358,18 +354,14 @@ export class BookStore {
     this.log?.marker("resubscribed", marketId, outcomeId, null)
   }
 
-  /** Every book as checkpoint rows (EventLog.ts): a header per book, then its levels. */
+  /** Every book as a checkpoint row (EventLog.ts), its levels in the row's lists. */
   checkpointInto(log: EventLog, ts: number, seq: number): void {
     for (const [marketId, m] of this.markets) {
       if (m.kind === "binary") {
-        log.push(ts, seq, "checkpoint", marketId, null, null, null, null, m.sourceTs, null, null, m.staleReason, m.seq)
-        log.pushLadder(ts, seq, marketId, "yes", "bid", m.yes)
-        log.pushLadder(ts, seq, marketId, "no", "bid", m.no)
+        log.push(ts, seq, "checkpoint", marketId, null, null, null, null, m.sourceTs, null, null, m.staleReason, m.seq, bookLevels(m.yes, m.no, false))
       } else {
         for (const [outcomeId, b] of m.books) {
-          log.push(ts, seq, "checkpoint", marketId, outcomeId, null, null, null, b.sourceTs, null, null, b.staleReason, b.seq)
-          log.pushLadder(ts, seq, marketId, outcomeId, "bid", b.bids)
-          log.pushLadder(ts, seq, marketId, outcomeId, "ask", b.asks)
+          log.push(ts, seq, "checkpoint", marketId, outcomeId, null, null, null, b.sourceTs, null, null, b.staleReason, b.seq, bookLevels(b.bids, b.asks, true))
         }
       }
     }

@@ -22,6 +22,34 @@ export interface CheckpointSource {
   checkpointInto(log: EventLog, ts: number, seq: number): void
 }
 
+/** A book's ladders as the log's list columns, best first. */
+export interface BookLevels {
+  readonly bidPx: ReadonlyArray<number>
+  readonly bidSz: ReadonlyArray<number>
+  readonly askPx: ReadonlyArray<number>
+  readonly askSz: ReadonlyArray<number>
+}
+
+/**
+ * Two ladders as list columns, best first. `bLadderIsAsk`: the second ladder is an ask ladder
+ * (key = SCALE - price units); false for Kalshi's NO bids (key = price units).
+ */
+export const bookLevels = (bids: Ladder, other: Ladder, otherIsAsk: boolean): BookLevels => {
+  const bidPx = new Array<number>(bids.count)
+  const bidSz = new Array<number>(bids.count)
+  for (let i = bids.count - 1, j = 0; i >= 0; i--, j++) {
+    bidPx[j] = bids.keys[i]! / PRICE_SCALE
+    bidSz[j] = bids.sizes[i]!
+  }
+  const askPx = new Array<number>(other.count)
+  const askSz = new Array<number>(other.count)
+  for (let i = other.count - 1, j = 0; i >= 0; i--, j++) {
+    askPx[j] = (otherIsAsk ? PRICE_SCALE - other.keys[i]! : other.keys[i]!) / PRICE_SCALE
+    askSz[j] = other.sizes[i]!
+  }
+  return { bidPx, bidSz, askPx, askSz }
+}
+
 export interface EventLogOptions {
   readonly bucketMinutes: number
   /** current time (ms) for changes that do not come with a receive time (markers) */
@@ -103,22 +131,14 @@ export class EventLog {
   push(
     ts: number, seq: number, kind: EventKind, market: string, outcome: string | null, side: string | null,
     price: number | null, size: number | null, sourceTs: number | null, venueSeq: number | null,
-    tradeId: string | null, reason: string | null, bookSeq: number | null
+    tradeId: string | null, reason: string | null, bookSeq: number | null, levels: BookLevels | null = null
   ): void {
     this.rows.push({
       ts_recv: ts, event_seq: seq, kind, market_id: market, outcome_id: outcome, side, price, size,
-      source_ts: sourceTs, venue_seq: venueSeq, trade_id: tradeId, reason, book_seq: bookSeq
+      source_ts: sourceTs, venue_seq: venueSeq, trade_id: tradeId, reason, book_seq: bookSeq,
+      bid_px: levels === null ? null : levels.bidPx, bid_sz: levels === null ? null : levels.bidSz,
+      ask_px: levels === null ? null : levels.askPx, ask_sz: levels === null ? null : levels.askSz
     })
-  }
-
-  /** A checkpoint's or snapshot's levels: best last in the ladder; bids key = units, asks key = SCALE - units. */
-  pushLadder(ts: number, seq: number, market: string, outcome: string, side: "bid" | "ask", ladder: Ladder): void {
-    const keys = ladder.keys
-    const sizes = ladder.sizes
-    for (let i = ladder.count - 1; i >= 0; i--) {
-      const units = side === "bid" ? keys[i]! : PRICE_SCALE - keys[i]!
-      this.push(ts, seq, "level", market, outcome, side, units / PRICE_SCALE, sizes[i]!, null, null, null, null, null)
-    }
   }
 
   // ---- changes (called by the BookStore, the drivers through it, and the pipeline)
@@ -127,11 +147,9 @@ export class EventLog {
     this.push(ts, this.open(ts), "level", market, outcome, side, price, size, sourceTs, venueSeq, null, null, null)
   }
 
-  /** Opens a snapshot (the caller pushes its levels with `pushLadder` and the returned seq). */
-  snapshot(ts: number, market: string, outcome: string | null, sourceTs: number | null, venueSeq: number | null): number {
-    const seq = this.open(ts)
-    this.push(ts, seq, "snapshot", market, outcome, null, null, null, sourceTs, venueSeq, null, null, null)
-    return seq
+  /** A full book from the venue, with its levels (one row: the lists hold the ladders). */
+  snapshot(ts: number, market: string, outcome: string | null, sourceTs: number | null, venueSeq: number | null, levels: BookLevels): void {
+    this.push(ts, this.open(ts), "snapshot", market, outcome, null, null, null, sourceTs, venueSeq, null, null, null, levels)
   }
 
   trade(ts: number, market: string, outcome: string, price: number, size: number, side: string, tradeId: string | null, sourceTs: number | null, venueSeq: number | null): void {

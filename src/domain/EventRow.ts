@@ -8,11 +8,10 @@
  *
  * Kinds:
  * - `checkpoint`: the state of one live book at the start of the bucket (file self-contained):
- *   `book_seq` = the book's update count, `source_ts`, `reason` = why it is stale (null = trusted);
- *   its levels follow as `level` rows with the same `event_seq`. `outcome_id` null = a binary
- *   (Kalshi) market whose YES and NO bid ladders follow (outcome "yes"/"no", side "bid").
- * - `snapshot`: a full book from the venue: the reader clears the book, then applies the `level`
- *   rows that follow with the same `event_seq`.
+ *   `book_seq` = the book's update count, `source_ts`, `reason` = why it is stale (null = trusted),
+ *   its levels in `bid_px`/`bid_sz`/`ask_px`/`ask_sz`. `outcome_id` null = a binary (Kalshi)
+ *   market: `bid_*` hold its YES bids, `ask_*` its NO bids.
+ * - `snapshot`: a full book from the venue, levels in the same lists: the reader replaces the book.
  * - `level`: new aggregate size at one price (0 removes the level).
  * - `trade`: price, size, taker side (`side` buy/sell), `trade_id` when the venue gives one.
  * - `tick_size`: `price` = the new tick size.
@@ -55,9 +54,14 @@ export interface EventRow {
   readonly reason: string | null
   /** checkpoint only: the book's update count (the snapshot rows' `seq`) */
   readonly book_seq: number | null
+  /** snapshot and checkpoint: the levels, best first (Kalshi, outcome null: YES bids, then NO bids in `ask_*`) */
+  readonly bid_px: ReadonlyArray<number> | null
+  readonly bid_sz: ReadonlyArray<number> | null
+  readonly ask_px: ReadonlyArray<number> | null
+  readonly ask_sz: ReadonlyArray<number> | null
 }
 
 export const EVENT_COLUMNS = [
   "ts_recv", "event_seq", "kind", "market_id", "outcome_id", "side", "price", "size",
-  "source_ts", "venue_seq", "trade_id", "reason", "book_seq"
+  "source_ts", "venue_seq", "trade_id", "reason", "book_seq", "bid_px", "bid_sz", "ask_px", "ask_sz"
 ] as const satisfies ReadonlyArray<keyof EventRow>

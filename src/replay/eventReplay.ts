@@ -104,22 +104,6 @@ export class EventReplayer {
         k++
         continue
       }
-      const kind = c.kind[i]!
-      if (kind === "snapshot" || kind === "checkpoint") {
-        // the block: the header, then the level rows of the same position and market
-        let end = k + 1
-        while (end < n) {
-          const r = order[end]!
-          const cc = input.files[r.file]!
-          if (cc.kind[r.row] !== "level" || cc.event_seq[r.row] !== seq || cc.market_id[r.row] !== market) break
-          end++
-        }
-        this.applyBlock(input, order, k, end)
-        this.position = seq
-        this.rowsApplied += end - k
-        k = end
-        continue
-      }
       this.applyRow(c, i)
       this.position = seq
       this.rowsApplied++
@@ -128,31 +112,23 @@ export class EventReplayer {
     this.cursor = k
   }
 
-  private applyBlock(input: ReplayInput, order: ReadonlyArray<RowRef>, from: number, to: number): void {
-    const head = input.files[order[from]!.file]!
-    const h = order[from]!.row
-    const market = head.market_id[h]!
-    const outcome = head.outcome_id[h] ?? null
-    const sourceTs = head.source_ts[h] ?? null
-    // bids/asks of an outcome book; yes/no bid ladders of a binary one
-    const a = { prices: [] as number[], sizes: [] as number[] }
-    const b = { prices: [] as number[], sizes: [] as number[] }
-    for (let k = from + 1; k < to; k++) {
-      const r = order[k]!
-      const c = input.files[r.file]!
-      const into = outcome === null ? (c.outcome_id[r.row] === "yes" ? a : b) : (c.side[r.row] === "bid" ? a : b)
-      into.prices.push(c.price[r.row]!)
-      into.sizes.push(c.size[r.row]!)
-    }
-    if (head.kind[h] === "checkpoint") {
-      const bookSeq = head.book_seq[h] ?? 0
-      const reason = head.reason[h] ?? null
+  /** A venue snapshot or a checkpoint: the book replaced by the row's ladders. */
+  private applyBook(c: EventColumns, i: number): void {
+    const market = c.market_id[i]!
+    const outcome = c.outcome_id[i] ?? null
+    const sourceTs = c.source_ts[i] ?? null
+    // bids and asks of an outcome book; YES and NO bid ladders of a binary one
+    const a = { prices: c.bid_px[i] ?? [], sizes: c.bid_sz[i] ?? [] }
+    const b = { prices: c.ask_px[i] ?? [], sizes: c.ask_sz[i] ?? [] }
+    if (c.kind[i] === "checkpoint") {
+      const bookSeq = c.book_seq[i] ?? 0
+      const reason = c.reason[i] ?? null
       if (outcome === null) this.store.restoreBinaryBook(market, a, b, bookSeq, sourceTs, reason)
       else this.store.restoreOutcomeBook(market, outcome, a, b, bookSeq, sourceTs, reason)
     } else if (outcome === null) {
-      this.store.apply({ kind: "binary_snapshot", marketId: market, yesBids: a, noBids: b, sid: 0, seq: head.venue_seq[h] ?? 0, sourceTs }, head.ts_recv[h]!)
+      this.store.apply({ kind: "binary_snapshot", marketId: market, yesBids: a, noBids: b, sid: 0, seq: c.venue_seq[i] ?? 0, sourceTs }, c.ts_recv[i]!)
     } else {
-      this.store.apply({ kind: "snapshot", marketId: market, outcomeId: outcome, bids: a, asks: b, sourceTs }, head.ts_recv[h]!)
+      this.store.apply({ kind: "snapshot", marketId: market, outcomeId: outcome, bids: a, asks: b, sourceTs }, c.ts_recv[i]!)
     }
     this.clearSilence(market, outcome)
   }
@@ -162,6 +138,10 @@ export class EventReplayer {
     const outcome = c.outcome_id[i] ?? null
     const reason = c.reason[i] ?? null
     switch (c.kind[i]) {
+      case "snapshot":
+      case "checkpoint":
+        this.applyBook(c, i)
+        return
       case "session_start":
         // a collector (re)started: nothing it held before is known any more
         this.store = new BookStore({ venue: this.venue, topK: this.topK })

@@ -238,7 +238,7 @@ const eventDictionary = (filePath: string): EventWalDictionary => {
   return d
 }
 
-/** Lines for event rows[from, to): new definitions first, then `[dts, dseq, kind, market, outcome, side, price, size, source_ts - ts, venue_seq, trade_id, reason, book_seq]`. */
+/** Lines for event rows[from, to): `[dts, dseq, kind, market, outcome, side, price, size, source_ts - ts, venue_seq, trade_id, reason, book_seq, bid_px, bid_sz, ask_px, ask_sz]`, definitions before. */
 export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number, to: number, dict: EventWalDictionary = newEventWalDictionary()): string {
   // definitions made by the row being encoded: they go before it on its line. Each append's
   // first row restarts the differences (`@`), so a damaged line can cost at most the rest of its
@@ -265,7 +265,8 @@ export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number,
     const r = rows[i]!
     const line = JSON.stringify([
       r.ts_recv - lastTs, r.event_seq - lastSeq, ref(r.kind), ref(r.market_id), ref(r.outcome_id), ref(r.side), r.price, r.size,
-      r.source_ts === null ? null : r.source_ts - r.ts_recv, r.venue_seq, r.trade_id, ref(r.reason), r.book_seq
+      r.source_ts === null ? null : r.source_ts - r.ts_recv, r.venue_seq, r.trade_id, ref(r.reason), r.book_seq,
+      r.bid_px, r.bid_sz, r.ask_px, r.ask_sz
     ])
     if (defs === "") lines[i - from] = line
     else {
@@ -338,6 +339,8 @@ function tradeFromLine(a: unknown): TradeRow {
 
 const EVENT_KIND_SET: ReadonlySet<unknown> = new Set(EVENT_KINDS)
 
+const listOrNull = (v: unknown): number[] | null => (v === null ? null : numList(v))
+
 /** Event segment text (see encodeEventWalLines): definitions and rows, in order. */
 function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
   const defs: Array<string | undefined> = []
@@ -353,7 +356,7 @@ function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
   let lastTs = 0
   let lastSeq = 0
   const pushRow = (a: unknown): void => {
-    if (!Array.isArray(a) || a.length !== 13) throw new Error("not a 13-column row")
+    if (!Array.isArray(a) || a.length !== 17) throw new Error("not a 17-column row")
     if (typeof a[0] !== "number" || typeof a[1] !== "number") throw new Error("ts_recv or event_seq is not a number")
     const kind = id(a[2], "kind")
     if (!EVENT_KIND_SET.has(kind)) throw new Error("unknown event kind")
@@ -363,7 +366,8 @@ function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
       ts_recv: ts, event_seq: seq, kind: kind as EventRow["kind"], market_id: id(a[3], "market_id"),
       outcome_id: idOrNull(a[4], "outcome_id"), side: idOrNull(a[5], "side"), price: numOrNull(a[6]), size: numOrNull(a[7]),
       source_ts: typeof a[8] === "number" ? ts + a[8] : null, venue_seq: numOrNull(a[9]), trade_id: strOrNull(a[10]),
-      reason: idOrNull(a[11], "reason"), book_seq: numOrNull(a[12])
+      reason: idOrNull(a[11], "reason"), book_seq: numOrNull(a[12]),
+      bid_px: listOrNull(a[13]), bid_sz: listOrNull(a[14]), ask_px: listOrNull(a[15]), ask_sz: listOrNull(a[16])
     })
     lastTs = ts
     lastSeq = seq

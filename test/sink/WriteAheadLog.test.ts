@@ -28,11 +28,13 @@ describe("WriteAheadLog", () => {
     const ev = (i: number, over: Partial<EventRow> = {}): EventRow => ({
       ts_recv: 1_700_000_000_000 + Math.floor(i / 3), event_seq: 1_700_000_000_000_000 + i, kind: "level", market_id: `0x${"ab".repeat(32)}${i % 3}`,
       outcome_id: `${i % 2}${"7".repeat(76)}`, side: i % 2 === 0 ? "bid" : "ask", price: 0.01 * (i % 90 + 1), size: i % 4 === 0 ? 0 : 12.5 + i,
-      source_ts: i % 5 === 0 ? null : 1_700_000_000_000 - 40, venue_seq: i % 7 === 0 ? i : null, trade_id: null, reason: null, book_seq: null, ...over
+      source_ts: i % 5 === 0 ? null : 1_700_000_000_000 - 40, venue_seq: i % 7 === 0 ? i : null, trade_id: null, reason: null, book_seq: null,
+      bid_px: null, bid_sz: null, ask_px: null, ask_sz: null, ...over
     })
     const rows = Array.from({ length: 40 }, (_, i) => ev(i))
     rows[10] = ev(10, { kind: "trade", side: "buy", trade_id: "0x\"quoted\"" })
     rows[11] = ev(11, { kind: "seq_gap", outcome_id: null, side: null, price: null, size: null, reason: "seq gap on sid 1: expected 2, got 4" })
+    rows[12] = ev(12, { kind: "snapshot", side: null, price: null, size: null, bid_px: [0.45, 0.44], bid_sz: [10, 2.5], ask_px: [], ask_sz: [] })
     const dict = newEventWalDictionary()
     // two appends share definitions; then a failed append makes the writer start a new dictionary
     let text = encodeEventWalLines(rows, 0, 15, dict) + encodeEventWalLines(rows, 15, 30, dict)

@@ -50,7 +50,8 @@ const eventRow = (ts: number, seq: number): EventRow => {
     side: kind === "level" ? (seq % 2 === 0 ? "bid" : "ask") : kind === "trade" ? "buy" : null,
     price: kind === "seq_gap" ? null : (30 + (seq % 40)) / 100, size: kind === "seq_gap" ? null : seq % 300,
     source_ts: kind === "seq_gap" ? null : ts - 5, venue_seq: seq, trade_id: kind === "trade" ? `t${seq}` : null,
-    reason: kind === "seq_gap" ? "seq gap on sid 1: expected 2, got 3" : null, book_seq: null
+    reason: kind === "seq_gap" ? "seq gap on sid 1: expected 2, got 3" : null, book_seq: null,
+    bid_px: null, bid_sz: null, ask_px: null, ask_sz: null
   }
 }
 

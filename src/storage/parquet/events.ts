@@ -25,7 +25,12 @@ export const EVENT_TABLE: TableSpec = [
   { name: "venue_seq", kind: "INT64", nullable: true, delta: true, stats: false },
   { name: "trade_id", kind: "STRING", nullable: true, stats: false },
   { name: "reason", kind: "STRING", nullable: true, dictionary: true, stats: false },
-  { name: "book_seq", kind: "INT64", nullable: true, delta: true, stats: false }
+  { name: "book_seq", kind: "INT64", nullable: true, delta: true, stats: false },
+  // snapshot and checkpoint rows: the ladders, best first (NULL on every other kind)
+  { name: "bid_px", kind: "LIST_DOUBLE", stats: false },
+  { name: "bid_sz", kind: "LIST_DOUBLE", dictionary: true, stats: false },
+  { name: "ask_px", kind: "LIST_DOUBLE", stats: false },
+  { name: "ask_sz", kind: "LIST_DOUBLE", dictionary: true, stats: false }
 ]
 
 /** Rows per row group: a reader of one market reads the one or two groups holding it. */
@@ -79,6 +84,10 @@ export interface EventColumns {
   readonly trade_id: ArrayLike<string | null>
   readonly reason: ArrayLike<string | null>
   readonly book_seq: ArrayLike<number | null>
+  readonly bid_px: ArrayLike<ReadonlyArray<number> | null>
+  readonly bid_sz: ArrayLike<ReadonlyArray<number> | null>
+  readonly ask_px: ArrayLike<ReadonlyArray<number> | null>
+  readonly ask_sz: ArrayLike<ReadonlyArray<number> | null>
 }
 
 export async function readEventColumns(filePath: string): Promise<EventColumns> {
@@ -139,6 +148,7 @@ export function eventRowAt(c: EventColumns, i: number): EventRow {
     outcome_id: c.outcome_id[i] ?? null, side: c.side[i] ?? null,
     price: Number.isNaN(price) ? null : price, size: Number.isNaN(size) ? null : size,
     source_ts: c.source_ts[i] ?? null, venue_seq: c.venue_seq[i] ?? null, trade_id: c.trade_id[i] ?? null,
-    reason: c.reason[i] ?? null, book_seq: c.book_seq[i] ?? null
+    reason: c.reason[i] ?? null, book_seq: c.book_seq[i] ?? null,
+    bid_px: c.bid_px[i] ?? null, bid_sz: c.bid_sz[i] ?? null, ask_px: c.ask_px[i] ?? null, ask_sz: c.ask_sz[i] ?? null
   }
 }

@@ -56,7 +56,7 @@ export class ParquetCodecError extends Error {
   override readonly name = "ParquetCodecError"
 }
 
-function schemaFor(spec: TableSpec): SchemaElement[] {
+export function schemaFor(spec: TableSpec): SchemaElement[] {
   const schema: SchemaElement[] = [{ name: "root", num_children: spec.length }]
   for (const col of spec) {
     const repetition_type = isOptional(col) ? "OPTIONAL" : "REQUIRED"
