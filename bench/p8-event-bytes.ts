@@ -39,7 +39,7 @@ export async function run(): Promise<FigureResult[]> {
     unit: "bytes/event", higherIsBetter: false, target: "<= 20 bytes/event and below gzip JSON lines",
     met: perEvent <= 20 && perEvent < gzPerEvent,
     notes: `${ours} bytes in all; the ${frames.length} raw frames gzipped take ${round(gzFrames / rows.length, 2)} bytes/event; ` +
-      `an event here is a row (a book snapshot of n levels is n + 1 rows)`
+      `one row per event (a book snapshot is one row, its ladders in list columns)`
   })]
 }
 

@@ -27,9 +27,9 @@ export const EVENT_TABLE: TableSpec = [
   { name: "reason", kind: "STRING", nullable: true, dictionary: true, stats: false },
   { name: "book_seq", kind: "INT64", nullable: true, delta: true, stats: false },
   // snapshot and checkpoint rows: the ladders, best first (NULL on every other kind)
-  { name: "bid_px", kind: "LIST_DOUBLE", stats: false },
+  { name: "bid_px", kind: "LIST_DOUBLE", dictionary: true, stats: false },
   { name: "bid_sz", kind: "LIST_DOUBLE", dictionary: true, stats: false },
-  { name: "ask_px", kind: "LIST_DOUBLE", stats: false },
+  { name: "ask_px", kind: "LIST_DOUBLE", dictionary: true, stats: false },
   { name: "ask_sz", kind: "LIST_DOUBLE", dictionary: true, stats: false }
 ]
 
