@@ -27,6 +27,7 @@ import { bucketStart, eventFilePath, mmViabilityPath, snapshotFilePath, statsPat
 import { encodeEventRows } from "../../src/storage/parquet/events.js"
 import { BookStore } from "../../src/books/BookStore.js"
 import { EventLog } from "../../src/books/EventLog.js"
+import { rebuildAt } from "../../src/replay/rebuild.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { onLocalDisk } from "../support/onLocalDisk.js"
 
@@ -256,6 +257,20 @@ describe("README DuckDB queries", () => {
       }
     }
     expect(queries).toBeGreaterThanOrEqual(8)
+  })
+
+  it("the top-of-book query over the event log agrees with rebuild at every minute it answers", async () => {
+    const block = codeBlocks(section("Data layout")).filter((b) => b.lang === "sql").find((b) => b.body.includes("WITH ev AS"))!
+    // (the views were created by the test above, which runs every block in order)
+    const sqlRows = await rows(statements(block.body)[0]!)
+    expect(sqlRows.length).toBeGreaterThan(5)
+    for (const r of sqlRows) {
+      const at = Date.parse(String(r["minute"]).replace(" ", "T").replace(/\+00$/, "Z"))
+      const rebuilt = await rebuildAt({ dataDir, venue: "polymarket", atMs: at, markets: ["0xaaa"] })
+      const book = rebuilt.rows.find((x) => x.outcome_id === "111")!
+      expect({ at: r["minute"], bid: r["best_bid"], ask: r["best_ask"] })
+        .toEqual({ at: r["minute"], bid: Number.isNaN(book.best_bid_px) ? null : book.best_bid_px, ask: Number.isNaN(book.best_ask_px) ? null : book.best_ask_px })
+    }
   })
 
   it("the views give hour INTEGER and date DATE, and skip temp files", async () => {
