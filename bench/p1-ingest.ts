@@ -103,7 +103,9 @@ export async function run(): Promise<FigureResult[]> {
       venues: {
         polymarket: { ws_url: sim.urls.polymarketWs, rest_url: sim.urls.gamma, clob_url: sim.urls.clob, max_assets_per_connection: PER_CONNECTION, max_subs: ASSETS, hot_count: ASSETS },
         kalshi: { enabled: false }
-      }
+      },
+      // the event log is on by default; P1_EVENT_LOG=off measures without it (for comparison)
+      storage: { event_log: process.env["P1_EVENT_LOG"] !== "off" }
     })
     const oursOnce = (runDir: string) => Effect.runPromise(Effect.scoped(Effect.gen(function* () {
       const running = yield* startCollector({ ...cfg, data_dir: runDir }, { venues: ["polymarket"], driver: "none" })
@@ -132,7 +134,7 @@ export async function run(): Promise<FigureResult[]> {
       ours: Math.round(oursRate), reference: Math.round(refRate), referenceName: "bare ws clients + JSON.parse",
       ratio: round(ratio), unit: "msg/s", higherIsBetter: true, target: "ratio >= 0.5 and >= 50,000 msg/s",
       met: complete && ratio >= 0.5 && oursRate >= 50_000,
-      notes: `ours: ${ours.frames}/${target} frames in ${round(ours.ms / 1000, 2)} s on ${ours.shards} connections, ${ours.snapshotRows} snapshot rows written meanwhile; ` +
+      notes: `event log ${cfg.storage.event_log ? "on" : "off"}; ours: ${ours.frames}/${target} frames in ${round(ours.ms / 1000, 2)} s on ${ours.shards} connections, ${ours.snapshotRows} snapshot rows written meanwhile; ` +
         `reference: ${ref.frames}/${target} in ${round(ref.ms / 1000, 2)} s (best of 2: ${round(ref1.ms / 1000, 2)} s, ${round(ref2.ms / 1000, 2)} s); ` +
         `ours best of 2: ${round(ours1.ms / 1000, 2)} s, ${round(ours2.ms / 1000, 2)} s`,
       extra: { ours_frames: ours.frames, reference_frames: ref.frames, target_frames: target }

@@ -23,7 +23,10 @@ const FIGURES: ReadonlyArray<Figure> = [
   { id: "P3", file: "p3-writing.ts", timeoutMs: 120_000 },
   { id: "P4", file: "p4-mining.ts", timeoutMs: 240_000 },
   { id: "P5", file: "p5-memory.ts", nodeFlags: ["--expose-gc"], timeoutMs: 150_000 },
-  { id: "P6", file: "p6-storage.ts", timeoutMs: 90_000 }
+  { id: "P6", file: "p6-storage.ts", timeoutMs: 90_000 },
+  { id: "P7", file: "p7-event-log.ts", timeoutMs: 180_000 },
+  { id: "P8", file: "p8-event-bytes.ts", timeoutMs: 180_000 },
+  { id: "P9", file: "p9-rebuild.ts", timeoutMs: 180_000 }
 ]
 
 interface FigureRun {

@@ -1,8 +1,9 @@
-import type { BookEvent, Ladder as EventLadder } from "../domain/BookEvent.js"
+import type { BookEvent, Ladder as EventLadder, TradeEvent } from "../domain/BookEvent.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { Ladder, PRICE_SCALE, priceToUnits } from "./Ladder.js"
 import { buildSnapshotRow } from "./buildSnapshotRow.js"
+import { bookLevels, type EventLog, staleMarkerKind } from "./EventLog.js"
 
 /**
  * In-memory order books of one venue, per (marketId, outcomeId). Plain TypeScript: the
@@ -24,6 +25,8 @@ import { buildSnapshotRow } from "./buildSnapshotRow.js"
 
 export const NO_SNAPSHOT_YET = "no snapshot yet"
 export const AWAITING_RESYNC = "reset: awaiting fresh snapshot"
+/** `reason` of the `unsubscribed` marker that frees a book (a subscription's end has "unsubscribed") */
+export const BOOK_FREED = "book freed"
 
 interface BookState {
   seq: number
@@ -55,6 +58,8 @@ type MarketEntry = OutcomeMarket | BinaryMarket
 export interface BookStoreOptions {
   readonly venue: VenueId
   readonly topK: number
+  /** the event log every change is reported to (src/books/EventLog.ts); none = not logged */
+  readonly log?: EventLog | null
 }
 
 export interface BookStoreCounters {
@@ -73,10 +78,13 @@ export class BookStore {
   readonly topK: number
   readonly counters: BookStoreCounters = { applied: 0, ignoredDeltas: 0, rejectedLevels: 0 }
   private readonly markets = new Map<string, MarketEntry>()
+  private readonly log: EventLog | null
 
   constructor(opts: BookStoreOptions) {
     this.venue = opts.venue
     this.topK = Math.max(1, Math.floor(opts.topK))
+    this.log = opts.log ?? null
+    this.log?.attach(this)
   }
 
   /** Number of markets held. */
@@ -95,8 +103,15 @@ export class BookStore {
     return this.markets.has(marketId)
   }
 
+  /** A Kalshi-style market (one YES and one NO bid ladder). */
+  isBinary(marketId: string): boolean {
+    return this.markets.get(marketId)?.kind === "binary"
+  }
+
   /** Apply one decoded event. Trades, tick-size changes and seq-only replies never touch depth. */
-  apply(ev: BookEvent, _recvTs: number): void {
+  apply(ev: BookEvent, recvTs: number): void {
+    const log = this.log
+    log?.touch(recvTs)
     switch (ev.kind) {
       case "level_set": {
         const m = this.markets.get(ev.marketId)
@@ -115,6 +130,7 @@ export class BookStore {
         book.seq++
         if (ev.sourceTs !== null) book.sourceTs = ev.sourceTs
         this.counters.applied++
+        log?.level(recvTs, ev.marketId, ev.outcomeId, ev.side, units / PRICE_SCALE, ev.size, ev.sourceTs, null)
         return
       }
       case "binary_delta": {
@@ -128,7 +144,8 @@ export class BookStore {
           this.counters.rejectedLevels++
           return
         }
-        ;(ev.outcome === "yes" ? m.yes : m.no).add(units, ev.delta)
+        const ladder = ev.outcome === "yes" ? m.yes : m.no
+        ladder.add(units, ev.delta)
         // `seq` counts venue updates applied to THIS book. Kalshi's own seq is per subscription
         // (shared by every market on the sid), so storing it would credit one market with the
         // activity of all the others (the miner's update_count sums seq increments).
@@ -136,6 +153,8 @@ export class BookStore {
         m.sid = ev.sid
         if (ev.sourceTs !== null) m.sourceTs = ev.sourceTs
         this.counters.applied++
+        // the log keeps the level's new size (what a reader sets), not the venue's signed change
+        if (log !== null) log.level(recvTs, ev.marketId, ev.outcome, "bid", units / PRICE_SCALE, ladder.sizeAt(units), ev.sourceTs, ev.seq)
         return
       }
       case "snapshot": {
@@ -155,6 +174,10 @@ export class BookStore {
         book.sourceTs = ev.sourceTs
         book.staleReason = null
         this.counters.applied++
+        if (log !== null) {
+          // the levels as the book holds them (validated, deduplicated), best first
+          log.snapshot(recvTs, ev.marketId, ev.outcomeId, ev.sourceTs, null, bookLevels(book.bids, book.asks, true))
+        }
         return
       }
       case "binary_snapshot": {
@@ -171,8 +194,14 @@ export class BookStore {
         m.sourceTs = ev.sourceTs
         m.staleReason = null
         this.counters.applied++
+        if (log !== null) {
+          log.snapshot(recvTs, ev.marketId, null, ev.sourceTs, ev.seq, bookLevels(m.yes, m.no, false))
+        }
         return
       }
+      case "tick_size":
+        log?.tickSize(recvTs, ev.marketId, ev.outcomeId, ev.tickSize, ev.sourceTs)
+        return
       default:
         return
     }
@@ -192,11 +221,11 @@ export class BookStore {
       } else {
         const b = m.books.get(outcomeId)
         if (b !== undefined) {
-          return buildSnapshotRow(this.venue, marketId, outcomeId, tsRecv, b.bids, b.asks, this.topK, b.seq, b.sourceTs, b.staleReason)
+          return buildSnapshotRow(this.venue, marketId, outcomeId, tsRecv, b.bids, b.asks, this.topK, b.seq, b.sourceTs, b.staleReason, this.position())
         }
       }
     }
-    return buildSnapshotRow(this.venue, marketId, outcomeId, tsRecv, EMPTY_LADDER, EMPTY_LADDER, this.topK, 0, null, NO_SNAPSHOT_YET)
+    return buildSnapshotRow(this.venue, marketId, outcomeId, tsRecv, EMPTY_LADDER, EMPTY_LADDER, this.topK, 0, null, NO_SNAPSHOT_YET, this.position())
   }
 
   /**
@@ -211,7 +240,7 @@ export class BookStore {
       return 2
     }
     for (const [outcomeId, b] of m.books) {
-      out.push(buildSnapshotRow(this.venue, marketId, outcomeId, tsRecv, b.bids, b.asks, this.topK, b.seq, b.sourceTs, b.staleReason))
+      out.push(buildSnapshotRow(this.venue, marketId, outcomeId, tsRecv, b.bids, b.asks, this.topK, b.seq, b.sourceTs, b.staleReason, this.position()))
     }
     return m.books.size
   }
@@ -219,13 +248,19 @@ export class BookStore {
   private binaryRow(m: BinaryMarket, marketId: string, outcome: "yes" | "no", tsRecv: number): SnapshotRow {
     const bids = outcome === "yes" ? m.yes : m.no
     const asks = outcome === "yes" ? m.no : m.yes
-    return buildSnapshotRow(this.venue, marketId, outcome, tsRecv, bids, asks, this.topK, m.seq, m.sourceTs, m.staleReason)
+    return buildSnapshotRow(this.venue, marketId, outcome, tsRecv, bids, asks, this.topK, m.seq, m.sourceTs, m.staleReason, this.position())
+  }
+
+  /** The event-log position rows built now reflect; null without a log. */
+  private position(): number | null {
+    return this.log === null ? null : this.log.position
   }
 
   /** Rows of this market are `stale` (err = reason) until its next snapshot. Unknown markets: no-op. */
   markStale(marketId: string, reason: string): void {
     const m = this.markets.get(marketId)
     if (m === undefined) return
+    this.log?.marker(staleMarkerKind(reason), marketId, null, reason)
     if (m.kind === "binary") m.staleReason = reason
     else for (const b of m.books.values()) b.staleReason = reason
   }
@@ -237,6 +272,7 @@ export class BookStore {
   markOutcomeStale(marketId: string, outcomeId: string, reason: string): void {
     const m = this.markets.get(marketId)
     if (m === undefined) return
+    this.log?.marker(staleMarkerKind(reason), marketId, m.kind === "binary" ? null : outcomeId, reason)
     if (m.kind === "binary") m.staleReason = reason
     else {
       const b = m.books.get(outcomeId)
@@ -256,6 +292,7 @@ export class BookStore {
   resetMarket(marketId: string, reason: string = AWAITING_RESYNC): void {
     const m = this.markets.get(marketId)
     if (m === undefined) return
+    this.log?.marker("resync", marketId, null, reason)
     if (m.kind === "binary") {
       m.yes.clear()
       m.no.clear()
@@ -275,6 +312,8 @@ export class BookStore {
 
   /** Free everything held for a market (unsubscribed). */
   drop(marketId: string): void {
+    // logged before the change: a checkpoint it opens must still hold the book
+    if (this.markets.has(marketId)) this.log?.marker("unsubscribed", marketId, null, BOOK_FREED)
     this.markets.delete(marketId)
   }
 
@@ -283,9 +322,11 @@ export class BookStore {
     const m = this.markets.get(marketId)
     if (m === undefined) return
     if (m.kind === "binary") {
+      this.log?.marker("unsubscribed", marketId, null, BOOK_FREED)
       this.markets.delete(marketId)
       return
     }
+    if (m.books.has(outcomeId)) this.log?.marker("unsubscribed", marketId, outcomeId, BOOK_FREED)
     m.books.delete(outcomeId)
     if (m.books.size === 0) this.markets.delete(marketId)
   }
@@ -299,5 +340,59 @@ export class BookStore {
 
   marketIds(): IterableIterator<string> {
     return this.markets.keys()
+  }
+
+  // ---- event log: notes from the drivers, checkpoints, and the replay side (src/replay/rebuild.ts)
+
+  /** A decoded trade (trades never touch depth; the log keeps every one, repeats included). */
+  noteTrade(ev: TradeEvent, recvTs: number): void {
+    this.log?.trade(recvTs, ev.marketId, ev.outcomeId, ev.price, ev.size, ev.side, ev.tradeId, ev.sourceTs, ev.seq ?? null)
+  }
+
+  /** The watchdog asked the venue again for `marketId` (outcome null = all of it); the book is kept. */
+  noteResubscribe(marketId: string, outcomeId: string | null): void {
+    this.log?.marker("resubscribed", marketId, outcomeId, null)
+  }
+
+  /** Every book as a checkpoint row (EventLog.ts), its levels in the row's lists. */
+  checkpointInto(log: EventLog, ts: number, seq: number): void {
+    for (const [marketId, m] of this.markets) {
+      if (m.kind === "binary") {
+        log.push(ts, seq, "checkpoint", marketId, null, null, null, null, m.sourceTs, null, null, m.staleReason, m.seq, bookLevels(m.yes, m.no, false))
+      } else {
+        for (const [outcomeId, b] of m.books) {
+          log.push(ts, seq, "checkpoint", marketId, outcomeId, null, null, null, b.sourceTs, null, null, b.staleReason, b.seq, bookLevels(b.bids, b.asks, true))
+        }
+      }
+    }
+  }
+
+  /** Replay: a book exactly as a checkpoint recorded it (levels as given, no counters bumped). */
+  restoreOutcomeBook(marketId: string, outcomeId: string, bids: EventLadder, asks: EventLadder, seq: number, sourceTs: number | null, staleReason: string | null): void {
+    let m = this.markets.get(marketId)
+    if (m === undefined || m.kind !== "outcomes") {
+      m = { kind: "outcomes", books: new Map() }
+      this.markets.set(marketId, m)
+    }
+    const book: OutcomeBook = { bids: new Ladder(), asks: new Ladder(), seq, sourceTs, staleReason }
+    book.bids.replace(bids.prices, bids.sizes, false)
+    book.asks.replace(asks.prices, asks.sizes, true)
+    m.books.set(outcomeId, book)
+  }
+
+  restoreBinaryBook(marketId: string, yesBids: EventLadder, noBids: EventLadder, seq: number, sourceTs: number | null, staleReason: string | null): void {
+    const m: BinaryMarket = { kind: "binary", yes: new Ladder(), no: new Ladder(), seq, sourceTs, staleReason, sid: 0 }
+    m.yes.replace(yesBids.prices, yesBids.sizes, false)
+    m.no.replace(noBids.prices, noBids.sizes, false)
+    this.markets.set(marketId, m)
+  }
+
+  /** Replay of a binary level row: the new size at a price (what the live delta left), counted like the delta. */
+  setBinaryLevel(marketId: string, outcome: "yes" | "no", price: number, size: number, sourceTs: number | null): void {
+    const m = this.markets.get(marketId)
+    if (m === undefined || m.kind !== "binary") return
+    ;(outcome === "yes" ? m.yes : m.no).set(priceToUnits(price), size)
+    m.seq++
+    if (sourceTs !== null) m.sourceTs = sourceTs
   }
 }

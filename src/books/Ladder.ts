@@ -63,6 +63,12 @@ export class Ladder {
     return -lo - 1
   }
 
+  /** Size at `key`, 0 when there is no level. */
+  sizeAt(key: number): number {
+    const i = this.find(key)
+    return i >= 0 ? this.sizes[i]! : 0
+  }
+
   /** Absolute size at `key`; size <= 0 removes the level. */
   set(key: number, size: number): void {
     const i = this.find(key)

@@ -25,7 +25,9 @@ export const buildSnapshotRow = (
   topK: number,
   seq: number,
   sourceTs: number | null,
-  staleReason: string | null
+  staleReason: string | null,
+  /** the event-log position the row reflects (null: no event log) */
+  eventSeq: number | null = null
 ): SnapshotRow => {
   const nb = bids.count < topK ? bids.count : topK
   const na = asks.count < topK ? asks.count : topK
@@ -78,6 +80,7 @@ export const buildSnapshotRow = (
     ask_sz: askSz,
     status,
     err: staleReason,
-    source_ts: sourceTs
+    source_ts: sourceTs,
+    ...(eventSeq !== null ? { event_seq: eventSeq } : {})
   }
 }

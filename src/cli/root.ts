@@ -6,8 +6,10 @@ import { collectCommand } from "./collect.js"
 import { configCommand } from "./config.js"
 import { demoCommand } from "./demo.js"
 import { mineCommand } from "./mine.js"
+import { rebuildCommand } from "./rebuild.js"
 import { replayCommand } from "./replay.js"
 import { reportCommand } from "./report.js"
+import { resnapshotCommand } from "./resnapshot.js"
 import { UsageError } from "./run.js"
 import { scanCommand } from "./scan.js"
 import { simulateCommand } from "./simulate.js"
@@ -24,8 +26,10 @@ const subcommands = [
   configCommand,
   demoCommand,
   mineCommand,
+  rebuildCommand,
   replayCommand,
   reportCommand,
+  resnapshotCommand,
   scanCommand,
   simulateCommand,
   statusCommand

@@ -100,7 +100,8 @@ export const startCollector = (
         venueConfig: vc,
         collector: cfg.collector,
         topK: cfg.storage.top_k,
-        metrics: metrics.forVenue(venue)
+        metrics: metrics.forVenue(venue),
+        eventLog: cfg.storage.event_log ? { bucketMinutes: cfg.storage.bucket_minutes } : null
       })
       venues.set(venue, collector)
       controls.set(venue, collector.control)

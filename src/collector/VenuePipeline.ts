@@ -1,5 +1,6 @@
 import { Chunk, Clock, Effect, Fiber, Queue, type Scope, Stream } from "effect"
 import { BookStore } from "../books/BookStore.js"
+import { EventLog } from "../books/EventLog.js"
 import { SnapshotSchedule } from "../books/SnapshotSchedule.js"
 import type { AppConfig, VenueConfig } from "../config/schema.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
@@ -31,6 +32,8 @@ export interface VenuePipelineOptions {
   readonly metrics: VenueMetrics
   /** rows per sink call */
   readonly snapshotBatchRows?: number
+  /** the event log (`[storage] event_log`); null = off */
+  readonly eventLog?: { readonly bucketMinutes: number } | null
 }
 
 export interface VenuePipeline {
@@ -43,6 +46,9 @@ export interface VenuePipeline {
 
 type Shard = { readonly conn: VenueDriver; fiber: Fiber.RuntimeFiber<never> | null }
 
+/** how often the pipeline hands event-log rows to the writer */
+const EVENT_DRAIN_MS = 500
+
 export const makeVenuePipeline = (
   opts: VenuePipelineOptions
 ): Effect.Effect<VenuePipeline, never, Scope.Scope | ParquetSink> =>
@@ -51,7 +57,15 @@ export const makeVenuePipeline = (
     const id = venue.id
     const sink = yield* ParquetSink
     const scope = yield* Effect.scope
-    const books = new BookStore({ venue: id, topK: opts.topK })
+    const clock = yield* Effect.clock
+    // Positions start at the start time x 1000, so a restarted collector continues above the
+    // previous run's positions (fewer than 1000 events per ms on average).
+    const log = opts.eventLog == null ? null : new EventLog({
+      bucketMinutes: opts.eventLog.bucketMinutes,
+      now: () => clock.unsafeCurrentTimeMillis(),
+      startSeq: clock.unsafeCurrentTimeMillis() * 1000
+    })
+    const books = new BookStore({ venue: id, topK: opts.topK, log })
     const schedule = new SnapshotSchedule()
     const specs = new Map<string, SubscriptionSpec>()
     const shardOf = new Map<string, Shard>()
@@ -77,7 +91,7 @@ export const makeVenuePipeline = (
     // The sink's side of both streams. A hand-over is uninterruptible, so the counters equal
     // what the sink accepted even when shutdown lands mid-call (the sink drains concurrently,
     // so a backpressure wait still ends).
-    const writeTrades = (trades: Chunk.Chunk<TradeRow>) =>
+    const writeTradeRows = (trades: Chunk.Chunk<TradeRow>) =>
       Chunk.isEmpty(trades) ? Effect.void : Effect.uninterruptible(sink.writeTrades(Chunk.toReadonlyArray(trades)))
     const writeSnapshots = (rows: Chunk.Chunk<SnapshotRow>) =>
       Chunk.isEmpty(rows) ? Effect.void : Effect.uninterruptible(Effect.tap(sink.writeSnapshots(Chunk.toReadonlyArray(rows)), () => {
@@ -87,11 +101,23 @@ export const makeVenuePipeline = (
           else if (row.status === "crossed") metrics.snapshotRowsCrossed++
         }
       }))
+    // Event-log rows leave the log in the order they were made, one hand-over at a time.
+    const writeEvents = log === null ? Effect.void : Effect.uninterruptible(Effect.suspend(() =>
+      log.pending === 0 ? Effect.void : sink.writeEvents(id, log.drain())
+    ))
     // Trades decoded by the last chunk before shutdown still reach the sink, whose scope
-    // outlives this one.
+    // outlives this one; so do the last events (registered first: runs after the connections closed).
+    yield* Effect.addFinalizer(() => writeEvents)
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => (ctx.trades.length > 0 ? sink.writeTrades(ctx.trades.splice(0)) : Effect.void))
     )
+    // after each chunk of frames: its trades, then the events it made (bounded by the chunk)
+    const writeTrades = log === null ? writeTradeRows : (trades: Chunk.Chunk<TradeRow>) => Effect.zipRight(writeTradeRows(trades), writeEvents)
+    if (log !== null) {
+      // Also drained on a beat, for changes made outside a chunk (markers, subscriptions, rows'
+      // silences); the writer's flush_seconds makes them durable.
+      yield* Effect.forkIn(Effect.forever(Effect.zipRight(Effect.sleep(EVENT_DRAIN_MS), writeEvents)), scope)
+    }
 
     const intervalOf = (tier: Tier) => tier === "hot" ? vc.snapshot_interval_ms_hot : vc.snapshot_interval_ms_warm
 
@@ -133,6 +159,7 @@ export const makeVenuePipeline = (
         const byMarket = new Map<string, Array<SubscriptionSpec>>()
         for (const spec of add) {
           const known = specs.get(spec.key)
+          if (known === undefined) log?.subscribed(spec.marketId, spec.outcomeIds)
           if (known !== undefined) {
             if (known.tier !== spec.tier) schedule.setInterval(spec.key, intervalOf(spec.tier))
             specs.set(spec.key, spec)
@@ -168,6 +195,8 @@ export const makeVenuePipeline = (
         for (const key of keys) {
           const shard = shardOf.get(key)
           if (shard === undefined) continue
+          const spec = specs.get(key)
+          if (spec !== undefined) log?.unsubscribed(spec.marketId, spec.outcomeIds)
           shardOf.delete(key)
           specs.delete(key)
           schedule.remove(key)
@@ -289,9 +318,18 @@ export const makeVenuePipeline = (
         }
         for (let j = 0; j < spec.outcomeIds.length; j++) {
           const row = books.snapshotRow(spec.marketId, spec.outcomeIds[j]!, dueAt)
-          rows.push(quietMs > 0 && row.status !== "stale"
-            ? { ...row, status: "stale", err: `no message for ${quietMs} ms (stale_after_ms ${staleAfterMs})` }
-            : row)
+          if (quietMs > 0 && row.status !== "stale") {
+            const err = `no message for ${quietMs} ms (stale_after_ms ${staleAfterMs})`
+            // the log records the silence the row reports, so a rebuild at this row agrees
+            if (log !== null) {
+              log.marker("silence", spec.marketId, spec.outcomeIds[j]!, err, dueAt)
+              rows.push({ ...row, status: "stale", err, event_seq: log.position })
+            } else {
+              rows.push({ ...row, status: "stale", err })
+            }
+          } else {
+            rows.push(row)
+          }
         }
       }
       return Chunk.unsafeFromArray(rows)

@@ -112,7 +112,9 @@ const StorageConfig = Schema.Struct({
   flush_rows: withDefault(PositiveInt, () => 50000),
   flush_seconds: withDefault(PositiveInt, () => 5),
   /** must divide 60 */
-  bucket_minutes: withDefault(PositiveInt, () => 5)
+  bucket_minutes: withDefault(PositiveInt, () => 5),
+  /** record every book change, trade and continuity break in `book_events` (README "Data layout") */
+  event_log: withDefault(Schema.Boolean, () => true)
 }).pipe(
   Schema.filter((s) =>
     60 % s.bucket_minutes === 0 || {

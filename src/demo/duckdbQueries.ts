@@ -7,7 +7,8 @@
 export const README_STATEMENTS: ReadonlyArray<string> = [
   `CREATE VIEW snapshots AS
 SELECT * FROM read_parquet('data/orderbook_snapshots/*/*/*/*.parquet',
-                           hive_partitioning = true, hive_types = {'hour': INTEGER})`,
+                           hive_partitioning = true, hive_types = {'hour': INTEGER},
+                           union_by_name = true)`,
   `CREATE VIEW trades AS
 SELECT * FROM read_parquet('data/trades/*/*/*/*.parquet',
                            hive_partitioning = true, hive_types = {'hour': INTEGER})`,

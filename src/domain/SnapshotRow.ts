@@ -32,12 +32,18 @@ export const SnapshotRow = Schema.Struct({
   status: SnapshotStatus,
   /** why the row is not `ok` (e.g. "seq gap", "connection down"); null when ok */
   err: Schema.NullOr(Schema.String),
-  source_ts: Schema.NullOr(Schema.Number)
+  source_ts: Schema.NullOr(Schema.Number),
+  /**
+   * The event-log position this row reflects (src/books/EventLog.ts): every event with an
+   * `event_seq` up to this one was applied, none after. Absent in files written before the
+   * event log, and when the log is off.
+   */
+  event_seq: Schema.optional(Schema.NullOr(Schema.Number))
 })
 export type SnapshotRow = typeof SnapshotRow.Type
 
 export const SNAPSHOT_COLUMNS = [
   "ts_recv", "venue", "market_id", "outcome_id", "seq",
   "best_bid_px", "best_bid_sz", "best_ask_px", "best_ask_sz", "mid", "spread",
-  "bid_px", "bid_sz", "ask_px", "ask_sz", "status", "err", "source_ts"
+  "bid_px", "bid_sz", "ask_px", "ask_sz", "status", "err", "source_ts", "event_seq"
 ] as const satisfies ReadonlyArray<keyof SnapshotRow>

@@ -46,6 +46,7 @@ import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberId, Layer
 import type { AppConfig } from "../config/schema.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
+import type { EventRow } from "../domain/EventRow.js"
 import type { VenueId } from "../domain/VenueId.js"
 import { FileStore } from "../storage/FileStore.js"
 import { diskRefusalOf, type AppendFileSystem } from "../storage/durableAppend.js"
@@ -102,6 +103,8 @@ export class ParquetSink extends Context.Tag("surveillance/ParquetSink")<Parquet
   /** waits (backpressure) while `queueRows` rows are held in memory */
   readonly writeSnapshots: (rows: ReadonlyArray<SnapshotRow>) => Effect.Effect<void>
   readonly writeTrades: (rows: ReadonlyArray<TradeRow>) => Effect.Effect<void>
+  /** event-log rows (src/books/EventLog.ts): a third dataset, same buckets, same write-ahead and exactly-once publish */
+  readonly writeEvents: (venue: VenueId, rows: ReadonlyArray<EventRow>) => Effect.Effect<void>
   /** appends everything to the write-ahead files and writes every open bucket to Parquet now */
   readonly flushNow: Effect.Effect<void>
   readonly stats: Effect.Effect<WriterStats>
@@ -119,7 +122,7 @@ export interface ParquetSinkOptions {
   readonly appendFs?: AppendFileSystem
 }
 
-type AnyRow = SnapshotRow | TradeRow
+type AnyRow = SnapshotRow | TradeRow | EventRow
 
 /** Rows of one (venue, dataset, bucket) that will become one Parquet file. */
 interface Segment {
@@ -252,32 +255,47 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   }
 
   /** Route rows[from, to) (room already made for them) into their segments. */
-  const route = (dataset: WalDataset, rows: ReadonlyArray<AnyRow>, from: number, to: number, nowMs: number): void => {
+  const route = (dataset: WalDataset, rows: ReadonlyArray<AnyRow>, from: number, to: number, nowMs: number, eventVenue: VenueId | null): void => {
+    // consecutive rows of one venue and bucket (the event log's hundreds of thousands a second)
+    // reuse the last lookup instead of building a key per row
+    let lastVenue: VenueId | null = null
+    let lastFrom = 0
+    let lastTo = -1
+    let seg: Segment | undefined
     for (let i = from; i < to; i++) {
       const row = rows[i]!
       const ts = row.ts_recv
-      const bucket = bucketStart(ts, bucketMinutes)
-      const key = `${row.venue}|${dataset}|${bucket}`
-      let seg = openSegments.get(key)
-      if (seg === undefined) {
-        seg = newSegment(row.venue, dataset, bucket)
-        openSegments.set(key, seg)
+      // event rows carry no venue column (it is the Hive folder): the caller names it
+      const venue = eventVenue ?? (row as SnapshotRow | TradeRow).venue
+      if (venue !== lastVenue || ts < lastFrom || ts >= lastTo || seg === undefined) {
+        const bucket = bucketStart(ts, bucketMinutes)
+        const key = `${venue}|${dataset}|${bucket}`
+        seg = openSegments.get(key)
+        if (seg === undefined) {
+          seg = newSegment(venue, dataset, bucket)
+          openSegments.set(key, seg)
+        }
+        lastVenue = venue
+        lastFrom = bucket
+        // (a bucket never spans two hours, even with a bucket_minutes that does not divide 60)
+        lastTo = Math.min(bucket + bucketMs, bucket - (bucket % 3_600_000) + 3_600_000)
       }
       if (seg.pending.length === 0) seg.pendingSinceMs = nowMs
       seg.pending.push(row)
       if (seg.walRows + seg.pending.length >= flushRows) {
         // flush_rows reached: this segment becomes a file; later rows go to the next part.
         sealed.push(seg)
-        const next = newSegment(row.venue, dataset, bucket)
+        const next = newSegment(venue, dataset, lastFrom)
         next.partHint = seg.partHint + 1
-        openSegments.set(key, next)
+        openSegments.set(`${venue}|${dataset}|${lastFrom}`, next)
+        seg = next
       }
     }
     stats.rowsAccepted += to - from
     rowsInMemory += to - from
   }
 
-  const accept = (dataset: WalDataset) => (rows: ReadonlyArray<AnyRow>): Effect.Effect<void> => Effect.gen(function*() {
+  const accept = (dataset: WalDataset, eventVenue: VenueId | null = null) => (rows: ReadonlyArray<AnyRow>): Effect.Effect<void> => Effect.gen(function*() {
     // Rows whose ts_recv cannot name a bucket are dropped here (counted), never routed.
     let valid: ReadonlyArray<AnyRow> = rows
     for (let i = 0; i < rows.length; i++) {
@@ -307,7 +325,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
         }
       }
       const nowMs = yield* Clock.currentTimeMillis
-      route(dataset, valid, from, to, nowMs)
+      route(dataset, valid, from, to, nowMs, eventVenue)
       if (diskFailure === null && (sealed.length > 0 || rowsInMemory * 2 >= queueRows)) wake(false)
     }
   })
@@ -519,6 +537,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   return ParquetSink.of({
     writeSnapshots: accept("orderbook_snapshots"),
     writeTrades: accept("trades"),
+    writeEvents: (venue, rows) => accept("book_events", venue)(rows),
     flushNow,
     stats: statsEffect
   })

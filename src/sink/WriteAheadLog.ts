@@ -22,14 +22,15 @@ import { Effect } from "effect"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
+import { EVENT_KINDS, type EventRow } from "../domain/EventRow.js"
 import { FileStore, type FileStoreError } from "../storage/FileStore.js"
 import { appendRecordsDurably, nodeAppendFileSystem, type AppendFileSystem, type AppendOutcome } from "../storage/durableAppend.js"
 import { walRootDir } from "../storage/paths.js"
 
-export type WalDataset = "orderbook_snapshots" | "trades"
-export const WAL_DATASETS: ReadonlyArray<WalDataset> = ["orderbook_snapshots", "trades"]
+export type WalDataset = "orderbook_snapshots" | "trades" | "book_events"
+export const WAL_DATASETS: ReadonlyArray<WalDataset> = ["orderbook_snapshots", "trades", "book_events"]
 
-export type WalRow<D extends WalDataset> = D extends "orderbook_snapshots" ? SnapshotRow : TradeRow
+export type WalRow<D extends WalDataset> = D extends "orderbook_snapshots" ? SnapshotRow : D extends "trades" ? TradeRow : EventRow
 
 export { walRootDir }
 
@@ -149,12 +150,22 @@ export const WAL_CHUNK_ROWS = 500
  * the next append may use the same file (unless `fileClean` is false).
  */
 export function appendRowsDurably(
-  filePath: string, dataset: WalDataset, rows: ReadonlyArray<SnapshotRow | TradeRow>, fs: AppendFileSystem = nodeAppendFileSystem
+  filePath: string, dataset: WalDataset, rows: ReadonlyArray<SnapshotRow | TradeRow | EventRow>, fs: AppendFileSystem = nodeAppendFileSystem
 ): Promise<AppendOutcome> {
   const encode = dataset === "orderbook_snapshots"
     ? (from: number, to: number) => encodeSnapshotWalLines(rows as ReadonlyArray<SnapshotRow>, from, to)
-    : (from: number, to: number) => encodeTradeWalLines(rows as ReadonlyArray<TradeRow>, from, to)
-  return appendRecordsDurably(fs, filePath, rows.length, WAL_CHUNK_ROWS, encode)
+    : dataset === "trades"
+    ? (from: number, to: number) => encodeTradeWalLines(rows as ReadonlyArray<TradeRow>, from, to)
+    : (from: number, to: number) => encodeEventWalLines(rows as ReadonlyArray<EventRow>, from, to)
+  if (dataset !== "book_events") return appendRecordsDurably(fs, filePath, rows.length, WAL_CHUNK_ROWS, encode)
+  // event rows are short (~40 bytes a line): bigger chunks, same ~1 ms per chunk
+  const dict = eventDictionary(filePath)
+  return appendRecordsDurably(fs, filePath, rows.length, WAL_CHUNK_ROWS * 8, (from, to) => encodeEventWalLines(rows as ReadonlyArray<EventRow>, from, to, dict))
+    .then((outcome) => {
+      // the file may have been cut back past definitions this dictionary remembers: define anew
+      if (outcome.error !== null) eventDictionaries.delete(filePath)
+      return outcome
+    })
 }
 
 /** Appends `text` and fsyncs (tests use it to lay out segments). */
@@ -180,7 +191,7 @@ export function encodeSnapshotWalLines(rows: ReadonlyArray<SnapshotRow>, from: n
     out += JSON.stringify([
       r.ts_recv, r.venue, r.market_id, r.outcome_id, r.seq,
       r.best_bid_px, r.best_bid_sz, r.best_ask_px, r.best_ask_sz, r.mid, r.spread,
-      r.bid_px, r.bid_sz, r.ask_px, r.ask_sz, r.status, r.err, r.source_ts
+      r.bid_px, r.bid_sz, r.ask_px, r.ask_sz, r.status, r.err, r.source_ts, r.event_seq ?? null
     ]) + "\n"
   }
   return out
@@ -193,6 +204,81 @@ export function encodeTradeWalLines(rows: ReadonlyArray<TradeRow>, from: number,
     out += JSON.stringify([r.ts_recv, r.source_ts, r.venue, r.market_id, r.outcome_id, r.price, r.size, r.side, r.trade_id]) + "\n"
   }
   return out
+}
+
+/**
+ * Event segments are compact: the strings that repeat (kind, market, outcome, side, reason) are
+ * defined once per segment file and rows name them by index, so a row line is a short JSON
+ * array of numbers (a 66-character condition id and a 77-digit token id cost their digits once
+ * per file, not per row). A definition rides on the line of the first row that uses it, before
+ * the row: `=<index>\t<JSON string>\t...[row]` (JSON never holds a raw tab), so every line is
+ * exactly one row, which is how the append counts what reached the file. A later definition of
+ * an index replaces the earlier one for the lines after it (after a failed append the writer
+ * starts defining anew). `ts_recv` and `event_seq` are written as the change from the previous
+ * row of the file (a leading `@\t` restarts them from 0, written whenever the writer starts a
+ * dictionary), `source_ts` as its difference from `ts_recv`: short numbers are what makes the
+ * text cheap to write and read.
+ */
+export type EventWalDictionary = { next: number; readonly ids: Map<string, number>; lastTs: number; lastSeq: number }
+
+export const newEventWalDictionary = (): EventWalDictionary => ({ next: 0, ids: new Map(), lastTs: 0, lastSeq: 0 })
+
+/** per segment file, the indexes defined in it (the writer appends to few files at a time) */
+const eventDictionaries = new Map<string, EventWalDictionary>()
+const MAX_DICTIONARIES = 256
+
+const eventDictionary = (filePath: string): EventWalDictionary => {
+  let d = eventDictionaries.get(filePath)
+  if (d === undefined) {
+    // an evicted file just gets its strings defined again
+    if (eventDictionaries.size >= MAX_DICTIONARIES) eventDictionaries.delete(eventDictionaries.keys().next().value!)
+    d = newEventWalDictionary()
+    eventDictionaries.set(filePath, d)
+  }
+  return d
+}
+
+/** Lines for event rows[from, to): `[dts, dseq, kind, market, outcome, side, price, size, source_ts - ts, venue_seq, trade_id, reason, book_seq, bid_px, bid_sz, ask_px, ask_sz]`, definitions before. */
+export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number, to: number, dict: EventWalDictionary = newEventWalDictionary()): string {
+  // definitions made by the row being encoded: they go before it on its line. Each append's
+  // first row restarts the differences (`@`), so a damaged line can cost at most the rest of its
+  // append, never wrong times in the rows after it.
+  let defs = "@\t"
+  dict.lastTs = 0
+  dict.lastSeq = 0
+  const ids = dict.ids
+  const ref = (s: string | null): number | null => {
+    if (s === null) return null
+    let i = ids.get(s)
+    if (i === undefined) {
+      i = dict.next++
+      ids.set(s, i)
+      defs += "=" + i + "\t" + JSON.stringify(s) + "\t"
+    }
+    return i
+  }
+  let lastTs = dict.lastTs
+  let lastSeq = dict.lastSeq
+  // an array of short numbers per row through the native JSON.stringify
+  const lines = new Array<string>(to - from)
+  for (let i = from; i < to; i++) {
+    const r = rows[i]!
+    const line = JSON.stringify([
+      r.ts_recv - lastTs, r.event_seq - lastSeq, ref(r.kind), ref(r.market_id), ref(r.outcome_id), ref(r.side), r.price, r.size,
+      r.source_ts === null ? null : r.source_ts - r.ts_recv, r.venue_seq, r.trade_id, ref(r.reason), r.book_seq,
+      r.bid_px, r.bid_sz, r.ask_px, r.ask_sz
+    ])
+    if (defs === "") lines[i - from] = line
+    else {
+      lines[i - from] = defs + line
+      defs = ""
+    }
+    lastTs = r.ts_recv
+    lastSeq = r.event_seq
+  }
+  dict.lastTs = lastTs
+  dict.lastSeq = lastSeq
+  return lines.length > 0 ? lines.join("\n") + "\n" : ""
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,7 +312,8 @@ const venueOf = (v: unknown): VenueId => {
 const SNAPSHOT_STATUSES: ReadonlyArray<unknown> = ["ok", "partial", "empty", "stale", "crossed"]
 
 function snapshotFromLine(a: unknown): SnapshotRow {
-  if (!Array.isArray(a) || a.length !== 18) throw new Error("not an 18-column row")
+  // 19 columns since the event log (`event_seq`); segments of an older version have 18
+  if (!Array.isArray(a) || (a.length !== 18 && a.length !== 19)) throw new Error("not an 18- or 19-column row")
   const tsRecv = a[0]
   if (typeof tsRecv !== "number") throw new Error("ts_recv is not a number")
   if (!SNAPSHOT_STATUSES.includes(a[15])) throw new Error("unknown status")
@@ -234,7 +321,8 @@ function snapshotFromLine(a: unknown): SnapshotRow {
     ts_recv: tsRecv, venue: venueOf(a[1]), market_id: str(a[2], "market_id"), outcome_id: str(a[3], "outcome_id"),
     seq: num(a[4]), best_bid_px: num(a[5]), best_bid_sz: num(a[6]), best_ask_px: num(a[7]), best_ask_sz: num(a[8]),
     mid: num(a[9]), spread: num(a[10]), bid_px: numList(a[11]), bid_sz: numList(a[12]), ask_px: numList(a[13]),
-    ask_sz: numList(a[14]), status: a[15] as SnapshotRow["status"], err: strOrNull(a[16]), source_ts: numOrNull(a[17])
+    ask_sz: numList(a[14]), status: a[15] as SnapshotRow["status"], err: strOrNull(a[16]), source_ts: numOrNull(a[17]),
+    ...(typeof a[18] === "number" ? { event_seq: a[18] } : {})
   }
 }
 
@@ -249,8 +337,143 @@ function tradeFromLine(a: unknown): TradeRow {
   }
 }
 
+const EVENT_KIND_SET: ReadonlySet<unknown> = new Set(EVENT_KINDS)
+
+const listOrNull = (v: unknown): number[] | null => (v === null ? null : numList(v))
+
+/** Event segment text (see encodeEventWalLines): definitions and rows, in order. */
+function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
+  const defs: Array<string | undefined> = []
+  const rows: EventRow[] = []
+  let badLines = 0
+  let truncatedTail = false
+  const id = (v: unknown, what: string): string => {
+    const s = typeof v === "number" ? defs[v] : undefined
+    if (s === undefined) throw new Error(`${what} names no defined string`)
+    return s
+  }
+  const idOrNull = (v: unknown, what: string): string | null => (v === null ? null : id(v, what))
+  let lastTs = 0
+  let lastSeq = 0
+  const pushRow = (a: unknown): void => {
+    if (!Array.isArray(a) || a.length !== 17) throw new Error("not a 17-column row")
+    if (typeof a[0] !== "number" || typeof a[1] !== "number") throw new Error("ts_recv or event_seq is not a number")
+    const kind = id(a[2], "kind")
+    if (!EVENT_KIND_SET.has(kind)) throw new Error("unknown event kind")
+    const ts = lastTs + a[0]
+    const seq = lastSeq + a[1]
+    rows.push({
+      ts_recv: ts, event_seq: seq, kind: kind as EventRow["kind"], market_id: id(a[3], "market_id"),
+      outcome_id: idOrNull(a[4], "outcome_id"), side: idOrNull(a[5], "side"), price: numOrNull(a[6]), size: numOrNull(a[7]),
+      source_ts: typeof a[8] === "number" ? ts + a[8] : null, venue_seq: numOrNull(a[9]), trade_id: strOrNull(a[10]),
+      reason: idOrNull(a[11], "reason"), book_seq: numOrNull(a[12]),
+      bid_px: listOrNull(a[13]), bid_sz: listOrNull(a[14]), ask_px: listOrNull(a[15]), ask_sz: listOrNull(a[16])
+    })
+    lastTs = ts
+    lastSeq = seq
+  }
+  /** after a bad row line the differences of the rows that follow are unknown: until the next `@` */
+  let lost = false
+  const rowLine = (from: number, to: number): void => {
+    if (lost) {
+      badLines++
+      return
+    }
+    try {
+      pushRow(JSON.parse(text.slice(from, to)))
+    } catch {
+      badLines++
+      lost = true
+    }
+  }
+  /**
+   * Row lines [from, to) (each ends with "\n"): one JSON.parse for the run (a raw newline only
+   * ever separates lines: JSON escapes it inside strings); line by line if any line is bad.
+   */
+  const rowRun = (from: number, to: number): void => {
+    if (to <= from) return
+    let parsed: unknown = null
+    try {
+      parsed = JSON.parse("[" + text.slice(from, to - 1).replaceAll("\n", ",") + "]")
+    } catch {
+      parsed = null
+    }
+    const tsBefore = lastTs
+    const seqBefore = lastSeq
+    const rowsBefore = rows.length
+    if (Array.isArray(parsed) && !lost) {
+      try {
+        for (const a of parsed) pushRow(a)
+        return
+      } catch {
+        rows.length = rowsBefore
+        lastTs = tsBefore
+        lastSeq = seqBefore
+      }
+    }
+    for (let s = from; s < to; ) {
+      const e = text.indexOf("\n", s)
+      if (e > s) rowLine(s, e)
+      s = e + 1
+    }
+  }
+  let runStart = 0
+  let start = 0
+  while (start < text.length) {
+    let end = text.indexOf("\n", start)
+    if (end === -1) {
+      // a last line without "\n" is an append cut short by a crash: expected, ignored
+      rowRun(runStart, start)
+      truncatedTail = true
+      return { rows, badLines, truncatedTail }
+    }
+    const c = text.charCodeAt(start)
+    if (c === 64 /* @ */ || c === 61 /* = */) {
+      // a row with definitions before it: `@\t`, `=<index>\t<JSON string>\t`..., then the row
+      rowRun(runStart, start)
+      const fields = text.slice(start, end).split("\t")
+      const savedTs = lastTs
+      const savedSeq = lastSeq
+      try {
+        let k = 0
+        if (fields[0] === "@") {
+          lastTs = 0
+          lastSeq = 0
+          lost = false
+          k = 1
+        } else if (lost) {
+          throw new Error("after a bad line")
+        }
+        for (; k < fields.length - 1; k += 2) {
+          const name = fields[k]!
+          const index = Number(name.slice(1))
+          const value = JSON.parse(fields[k + 1]!) as unknown
+          if (name[0] !== "=" || !Number.isSafeInteger(index) || index < 0 || typeof value !== "string") throw new Error("bad definition")
+          defs[index] = value
+        }
+        if (k !== fields.length - 1) throw new Error("a definition without its row")
+        pushRow(JSON.parse(fields[k]!))
+      } catch {
+        lastTs = savedTs
+        lastSeq = savedSeq
+        badLines++
+        lost = true
+      }
+      runStart = end + 1
+    } else if (end === start) {
+      // an empty line: ends the run
+      rowRun(runStart, start)
+      runStart = end + 1
+    }
+    start = end + 1
+  }
+  rowRun(runStart, text.length)
+  return { rows, badLines, truncatedTail }
+}
+
 /** Parses one segment's text; a row per complete line. */
 export function decodeWalText<D extends WalDataset>(dataset: D, text: string): WalDecodeResult<WalRow<D>> {
+  if (dataset === "book_events") return decodeEventWalText(text) as WalDecodeResult<WalRow<D>>
   const fromLine = (dataset === "orderbook_snapshots" ? snapshotFromLine : tradeFromLine) as (a: unknown) => WalRow<D>
   const rows: WalRow<D>[] = []
   let badLines = 0

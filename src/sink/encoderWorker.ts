@@ -11,12 +11,15 @@
  * rows are neither lost nor written twice. Never a corrupt file: the publish is atomic.
  */
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { parentPort, workerData } from "node:worker_threads"
-import { snapshotFilePath, tradeFilePath } from "../storage/paths.js"
+import { eventFilePath, snapshotFilePath, tradeFilePath } from "../storage/paths.js"
 import { writeFileAtomicSync, writeNewFileSync } from "../storage/atomic.js"
 import { encodeSnapshotRows } from "../storage/parquet/snapshots.js"
 import { encodeTradeRows } from "../storage/parquet/trades.js"
+import { encodeEventRows } from "../storage/parquet/events.js"
+import type { EventRow } from "../domain/EventRow.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
 import { commitMarkerPath, decodeWalText, encodeCommitMarker } from "./WriteAheadLog.js"
@@ -49,10 +52,15 @@ function removeSegments(walPaths: ReadonlyArray<string>): void {
   }
 }
 
+/** Where a dataset's bucket files go (the three datasets of the writer). */
+export const bucketFilePathOf = (dataset: EncodeJob["dataset"]) =>
+  dataset === "orderbook_snapshots" ? snapshotFilePath : dataset === "trades" ? tradeFilePath : eventFilePath
+
 export function runEncodeJob(job: EncodeJob): EncodeResult {
   const started = performance.now() // wall time: encode cost for the metrics (no Effect Clock in a worker)
   const snapshots: SnapshotRow[] = []
   const trades: TradeRow[] = []
+  const events: EventRow[] = []
   let badLines = 0
   let truncatedTails = 0
   for (const walPath of job.walPaths) {
@@ -63,20 +71,26 @@ export function runEncodeJob(job: EncodeJob): EncodeResult {
       for (const r of decoded.rows) snapshots.push(r)
       badLines += decoded.badLines
       if (decoded.truncatedTail) truncatedTails++
-    } else {
+    } else if (job.dataset === "trades") {
       const decoded = decodeWalText("trades", text)
       for (const r of decoded.rows) trades.push(r)
       badLines += decoded.badLines
       if (decoded.truncatedTail) truncatedTails++
+    } else {
+      const decoded = decodeWalText("book_events", text)
+      for (const r of decoded.rows) events.push(r)
+      badLines += decoded.badLines
+      if (decoded.truncatedTail) truncatedTails++
     }
   }
-  const rows = job.dataset === "orderbook_snapshots" ? snapshots.length : trades.length
+  const rows = job.dataset === "orderbook_snapshots" ? snapshots.length : job.dataset === "trades" ? trades.length : events.length
   if (rows === 0) {
     removeSegments(job.walPaths)
     return { path: null, part: -1, rows: 0, badLines, truncatedTails, encodeMs: performance.now() - started }
   }
-  const bytes = job.dataset === "orderbook_snapshots" ? encodeSnapshotRows(snapshots) : encodeTradeRows(trades)
-  const pathFor = job.dataset === "orderbook_snapshots" ? snapshotFilePath : tradeFilePath
+  const bytes = job.dataset === "orderbook_snapshots" ? encodeSnapshotRows(snapshots)
+    : job.dataset === "trades" ? encodeTradeRows(trades) : encodeEventRows(events)
+  const pathFor = bucketFilePathOf(job.dataset)
   const markerPath = commitMarkerPath(job.walPaths[0]!)
   for (let part = job.partHint; part < job.partHint + MAX_PARTS; part++) {
     const filePath = pathFor(job.dataDir, job.venue, job.bucketStartMs, part)
@@ -102,6 +116,14 @@ export function runEncodeJob(job: EncodeJob): EncodeResult {
 // Only when started as the writer worker (not when a test imports runEncodeJob in some thread).
 const port = parentPort
 if (port !== null && (workerData as { role?: unknown } | null)?.role === WRITER_WORKER_ROLE) {
+  // Encoding is background work: on Linux a priority set from a thread applies to that thread
+  // only, so when the cores are busy the socket thread (and the venue's frames) go first. The
+  // write-ahead files hold the rows meanwhile; nothing waits on the encode but the file.
+  try {
+    os.setPriority(10)
+  } catch {
+    // not permitted here: encode at normal priority
+  }
   port.on("message", (req: WorkerRequest) => {
     let reply: WorkerReply
     try {

@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import { FileStore, type FileStoreError } from "../storage/FileStore.js"
-import { snapshotFilePath, tradeFilePath } from "../storage/paths.js"
+import { eventFilePath, snapshotFilePath, tradeFilePath } from "../storage/paths.js"
 import { WriteError } from "./WriteError.js"
 import { listWalSegments, resolveCommitMarkers } from "./WriteAheadLog.js"
 import type { EncodeJob, EncodeResult } from "./encoderProtocol.js"
@@ -27,7 +27,7 @@ export const recoverLeftovers = (
   yield* io("clean temp files", dataDir, "", store.cleanTemp(dataDir))
   const markers = yield* io("settle commit markers", dataDir, "/.wal",
     resolveCommitMarkers(dataDir, (m, part) =>
-      store.exists((m.dataset === "orderbook_snapshots" ? snapshotFilePath : tradeFilePath)(dataDir, m.venue, m.bucketStartMs, part))))
+      store.exists((m.dataset === "orderbook_snapshots" ? snapshotFilePath : m.dataset === "trades" ? tradeFilePath : eventFilePath)(dataDir, m.venue, m.bucketStartMs, part))))
   if (markers.published > 0) {
     yield* Effect.logInfo(`writer: ${markers.published} file(s) were published just before a crash; their write-ahead files were removed`)
   }

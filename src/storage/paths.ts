@@ -7,10 +7,11 @@
 import * as path from "node:path"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 
-export type Dataset = "metadata" | "orderbook_snapshots" | "trades" | "stats" | "reports/mm_viability" | "health" | "reports/html"
+export type Dataset =
+  | "metadata" | "orderbook_snapshots" | "trades" | "book_events" | "stats" | "reports/mm_viability" | "health" | "reports/html"
 
 const DATASETS: ReadonlyArray<Dataset> = [
-  "metadata", "orderbook_snapshots", "trades", "stats", "reports/mm_viability", "health", "reports/html"
+  "metadata", "orderbook_snapshots", "trades", "book_events", "stats", "reports/mm_viability", "health", "reports/html"
 ]
 
 const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
@@ -123,14 +124,14 @@ export function reportHtmlPath(dataDir: string, venue: VenueId, from: string, to
 }
 
 /** `{prefix}_{D}T{HH}-{mm}[-{part}].parquet`: part 0 has no suffix. */
-export function bucketFileName(prefix: "snapshots" | "trades", bucketStartMs: number, part: number): string {
+export function bucketFileName(prefix: "snapshots" | "trades" | "events", bucketStartMs: number, part: number): string {
   const ts = assertTimestamp(bucketStartMs, "bucket start")
   const d = new Date(ts)
   const suffix = assertPart(part) === 0 ? "" : `-${part}`
   return `${prefix}_${utcDate(ts)}T${pad2(d.getUTCHours())}-${pad2(d.getUTCMinutes())}${suffix}.parquet`
 }
 
-function bucketFilePath(dataDir: string, dataset: "orderbook_snapshots" | "trades", prefix: "snapshots" | "trades", venue: VenueId, bucketStartMs: number, part: number): string {
+function bucketFilePath(dataDir: string, dataset: "orderbook_snapshots" | "trades" | "book_events", prefix: "snapshots" | "trades" | "events", venue: VenueId, bucketStartMs: number, part: number): string {
   const ts = assertTimestamp(bucketStartMs, "bucket start")
   return path.join(datasetDayDir(dataDir, dataset, venue, utcDate(ts)), `hour=${utcHour(ts)}`, bucketFileName(prefix, ts, part))
 }
@@ -143,7 +144,18 @@ export function tradeFilePath(dataDir: string, venue: VenueId, bucketStartMs: nu
   return bucketFilePath(dataDir, "trades", "trades", venue, bucketStartMs, part)
 }
 
-const BUCKET_FILE_RE = /^(snapshots|trades)_(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})(?:-(\d+))?\.parquet$/
+/** `book_events/venue=V/date=D/hour=HH/events_{D}T{HH}-{mm}[-{part}].parquet` (the event log) */
+export function eventFilePath(dataDir: string, venue: VenueId, bucketStartMs: number, part: number): string {
+  return bucketFilePath(dataDir, "book_events", "events", venue, bucketStartMs, part)
+}
+
+/** The hour folder of a bucket file of `dataset` (every part of every bucket of that hour). */
+export function bucketHourDir(dataDir: string, dataset: "orderbook_snapshots" | "trades" | "book_events", venue: VenueId, tsMs: number): string {
+  const ts = assertTimestamp(Math.floor(tsMs), "timestamp")
+  return path.join(datasetDayDir(dataDir, dataset, venue, utcDate(ts)), `hour=${utcHour(ts)}`)
+}
+
+const BUCKET_FILE_RE = /^(snapshots|trades|events)_(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})(?:-(\d+))?\.parquet$/
 
 /** Parses a bucket file name; null for anything else (temp files included). */
 export function parseBucketFileName(name: string): { prefix: string; date: string; hour: number; minute: number; part: number } | null {

@@ -7,6 +7,7 @@ export const MAX_NOTICES = 200
 
 /** A decoded trade becomes a trade row as it arrives (handed to the writer after the chunk). */
 export const recordTrade = (ctx: IngestContext, ev: TradeEvent, recvTs: number): void => {
+  ctx.books.noteTrade?.(ev, recvTs)
   const row: TradeRow = {
     ts_recv: recvTs,
     source_ts: ev.sourceTs,

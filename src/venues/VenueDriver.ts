@@ -1,4 +1,4 @@
-import type { BookEvent } from "../domain/BookEvent.js"
+import type { BookEvent, TradeEvent } from "../domain/BookEvent.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { SubscriptionSpec } from "../domain/Subscription.js"
 import type { TradeRow } from "../domain/TradeRow.js"
@@ -22,6 +22,10 @@ export interface BookSink {
   drop(marketId: string): void
   /** Kalshi: the markets whose book last came from subscription `sid` */
   marketsWithSid(sid: number): ReadonlyArray<string>
+  /** event log (src/books/EventLog.ts): every decoded trade, repeats included */
+  noteTrade?(ev: TradeEvent, recvTs: number): void
+  /** event log: the watchdog asked the venue again (outcome null = the whole market); depth is unchanged */
+  noteResubscribe?(marketId: string, outcomeId: string | null): void
 }
 
 /** Counters a driver bumps on the hot path (a subset of the collector's per-venue metrics). */

@@ -42,8 +42,10 @@ describe("help rendered from the command definitions", () => {
       "surveillance demo",
       "surveillance mine",
       "surveillance mine mm-viability",
+      "surveillance rebuild",
       "surveillance replay",
       "surveillance report",
+      "surveillance resnapshot",
       "surveillance scan",
       "surveillance simulate",
       "surveillance status"

@@ -124,11 +124,17 @@ describe("collector end to end (fake venue Layer, in-memory FileStore, TestClock
         })
       const before: Array<[number, number]> = [[0.4, 100], [0.39, 50]]
       const after: Array<[number, number]> = [[0.41, 30], [0.4, 100], [0.39, 50]]
-      expect(sink.snapshots).toEqual([
+      expect(sink.snapshots.map(({ event_seq: _, ...r }) => r)).toEqual([
         ...expectedAt(1_000, before, 1),
         ...expectedAt(2_000, after, 2),
         ...expectedAt(3_000, after, 2)
       ])
+      // each round says which event-log position it reflects: the level change and the trade
+      // between the first and second round are two events, nothing happened before the third
+      const positions = [1_000, 2_000, 3_000].map((ts) => [...new Set(sink.snapshots.filter((r) => r.ts_recv === ts).map((r) => r.event_seq))])
+      expect(positions.every((p) => p.length === 1 && typeof p[0] === "number")).toBe(true)
+      expect(positions[1]![0]! - positions[0]![0]!).toBe(2)
+      expect(positions[2]![0]).toBe(positions[1]![0])
       expect(sink.trades).toEqual([{
         ts_recv: 1_500,
         source_ts: 1_500,

@@ -3,6 +3,7 @@ import { Effect, Layer } from "effect"
 import { AppConfig } from "../../src/config/schema.js"
 import { Schema } from "effect"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
+import type { EventRow } from "../../src/domain/EventRow.js"
 import type { TradeRow } from "../../src/domain/TradeRow.js"
 import { ConnectionError, type SocketEvents, type SocketHandle, type SocketOpener, type SocketRequest } from "../../src/venues/WebSocketTransport.js"
 import { makeVenuePipeline } from "../../src/collector/VenuePipeline.js"
@@ -98,9 +99,11 @@ export class FakeVenue {
 export class MemoryWriter {
   readonly snapshots: Array<SnapshotRow> = []
   readonly trades: Array<TradeRow> = []
+  readonly events: Array<EventRow> = []
   readonly layer = Layer.succeed(ParquetSink, {
     writeSnapshots: (rows) => Effect.sync(() => void this.snapshots.push(...rows)),
     writeTrades: (rows) => Effect.sync(() => void this.trades.push(...rows)),
+    writeEvents: (_venue, rows) => Effect.sync(() => { for (const r of rows) this.events.push(r) }),
     flushNow: Effect.void,
     stats: Effect.dieMessage("MemoryWriter has no stats")
   })
@@ -124,6 +127,7 @@ export const testConfig = (over: Record<string, unknown> = {}): AppConfig =>
       reconnect_max_ms: 30_000,
       ...(over["collector"] as object | undefined)
     },
+    ...(over["storage"] !== undefined ? { storage: over["storage"] } : {}),
     venues: {
       polymarket: { ws_url: "ws://fake/ws/market", ...(over["polymarket"] as object | undefined) },
       kalshi: { ws_url: "ws://fake/trade-api/ws/v2", api_key: "key-1", ...(over["kalshi"] as object | undefined) }
@@ -163,6 +167,8 @@ export const venuePipeline = (opts: {
   readonly opener?: SocketOpener
   readonly credentials?: KalshiCredentials
   readonly topK?: number
+  /** event log on (bucket minutes from cfg) unless false */
+  readonly eventLog?: boolean
 }) =>
   Effect.gen(function*() {
     const { cfg, venue } = opts
@@ -182,6 +188,7 @@ export const venuePipeline = (opts: {
       venueConfig: cfg.venues[venue],
       collector: cfg.collector,
       topK: opts.topK ?? cfg.storage.top_k,
-      metrics: opts.metrics
+      metrics: opts.metrics,
+      eventLog: opts.eventLog === false || !cfg.storage.event_log ? null : { bucketMinutes: cfg.storage.bucket_minutes }
     })
   })

@@ -37,7 +37,7 @@ describe("config loading", () => {
     expect(cfg.venues.kalshi.snapshot_interval_ms_hot).toBe(2000)
     expect(cfg.venues.kalshi.snapshot_interval_ms_warm).toBe(10000)
     expect(cfg.venues.kalshi.subscription_churn_limit_per_minute).toBe(20)
-    expect(cfg.storage).toEqual({ top_k: 50, flush_rows: 50000, flush_seconds: 5, bucket_minutes: 5 })
+    expect(cfg.storage).toEqual({ top_k: 50, flush_rows: 50000, flush_seconds: 5, bucket_minutes: 5, event_log: true })
     expect(cfg.mock.enabled).toBe(false)
     // the shipped file states the defaults: decoding it equals decoding an empty file
     expect(cfg).toEqual(Either.getOrThrow(parseConfigText("", "empty", noEnv)))

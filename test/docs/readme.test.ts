@@ -24,7 +24,11 @@ import { encodeStatsRows } from "../../src/storage/parquet/stats.js"
 import { encodeTable } from "../../src/storage/parquet/table.js"
 import { encodeTradeRows } from "../../src/storage/parquet/trades.js"
 import type { HealthRecord } from "../../src/domain/HealthRecord.js"
-import { bucketStart, healthPath, mmViabilityPath, snapshotFilePath, statsPath, tradeFilePath } from "../../src/storage/paths.js"
+import { bucketStart, eventFilePath, healthPath, mmViabilityPath, snapshotFilePath, statsPath, tradeFilePath } from "../../src/storage/paths.js"
+import { encodeEventRows } from "../../src/storage/parquet/events.js"
+import { BookStore } from "../../src/books/BookStore.js"
+import { EventLog } from "../../src/books/EventLog.js"
+import { rebuildAt } from "../../src/replay/rebuild.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { onLocalDisk } from "../support/onLocalDisk.js"
 
@@ -149,6 +153,24 @@ async function writeDataDir(dataDir: string): Promise<void> {
     }
   }
   await writeBuckets(snaps, (v, b, p) => snapshotFilePath(dataDir, v, b, p), encodeSnapshotRows)
+
+  // the event log of the two Polymarket tokens of 0xaaa, through the collector's BookStore and EventLog
+  let now = T0
+  const log = new EventLog({ bucketMinutes: 5, now: () => now, startSeq: T0 * 1000 })
+  const books = new BookStore({ venue: "polymarket", topK: 50, log })
+  log.subscribed("0xaaa", ["111", "112"])
+  for (const token of ["111", "112"]) {
+    books.apply({ kind: "snapshot", marketId: "0xaaa", outcomeId: token, bids: { prices: [0.37, 0.38, 0.39], sizes: [300, 200, 100] }, asks: { prices: [0.42, 0.41], sizes: [60, 50] }, sourceTs: T0 }, now)
+  }
+  for (let i = 1; i < 300; i++) {
+    now = T0 + i * 2000
+    const token = i % 2 === 0 ? "111" : "112"
+    books.apply({ kind: "level_set", marketId: "0xaaa", outcomeId: token, side: i % 3 === 0 ? "ask" : "bid", price: i % 3 === 0 ? 0.41 : 0.39 + (i % 4 === 0 ? 0.01 : 0), size: i % 5 === 0 ? 0 : 10 + i, sourceTs: now - 20 }, now)
+  }
+  const eventRows = log.drain()
+  const eventBuckets = new Map<number, typeof eventRows>()
+  for (const e of eventRows) eventBuckets.set(bucketStart(e.ts_recv, 5), [...(eventBuckets.get(bucketStart(e.ts_recv, 5)) ?? []), e])
+  for (const [bucket, group] of eventBuckets) expect(await writeNewFile(eventFilePath(dataDir, "polymarket", bucket, 0), encodeEventRows(group))).toBe(true)
   await writeBuckets(trades, (v, b, p) => tradeFilePath(dataDir, v, b, p), encodeTradeRows)
   // a crash leftover: the documented globs must not read it
   fs.writeFileSync(`${snapshotFilePath(dataDir, "polymarket", bucketStart(T0, 5), 0)}.4242.abcd.tmp`, "not parquet")
@@ -244,6 +266,20 @@ describe("README DuckDB queries", () => {
       }
     }
     expect(queries).toBeGreaterThanOrEqual(8)
+  })
+
+  it("the top-of-book query over the event log agrees with rebuild at every minute it answers", async () => {
+    const block = codeBlocks(section("Data layout")).filter((b) => b.lang === "sql").find((b) => b.body.includes("WITH ev AS"))!
+    // (the views were created by the test above, which runs every block in order)
+    const sqlRows = await rows(statements(block.body)[0]!)
+    expect(sqlRows.length).toBeGreaterThan(5)
+    for (const r of sqlRows) {
+      const at = Date.parse(String(r["minute"]).replace(" ", "T").replace(/\+00$/, "Z"))
+      const rebuilt = await rebuildAt({ dataDir, venue: "polymarket", atMs: at, markets: ["0xaaa"] })
+      const book = rebuilt.rows.find((x) => x.outcome_id === "111")!
+      expect({ at: r["minute"], bid: r["best_bid"], ask: r["best_ask"] })
+        .toEqual({ at: r["minute"], bid: Number.isNaN(book.best_bid_px) ? null : book.best_bid_px, ask: Number.isNaN(book.best_ask_px) ? null : book.best_ask_px })
+    }
   })
 
   it("the views give hour INTEGER and date DATE, and skip temp files", async () => {

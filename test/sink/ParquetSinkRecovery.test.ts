@@ -153,7 +153,7 @@ interface Child {
 }
 
 function spawnWriterChild(dataDir: string, flushRows: number, seqStart: number): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", CHILD, dataDir, String(FLUSH_SECONDS), String(flushRows), String(seqStart)], {
+  const proc = spawn(process.execPath, ["--import", "tsx", CHILD, dataDir, String(FLUSH_SECONDS), String(flushRows), String(seqStart), "both"], {
     cwd: path.resolve(__dirname, "../.."), stdio: ["ignore", "pipe", "pipe"]
   })
   const progress: Array<{ accepted: number; atMs: number; durable: number }> = []
@@ -188,8 +188,19 @@ const seqStats = async (dataDir: string, where: string) => {
   return { rows, distinct, min, max }
 }
 
+/** The event log (book_events) of the same child: 5 events per snapshot row, event_seq = 5 x seq + 0..4. */
+const lastAcceptedRows = (child: Child): number => child.progress.at(-1)!.accepted
+
+const eventStats = async (dataDir: string, where: string) => {
+  const [row] = await duckdb(
+    `select count(*)::BIGINT, count(distinct event_seq)::BIGINT, coalesce(min(event_seq), -1)::BIGINT, coalesce(max(event_seq), -1)::BIGINT ` +
+    `from read_parquet('${dataDir}/book_events/venue=*/date=*/hour=*/*.parquet', hive_partitioning=true, hive_types={'hour': INTEGER}) where ${where}`)
+  const [rows, distinct, min, max] = (row as Array<bigint>).map(Number) as [number, number, number, number]
+  return { rows, distinct, min, max }
+}
+
 describe("ParquetSink in a process that is killed", () => {
-  it.live("kill -9 loses at most flush_seconds of rows and leaves no corrupt Parquet; the restart recovers the write-ahead rows; SIGTERM then drains every accepted row", () =>
+  it.live("kill -9 loses at most flush_seconds of rows and leaves no corrupt Parquet; the restart recovers the write-ahead rows; SIGTERM then drains every accepted row (snapshots and the event log)", () =>
     Effect.promise(async () => {
       const dataDir = tmpDataDir("crash")
       // flush_rows 10000: a part is sealed mid-run (a kill may hit its encode), the rest is only in the write-ahead file.
@@ -203,7 +214,8 @@ describe("ParquetSink in a process that is killed", () => {
 
       // No corrupt file: every visible .parquet is read completely by DuckDB (a failed read throws).
       const visible = parquetFiles(dataDir)
-      if (visible.length > 0) await seqStats(dataDir, "true")
+      if (visible.some((f) => f.includes("orderbook_snapshots"))) await seqStats(dataDir, "true")
+      if (visible.some((f) => f.includes("book_events"))) await eventStats(dataDir, "true")
 
       const second = spawnWriterChild(dataDir, 10_000, 1_000_000_000)
       const recovery = await second.ready
@@ -214,8 +226,15 @@ describe("ParquetSink in a process that is killed", () => {
       expect(firstRun.distinct).toBe(firstRun.max + 1)
       expect(firstRun.rows).toBe(firstRun.distinct)
       const lastAccepted = first.progress.at(-1)!.accepted
-      // exact: every row the child reported durable before it died is in a file now
-      expect(firstRun.distinct).toBeGreaterThanOrEqual(first.progress.at(-1)!.durable)
+      // the event log of the first run: a prefix 0..max too, nothing twice, never more than accepted
+      const firstEvents = await eventStats(dataDir, "event_seq < 5000000000")
+      expect(firstEvents.min).toBe(0)
+      expect(firstEvents.distinct).toBe(firstEvents.max + 1)
+      expect(firstEvents.rows).toBe(firstEvents.distinct)
+      expect(firstEvents.distinct).toBeLessThanOrEqual(lastAcceptedRows(first) * 5)
+      expect(firstEvents.distinct).toBeGreaterThan(0)
+      // exact: every row the child reported durable (snapshot and event rows) before it died is in a file now
+      expect(firstRun.distinct + firstEvents.distinct).toBeGreaterThanOrEqual(first.progress.at(-1)!.durable)
       // timing (loose: shared CI cores): rows older than flush_seconds + 2 s at the kill were durable
       expect(firstRun.distinct).toBeGreaterThanOrEqual(acceptedBy(killed.atMs - FLUSH_SECONDS * 1000 - 2000))
       expect(firstRun.distinct).toBeLessThanOrEqual(lastAccepted)
@@ -232,6 +251,8 @@ describe("ParquetSink in a process that is killed", () => {
       const secondRun = await seqStats(dataDir, "seq >= 1000000000")
       const accepted2 = second.progress.at(-1)!.accepted
       expect(secondRun).toEqual({ rows: accepted2, distinct: accepted2, min: 1_000_000_000, max: 1_000_000_000 + accepted2 - 1 })
+      expect(await eventStats(dataDir, "event_seq >= 5000000000"))
+        .toEqual({ rows: accepted2 * 5, distinct: accepted2 * 5, min: 5_000_000_000, max: 5_000_000_000 + accepted2 * 5 - 1 })
       expect(walFiles(dataDir)).toEqual([])
       console.log(`SIGTERM: accepted ${accepted2}, in files ${secondRun.rows}, exit after ${termed.atMs - termAt} ms`)
     }), 120_000)

@@ -2,8 +2,9 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import {
-  decodeWalText, encodeSnapshotWalLines, encodeTradeWalLines, listWalSegments, walSegmentPath, appendDurably
+  decodeWalText, encodeEventWalLines, encodeSnapshotWalLines, encodeTradeWalLines, listWalSegments, newEventWalDictionary, walSegmentPath, appendDurably
 } from "../../src/sink/WriteAheadLog.js"
+import type { EventRow } from "../../src/domain/EventRow.js"
 import { snapshotRow, tmpDataDir, tradeRow } from "./sinkTestRows.js"
 import { onLocalDisk } from "../support/onLocalDisk.js"
 
@@ -21,6 +22,41 @@ describe("WriteAheadLog", () => {
     expect(Number.isNaN(decoded.rows[1]!.mid)).toBe(true)
     expect(decoded.rows[1]!.source_ts).toBeNull()
     expect(decoded.rows[0]!.source_ts).toBe(1_700_000_000_000 - 5)
+  })
+
+  it("round-trips event rows across appends, a restarted dictionary and a truncated last line", () => {
+    const ev = (i: number, over: Partial<EventRow> = {}): EventRow => ({
+      ts_recv: 1_700_000_000_000 + Math.floor(i / 3), event_seq: 1_700_000_000_000_000 + i, kind: "level", market_id: `0x${"ab".repeat(32)}${i % 3}`,
+      outcome_id: `${i % 2}${"7".repeat(76)}`, side: i % 2 === 0 ? "bid" : "ask", price: 0.01 * (i % 90 + 1), size: i % 4 === 0 ? 0 : 12.5 + i,
+      source_ts: i % 5 === 0 ? null : 1_700_000_000_000 - 40, venue_seq: i % 7 === 0 ? i : null, trade_id: null, reason: null, book_seq: null,
+      bid_px: null, bid_sz: null, ask_px: null, ask_sz: null, ...over
+    })
+    const rows = Array.from({ length: 40 }, (_, i) => ev(i))
+    rows[10] = ev(10, { kind: "trade", side: "buy", trade_id: "0x\"quoted\"" })
+    rows[11] = ev(11, { kind: "seq_gap", outcome_id: null, side: null, price: null, size: null, reason: "seq gap on sid 1: expected 2, got 4" })
+    rows[12] = ev(12, { kind: "snapshot", side: null, price: null, size: null, bid_px: [0.45, 0.44], bid_sz: [10, 2.5], ask_px: [], ask_sz: [] })
+    const dict = newEventWalDictionary()
+    // two appends share definitions; then a failed append makes the writer start a new dictionary
+    let text = encodeEventWalLines(rows, 0, 15, dict) + encodeEventWalLines(rows, 15, 30, dict)
+    expect(text.match(/(^|\t)=\d+\t/gm)!.length).toBeLessThan(15) // ids defined once, not per row
+    // one line per row (definitions ride on the line of their first row): the append counts lines
+    expect(text.split("\n").length - 1).toBe(30)
+    text += encodeEventWalLines(rows, 30, 40, newEventWalDictionary())
+    const decoded = decodeWalText("book_events", text)
+    expect(decoded).toEqual({ rows, badLines: 0, truncatedTail: false })
+    // a crash mid-append: the cut line is ignored, every whole line before it reads back
+    const cut = decodeWalText("book_events", text.slice(0, text.length - 9))
+    expect(cut.truncatedTail).toBe(true)
+    expect(cut.rows).toEqual(rows.slice(0, 39))
+    // a damaged line in the middle of an append: the rest of that append is dropped (its times
+    // are differences from the damaged row), the next append starts over; no row comes back wrong
+    const lines = text.split("\n")
+    lines[5] = lines[5]!.slice(0, 10) + "x" + lines[5]!.slice(11)
+    const damaged = decodeWalText("book_events", lines.join("\n"))
+    expect(damaged.badLines).toBe(10)
+    expect(damaged.rows).toEqual([...rows.slice(0, 5), ...rows.slice(15)])
+    // a row naming an index defined nowhere is a bad line, not a wrong row
+    expect(decodeWalText("book_events", "@\t[1,1,7,0,null,null,null,null,null,null,null,null,null]\n").badLines).toBe(1)
   })
 
   it("round-trips trade rows with nullable source_ts and trade_id", () => {

@@ -14,7 +14,8 @@ import { beforeAll, describe, expect } from "vitest"
 import { mineDay } from "../../src/miner/mineDay.js"
 import { mmReportRows } from "../../src/miner/mmReport.js"
 import { MmViabilityEngine, parseHorizons } from "../../src/miner/mmViability.js"
-import { readSnapshotFile, SNAPSHOT_TABLE } from "../../src/storage/parquet/snapshots.js"
+import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
+import { encodeSnapshotRows, readSnapshotFile, SNAPSHOT_TABLE } from "../../src/storage/parquet/snapshots.js"
 import { readStatsFile, STATS_TABLE } from "../../src/storage/parquet/stats.js"
 import { encodeTable, readColumns, type TableSpec } from "../../src/storage/parquet/table.js"
 import { readTradeFile, TRADE_TABLE } from "../../src/storage/parquet/trades.js"
@@ -29,9 +30,9 @@ const itWithFiles = <A, E>(name: string, self: () => Effect.Effect<A, E, FileSto
 const DATE = "2026-01-14"
 const WARM_MS = 6000
 
-/** a table spec as it was: plain INT64 times, REQUIRED doubles holding NaN */
+/** a table spec as it was: plain INT64 times, REQUIRED doubles holding NaN, no `event_seq` (the event log came later) */
 const legacy = (spec: TableSpec): TableSpec =>
-  spec.map(({ missingAsNull: _, ...c }) => (c.kind === "TIMESTAMP_MS" ? { ...c, kind: "INT64" as const } : c))
+  spec.filter((c) => c.name !== "event_seq").map(({ missingAsNull: _, ...c }) => (c.kind === "TIMESTAMP_MS" ? { ...c, kind: "INT64" as const } : c))
 
 let root = ""
 let current = ""
@@ -118,6 +119,18 @@ describe("files written before TIMESTAMP times and NULL prices", () => {
       expect(Number(now[0]![2])).toBeGreaterThan(0)
       const before = yield* q(`select typeof(any_value(ts_recv)), avg(best_bid_px) from ${glob(old)}`)
       expect(before[0]).toEqual(["BIGINT", Number.NaN])
+      // a lake of old files (no event_seq) and new ones that have it: union_by_name reads both,
+      // event_seq NULL on the old rows (README "Data layout")
+      const newFile = path.join(current, "orderbook_snapshots/venue=kalshi/date=2026-01-14/hour=00/snapshots_2026-01-14T00-00.parquet")
+      const oldFile = path.join(old, "orderbook_snapshots/venue=kalshi/date=2026-01-14/hour=00/snapshots_2026-01-14T00-00.parquet")
+      const mixedDir = path.join(root, "mixed")
+      fs.mkdirSync(mixedDir, { recursive: true })
+      fs.copyFileSync(oldFile, path.join(mixedDir, "a.parquet"))
+      const positioned = (yield* Effect.promise(() => readSnapshotFile(newFile))).map((r, i) => ({ ...r, event_seq: 1000 + i })) as Array<SnapshotRow>
+      fs.writeFileSync(path.join(mixedDir, "b.parquet"), encodeSnapshotRows(positioned))
+      const mixed = yield* q(`select count(*), count(event_seq), min(event_seq) from read_parquet('${mixedDir}/*.parquet', union_by_name = true)`)
+      expect(mixed[0]!.map(Number)).toEqual([positioned.length * 2, positioned.length, 1000])
+      expect((yield* Effect.promise(() => readSnapshotFile(oldFile)))[0]).not.toHaveProperty("event_seq")
       conn.closeSync()
       instance.closeSync()
     }))

@@ -3,7 +3,7 @@
  * users see: TIMESTAMP(MILLIS, UTC) `ts_recv` and `source_ts` (nullable); INT64 `seq`; DOUBLE
  * best levels, `mid`, `spread` (NULL when missing; NaN in memory); LIST<DOUBLE> ladders (bids
  * descending, asks ascending, never null, possibly empty); STRING ids, `status`, `err`
- * (nullable).
+ * (nullable); INT64 `event_seq` (nullable, newer files only: the event-log position of the row).
  */
 import type { SnapshotRow } from "../../domain/SnapshotRow.js"
 import { encodeTable, readTable, type EncodeOptions, type TableSpec } from "./table.js"
@@ -26,7 +26,9 @@ export const SNAPSHOT_TABLE: TableSpec = [
   { name: "ask_sz", kind: "LIST_DOUBLE", dictionary: true },
   { name: "status", kind: "STRING", dictionary: true },
   { name: "err", kind: "STRING", nullable: true, dictionary: true },
-  { name: "source_ts", kind: "TIMESTAMP_MS", nullable: true }
+  { name: "source_ts", kind: "TIMESTAMP_MS", nullable: true },
+  // added with the event log; older files lack it (read as absent)
+  { name: "event_seq", kind: "INT64", nullable: true, delta: true }
 ]
 
 export function encodeSnapshotRows(rows: ReadonlyArray<SnapshotRow>, opts?: EncodeOptions): Uint8Array {
@@ -35,5 +37,8 @@ export function encodeSnapshotRows(rows: ReadonlyArray<SnapshotRow>, opts?: Enco
 
 /** Reads a snapshot file, only `columns` when given (read only what you need: lists are slow). */
 export async function readSnapshotFile(filePath: string, columns?: ReadonlyArray<keyof SnapshotRow>): Promise<Array<Partial<SnapshotRow>>> {
-  return (await readTable(filePath, SNAPSHOT_TABLE, columns)) as Array<Partial<SnapshotRow>>
+  const rows = await readTable(filePath, SNAPSHOT_TABLE, columns)
+  // `event_seq` is optional in memory: a row without a position reads back without the key
+  for (const row of rows) if (row["event_seq"] === null) delete row["event_seq"]
+  return rows as Array<Partial<SnapshotRow>>
 }

@@ -35,6 +35,10 @@ export interface ColumnSpec {
   readonly dictionary?: boolean
   /** DOUBLE only: NaN (missing) in memory is NULL in the file, an OPTIONAL column; NULL reads back as NaN */
   readonly missingAsNull?: boolean
+  /** INT64 / TIMESTAMP_MS: DELTA_BINARY_PACKED (times and counters that grow row by row) */
+  readonly delta?: boolean
+  /** false: no min/max statistics for this column (they cost more than the encode of short values) */
+  readonly stats?: boolean
 }
 
 const isOptional = (col: ColumnSpec): boolean => col.nullable === true || col.missingAsNull === true
@@ -52,7 +56,7 @@ export class ParquetCodecError extends Error {
   override readonly name = "ParquetCodecError"
 }
 
-function schemaFor(spec: TableSpec): SchemaElement[] {
+export function schemaFor(spec: TableSpec): SchemaElement[] {
   const schema: SchemaElement[] = [{ name: "root", num_children: spec.length }]
   for (const col of spec) {
     const repetition_type = isOptional(col) ? "OPTIONAL" : "REQUIRED"
@@ -200,6 +204,8 @@ function flatPageData(column: ColumnValues, start: number, end: number, nullable
 
 export interface EncodeOptions {
   readonly rowGroupSize?: number
+  /** column statistics (min/max/nulls) in the metadata; default true */
+  readonly stats?: boolean
 }
 
 /** hyparquet-writer's default target page size */
@@ -260,11 +266,11 @@ export function encodeTable(spec: TableSpec, rows: ReadonlyArray<Readonly<Record
           schemaPath,
           codec: "SNAPPY",
           compressors: pq.compressors,
-          stats: true,
+          stats: col.stats ?? opts.stats ?? true,
           pageSize: PAGE_SIZE,
           columnIndex: false,
           offsetIndex: true,
-          ...(col.dictionary === true ? { encoding: "RLE_DICTIONARY" as const } : {})
+          ...(col.dictionary === true ? { encoding: "RLE_DICTIONARY" as const } : col.delta === true ? { encoding: "DELTA_BINARY_PACKED" as const } : {})
         },
         pageData: pageData as never
       })
@@ -331,8 +337,15 @@ const bigToNumber = (v: unknown): unknown => (typeof v === "bigint" ? Number(v) 
 export async function readTable(filePath: string, spec: TableSpec, columns?: ReadonlyArray<string>): Promise<Array<Record<string, unknown>>> {
   checkColumns(spec, columns, filePath)
   const file = await loadFile(filePath)
-  const wanted = columns ?? spec.map((c) => c.name)
-  const rows = (await parquetStep(filePath, () => parquetReadObjects({ file, columns: [...wanted], compressors: PARQUET_COMPRESSORS, parsers: PARQUET_PARSERS }))) as Array<Record<string, unknown>>
+  const requested = columns ?? spec.map((c) => c.name)
+  // A nullable column added to a table later (snapshots' `event_seq`) is absent from older
+  // files: it reads as null there instead of failing the file.
+  const metadata = await parquetStep(filePath, () => parquetMetadata(file))
+  const inFile = new Set(metadata.schema.map((e) => e.name))
+  const absent = spec.filter((c) => c.nullable === true && requested.includes(c.name) && !inFile.has(c.name)).map((c) => c.name)
+  const wanted = absent.length === 0 ? requested : requested.filter((c) => !absent.includes(c))
+  const rows = (await parquetStep(filePath, () => parquetReadObjects({ file, metadata, columns: [...wanted], compressors: PARQUET_COMPRESSORS, parsers: PARQUET_PARSERS }))) as Array<Record<string, unknown>>
+  for (const c of absent) for (const row of rows) row[c] = null
   const ints = [...int64Columns(spec)].filter((c) => wanted.includes(c))
   const nullables = spec.filter((c) => wanted.includes(c.name) && (c.nullable === true || c.kind === "LIST_DOUBLE")).map((c) => c.name)
   const missing = spec.filter((c) => wanted.includes(c.name) && c.missingAsNull === true).map((c) => c.name)
@@ -377,10 +390,13 @@ export async function parquetRowCount(file: ArrayBuffer, filePath: string): Prom
 export async function readColumnsFromBytes(
   file: ArrayBuffer,
   filePath: string,
-  columns: ReadonlyArray<string>
+  columns: ReadonlyArray<string>,
+  /** only rows [rowStart, rowEnd) (row-group aligned ranges read only those groups) */
+  range?: { readonly rowStart: number; readonly rowEnd: number }
 ): Promise<Record<string, ArrayLike<unknown>>> {
   const metadata = await parquetStep(filePath, () => parquetMetadata(file))
-  const total = Number(metadata.num_rows)
+  const first = range?.rowStart ?? 0
+  const total = (range?.rowEnd ?? Number(metadata.num_rows)) - first
   // top-level columns only (list children are named list/element); required numeric ones become Float64Array
   const topLevel = new Map<string, SchemaElement>()
   for (let i = 1, skip = 0; i < metadata.schema.length; i++) {
@@ -399,10 +415,11 @@ export async function readColumnsFromBytes(
     file,
     metadata,
     columns: [...columns],
+    ...(range !== undefined ? { rowStart: range.rowStart, rowEnd: range.rowEnd } : {}),
     compressors: PARQUET_COMPRESSORS,
     parsers: PARQUET_PARSERS,
     onChunk: (chunk) => {
-      chunks.get(chunk.columnName)?.push({ start: chunk.rowStart, data: chunk.columnData as ArrayLike<unknown> })
+      chunks.get(chunk.columnName)?.push({ start: chunk.rowStart - first, data: chunk.columnData as ArrayLike<unknown> })
     }
   }))
   const out: Record<string, ArrayLike<unknown>> = {}

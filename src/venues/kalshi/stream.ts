@@ -145,7 +145,9 @@ export class KalshiConnection extends AssetTable<AssetState> implements Connecti
     this.recvTs = Math.max(this.recvTs, nowMs)
     this.subs.tick(nowMs)
     const again = this.dueForResubscribe(nowMs, this.ctx)
-    if (again.length > 0) this.subs.resubscribe(again, nowMs)
+    if (again.length === 0) return
+    for (const ticker of again) this.ctx.books.noteResubscribe?.(ticker, null)
+    this.subs.resubscribe(again, nowMs)
   }
 
   private recvTs = 0

@@ -139,6 +139,7 @@ export class PolymarketConnection extends AssetTable<AssetState> implements Conn
       a.sinceMs = nowMs
       a.lastMsgMs = 0
       a.gotBook = false
+      this.ctx.books.noteResubscribe?.(a.spec.marketId, key)
     }
     // unsubscribe + subscribe makes the venue send a fresh `book` for just these assets
     this.send(polymarketOperation("unsubscribe", again))

@@ -1,0 +1,96 @@
+/**
+ * P7 event-log writing: event rows per CPU-second through the writer's path for the event log,
+ * on the replay corpus's events (bench/eventCorpus.ts):
+ * - on the socket thread: the write-ahead lines (encodeEventWalLines, 4,000 rows per append, the
+ *   segment's dictionary kept across appends as the sink does);
+ * - in the encoder worker (measured here in-process, single thread): reading the segment back
+ *   (decodeWalText), encoding Parquet (encodeEventRows) and the no-overwrite publish.
+ * Reference: bare hyparquet-writer (`parquetWriteBuffer`, its defaults) encoding the same rows
+ * from ready-made columns (no write-ahead, no file). Target >= 200,000 events per CPU-second.
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { parquetWriteBuffer } from "hyparquet-writer"
+import type { EventRow } from "../src/domain/EventRow.js"
+import { decodeWalText, encodeEventWalLines, newEventWalDictionary } from "../src/sink/WriteAheadLog.js"
+import { writeNewFileSync } from "../src/storage/atomic.js"
+import { EVENT_TABLE, encodeEventRows, readEventColumns } from "../src/storage/parquet/events.js"
+import { schemaFor } from "../src/storage/parquet/table.js"
+import { cpuAndWallMs, mainIfDirect, result, round, type FigureResult } from "./harness.js"
+import { eventCorpus } from "./eventCorpus.js"
+
+const ROWS = 300_000
+
+const INT64 = new Set(["ts_recv", "event_seq", "source_ts", "venue_seq", "book_seq"])
+
+/** The same columns for the bare writer, with the same schema (3-level lists), ready-made. */
+function bareColumns(rows: ReadonlyArray<EventRow>) {
+  return EVENT_TABLE.map(({ name }) => ({
+    name,
+    data: rows.map((r) => {
+      const v = (r as unknown as Record<string, unknown>)[name]
+      return INT64.has(name) && v !== null ? BigInt(v as number) : v
+    })
+  }))
+}
+
+export async function run(): Promise<FigureResult[]> {
+  const rows = eventCorpus().rows.slice(0, ROWS)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-p7-"))
+  try {
+    let best = { main: Infinity, worker: Infinity, bytes: 0 }
+    for (let rep = 0; rep < 2; rep++) {
+      let text = ""
+      const main = await cpuAndWallMs(() => {
+        const dict = newEventWalDictionary()
+        const parts: string[] = []
+        for (let i = 0; i < rows.length; i += 4000) parts.push(encodeEventWalLines(rows, i, Math.min(rows.length, i + 4000), dict))
+        text = parts.join("")
+      })
+      let bytes = 0
+      const file = path.join(dir, `events-${rep}.parquet`)
+      const worker = await cpuAndWallMs(() => {
+        const decoded = decodeWalText("book_events", text)
+        if (decoded.rows.length !== rows.length) throw new Error(`P7: ${decoded.rows.length} rows back from the write-ahead text, expected ${rows.length}`)
+        const out = encodeEventRows(decoded.rows)
+        bytes = out.length
+        writeNewFileSync(file, out)
+      })
+      if (main.cpuMs + worker.cpuMs < best.main + best.worker) best = { main: main.cpuMs, worker: worker.cpuMs, bytes }
+    }
+    const back = await readEventColumns(path.join(dir, "events-0.parquet"))
+    let sumBack = 0
+    let sumRows = 0
+    for (let i = 0; i < rows.length; i++) {
+      sumBack += back.event_seq[i]! - rows[0]!.event_seq
+      sumRows += rows[i]!.event_seq - rows[0]!.event_seq
+    }
+    if (back.length !== rows.length || sumBack !== sumRows) throw new Error("P7: the file does not read back")
+    // reference: best of 2
+    const columns = bareColumns(rows)
+    let bare = Infinity
+    let bareBytes = 0
+    for (let rep = 0; rep < 2; rep++) {
+      const t = await cpuAndWallMs(() => {
+        bareBytes = parquetWriteBuffer({ columnData: columns as never, schema: schemaFor(EVENT_TABLE) }).byteLength
+      })
+      bare = Math.min(bare, t.cpuMs)
+    }
+    const oursRate = rows.length / ((best.main + best.worker) / 1000)
+    const bareRate = rows.length / (bare / 1000)
+    return [result({
+      figure: "P7", name: `event-log writing, ${rows.length} corpus events (write-ahead + Parquet + publish)`,
+      ours: Math.round(oursRate), reference: Math.round(bareRate), referenceName: "bare hyparquet-writer parquetWriteBuffer (defaults), same rows",
+      unit: "events/CPU-s", higherIsBetter: true, target: ">= 200,000 events/CPU-s", met: oursRate >= 200_000,
+      notes: `socket thread (write-ahead lines): ${round(best.main)} ms = ${Math.round(rows.length / (best.main / 1000))} events/CPU-s; ` +
+        `encoder worker (read back + encode + publish): ${round(best.worker)} ms; file ${round(best.bytes / rows.length, 1)} B/event ` +
+        `(bare writer: ${round(bareBytes / rows.length, 1)} B/event)`,
+      extra: { main_ms: round(best.main), worker_ms: round(best.worker), bare_ms: round(bare) }
+    })]
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+await mainIfDirect(import.meta.url, run)

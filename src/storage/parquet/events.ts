@@ -1,0 +1,154 @@
+/**
+ * Event-log files (`book_events`, README "Data layout"). Designed for size: ids, kinds, sides,
+ * reasons and prices are dictionary-encoded (a few hundred distinct values per bucket), the
+ * times and positions that grow row by row are DELTA_BINARY_PACKED (one or two bits per row
+ * when events arrive in order), and everything a kind does not use is NULL (a definition level,
+ * RLE-packed to nearly nothing). The venue is the Hive folder (`venue=V`), not a column.
+ */
+import type { EventRow } from "../../domain/EventRow.js"
+import * as fs from "node:fs/promises"
+import { parquetMetadata } from "hyparquet"
+import { encodeTable, exactArrayBuffer, readColumns, readColumnsFromBytes, type EncodeOptions, type TableSpec } from "./table.js"
+
+// Statistics only where a reader prunes with them (time and position); elsewhere they cost more
+// CPU than the encoding itself (bench P7).
+export const EVENT_TABLE: TableSpec = [
+  { name: "ts_recv", kind: "TIMESTAMP_MS", delta: true },
+  { name: "event_seq", kind: "INT64", delta: true },
+  { name: "kind", kind: "STRING", dictionary: true, stats: false },
+  { name: "market_id", kind: "STRING", dictionary: true },
+  { name: "outcome_id", kind: "STRING", nullable: true, dictionary: true, stats: false },
+  { name: "side", kind: "STRING", nullable: true, dictionary: true, stats: false },
+  { name: "price", kind: "DOUBLE", nullable: true, dictionary: true, stats: false },
+  { name: "size", kind: "DOUBLE", nullable: true, dictionary: true, stats: false },
+  { name: "source_ts", kind: "TIMESTAMP_MS", nullable: true, delta: true, stats: false },
+  { name: "venue_seq", kind: "INT64", nullable: true, delta: true, stats: false },
+  { name: "trade_id", kind: "STRING", nullable: true, stats: false },
+  { name: "reason", kind: "STRING", nullable: true, dictionary: true, stats: false },
+  { name: "book_seq", kind: "INT64", nullable: true, delta: true, stats: false },
+  // snapshot and checkpoint rows: the ladders, best first (NULL on every other kind)
+  { name: "bid_px", kind: "LIST_DOUBLE", dictionary: true, stats: false },
+  { name: "bid_sz", kind: "LIST_DOUBLE", dictionary: true, stats: false },
+  { name: "ask_px", kind: "LIST_DOUBLE", dictionary: true, stats: false },
+  { name: "ask_sz", kind: "LIST_DOUBLE", dictionary: true, stats: false }
+]
+
+/** Rows per row group: a reader of one market reads the one or two groups holding it. */
+export const EVENT_ROW_GROUP_SIZE = 50_000
+
+/**
+ * The rows grouped by market (markets in string order, `""` of `session_start` first), each
+ * market's rows in log order: with min/max statistics on `market_id`, a reader of one market
+ * reads only the row groups that can hold it (rebuild, bench P9). Log order across markets is
+ * `event_seq` (readers sort by it; rows of one position stay in file order). A counting sort on
+ * the market's rank: O(rows).
+ */
+export function groupByMarket(rows: ReadonlyArray<EventRow>): EventRow[] {
+  const rank = new Map<string, number>()
+  for (let i = 0; i < rows.length; i++) {
+    const m = rows[i]!.market_id
+    if (!rank.has(m)) rank.set(m, 0)
+  }
+  const markets = [...rank.keys()].sort()
+  for (let i = 0; i < markets.length; i++) rank.set(markets[i]!, i)
+  const counts = new Int32Array(markets.length + 1)
+  const ranks = new Int32Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const r = rank.get(rows[i]!.market_id)!
+    ranks[i] = r
+    counts[r + 1]!++
+  }
+  for (let i = 1; i < counts.length; i++) counts[i]! += counts[i - 1]!
+  const out = new Array<EventRow>(rows.length)
+  for (let i = 0; i < rows.length; i++) out[counts[ranks[i]!]!++] = rows[i]!
+  return out
+}
+
+export function encodeEventRows(rows: ReadonlyArray<EventRow>, opts?: EncodeOptions): Uint8Array {
+  return encodeTable(EVENT_TABLE, groupByMarket(rows) as unknown as ReadonlyArray<Record<string, unknown>>, { rowGroupSize: EVENT_ROW_GROUP_SIZE, ...opts })
+}
+
+/** Column arrays of an event file, row order kept (numbers: Float64Array or number | null arrays). */
+export interface EventColumns {
+  readonly length: number
+  readonly ts_recv: ArrayLike<number>
+  readonly event_seq: ArrayLike<number>
+  readonly kind: ArrayLike<string>
+  readonly market_id: ArrayLike<string>
+  readonly outcome_id: ArrayLike<string | null>
+  readonly side: ArrayLike<string | null>
+  readonly price: ArrayLike<number>
+  readonly size: ArrayLike<number>
+  readonly source_ts: ArrayLike<number | null>
+  readonly venue_seq: ArrayLike<number | null>
+  readonly trade_id: ArrayLike<string | null>
+  readonly reason: ArrayLike<string | null>
+  readonly book_seq: ArrayLike<number | null>
+  readonly bid_px: ArrayLike<ReadonlyArray<number> | null>
+  readonly bid_sz: ArrayLike<ReadonlyArray<number> | null>
+  readonly ask_px: ArrayLike<ReadonlyArray<number> | null>
+  readonly ask_sz: ArrayLike<ReadonlyArray<number> | null>
+}
+
+export async function readEventColumns(filePath: string): Promise<EventColumns> {
+  const c = await readColumns(filePath, EVENT_TABLE.map((s) => s.name))
+  return { ...(c as unknown as Omit<EventColumns, "length">), length: c["ts_recv"]!.length }
+}
+
+/**
+ * The rows of an event file that can concern `markets` (their rows and the `""` of
+ * `session_start`): only the row groups whose `market_id` statistics admit one of them are read.
+ * Null `markets`: the whole file. Files without statistics are read whole.
+ */
+export async function readEventColumnsFor(filePath: string, markets: ReadonlySet<string> | null): Promise<EventColumns> {
+  if (markets === null) return readEventColumns(filePath)
+  const file = exactArrayBuffer(await fs.readFile(filePath))
+  const metadata = parquetMetadata(file)
+  const col = metadata.schema.findIndex((e) => e.name === "market_id") - 1
+  const wanted = [...markets, ""]
+  const parts: EventColumns[] = []
+  let rowStart = 0
+  for (const rg of metadata.row_groups) {
+    const rows = Number(rg.num_rows)
+    const st = col >= 0 ? rg.columns[col]?.meta_data?.statistics : undefined
+    const min = st?.min_value
+    const max = st?.max_value
+    const admits = typeof min !== "string" || typeof max !== "string" || wanted.some((m) => m >= min && m <= max)
+    if (admits) {
+      const c = await readColumnsFromBytes(file, filePath, EVENT_TABLE.map((s) => s.name), { rowStart, rowEnd: rowStart + rows })
+      parts.push({ ...(c as unknown as Omit<EventColumns, "length">), length: c["ts_recv"]!.length })
+    }
+    rowStart += rows
+  }
+  return concatColumns(parts)
+}
+
+const concatColumns = (parts: ReadonlyArray<EventColumns>): EventColumns => {
+  if (parts.length === 1) return parts[0]!
+  const out: Record<string, unknown[]> = {}
+  for (const c of EVENT_TABLE) {
+    const all: unknown[] = []
+    for (const p of parts) {
+      const a = (p as unknown as Record<string, ArrayLike<unknown>>)[c.name]!
+      for (let i = 0; i < a.length; i++) all.push(a[i])
+    }
+    out[c.name] = all
+  }
+  let length = 0
+  for (const p of parts) length += p.length
+  return { ...(out as unknown as Omit<EventColumns, "length">), length }
+}
+
+/** One row of the columns as an EventRow (NaN price/size = null). */
+export function eventRowAt(c: EventColumns, i: number): EventRow {
+  const price = c.price[i]!
+  const size = c.size[i]!
+  return {
+    ts_recv: c.ts_recv[i]!, event_seq: c.event_seq[i]!, kind: c.kind[i] as EventRow["kind"], market_id: c.market_id[i]!,
+    outcome_id: c.outcome_id[i] ?? null, side: c.side[i] ?? null,
+    price: Number.isNaN(price) ? null : price, size: Number.isNaN(size) ? null : size,
+    source_ts: c.source_ts[i] ?? null, venue_seq: c.venue_seq[i] ?? null, trade_id: c.trade_id[i] ?? null,
+    reason: c.reason[i] ?? null, book_seq: c.book_seq[i] ?? null,
+    bid_px: c.bid_px[i] ?? null, bid_sz: c.bid_sz[i] ?? null, ask_px: c.ask_px[i] ?? null, ask_sz: c.ask_sz[i] ?? null
+  }
+}
