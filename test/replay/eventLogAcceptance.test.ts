@@ -37,6 +37,15 @@ const levels = (r: SnapshotRow) => ({
   bid_px: r.bid_px.slice(0, TOP_K), bid_sz: r.bid_sz.slice(0, TOP_K), ask_px: r.ask_px.slice(0, TOP_K), ask_sz: r.ask_sz.slice(0, TOP_K)
 })
 
+/** Polls (real time) until `pred` holds; dies naming what it waited for after 15 s. */
+const waitFor = (pred: () => boolean, what: string) => Effect.gen(function*() {
+  for (let i = 0; i < 750; i++) {
+    if (pred()) return
+    yield* Effect.sleep(20)
+  }
+  return yield* Effect.dieMessage(`timed out waiting for ${what}`)
+})
+
 describe("event log acceptance: collector + simulator with faults", () => {
   it.scopedLive("random live snapshot rows, and every stale one, are rebuilt exactly from the log at their ts_recv and event_seq", () =>
     Effect.gen(function*() {
@@ -58,9 +67,15 @@ describe("event log acceptance: collector + simulator with faults", () => {
         yield* running.controls.get("polymarket")!.subscribe(pm.flatMap((m, i) =>
           m.token_ids.map((t) => ({ key: t, marketId: m.market_id, outcomeIds: [t], tier: i === 0 ? "warm" as const : "hot" as const }))))
         yield* running.controls.get("kalshi")!.subscribe(k.map((m) => ({ key: m.market_id, marketId: m.market_id, outcomeIds: ["yes", "no"], tier: "hot" as const })))
+        // faults only once both venues' books are live (a loaded machine may take longer than
+        // the 1.2 s of a quiet one), and the seq gap only counts once the collector saw it
         yield* Effect.sleep(1200)
+        const pmMetrics = running.metrics.forVenue("polymarket")
+        const kMetrics = running.metrics.forVenue("kalshi")
+        yield* waitFor(() => pmMetrics.snapshotRows - pmMetrics.snapshotRowsStale > 0 && kMetrics.snapshotRows - kMetrics.snapshotRowsStale > 0, "live books on both venues")
         sim.faults.skipSeq({ venue: "kalshi" })
         sim.faults.drop({ venue: "polymarket", mode: "terminate" })
+        yield* waitFor(() => kMetrics.seqGaps > 0, "the Kalshi seq gap")
         yield* Effect.sleep(600)
         sim.faults.setStream({ silentAssets: [pm[1]!.token_ids[0]!, k[1]!.market_id] })
         yield* Effect.sleep(800)
