@@ -3,24 +3,16 @@
  * write it atomically to `reports/html/venue=V/date=D/report.html` and print its path.
  */
 import { Clock, Console, Data, Effect } from "effect"
-import type { VenueId } from "../domain/VenueId.js"
 import { FileStore } from "../storage/FileStore.js"
 import { reportHtmlPath } from "../storage/paths.js"
 import { loadReportAssets } from "./assets.js"
-import { loadReport } from "./loadReport.js"
+import { loadReport, type LoadReportOptions } from "./loadReport.js"
 import { renderReportHtml } from "./renderHtml.js"
 
 export class ReportWriteError extends Data.TaggedError("ReportWriteError")<{ readonly path: string; readonly message: string }> {}
 
-export interface ReportOptions {
-  readonly dataDir: string
-  readonly venue: VenueId
-  readonly from: string
-  readonly to: string
-  /** markets charted in "Market quality" */
-  readonly top: number
-  readonly maxBuckets?: number
-}
+/** what `report` is asked for; the time it is generated is taken from the Clock */
+export type ReportOptions = Omit<LoadReportOptions, "generatedAt">
 
 export const DEFAULT_REPORT_TOP = 8
 
