@@ -45,6 +45,8 @@ export async function run(): Promise<FigureResult[]> {
     if (specs.length < BOOKS) throw new Error(`P5: the simulator has only ${specs.length} live tokens`)
     const cfg = Schema.decodeUnknownSync(AppConfig)({
       data_dir: path.join(dir, "data"),
+      // the event log is on by default; P5_EVENT_LOG=off measures without it (for comparison)
+      storage: { event_log: process.env["P5_EVENT_LOG"] !== "off" },
       venues: {
         polymarket: { ws_url: sim.urls.polymarketWs, rest_url: sim.urls.gamma, clob_url: sim.urls.clob, max_assets_per_connection: 500, max_subs: BOOKS, hot_count: HOT },
         kalshi: { enabled: false }
@@ -76,7 +78,7 @@ export async function run(): Promise<FigureResult[]> {
       figure: "P5", name: `memory: RSS per live book (${m.live} books, ${HOT} HOT / rest WARM)`,
       ours: round(perBookKb, 2), reference: 10, referenceName: "issue target 10 KB/book", unit: "KB/book", higherIsBetter: false,
       target: "<= 10 KB/book", met: m.live >= BOOKS * 0.99 && perBookKb <= 10,
-      notes: `RSS ${round(m.before.rss / 2 ** 20, 1)} -> ${round(m.after.rss / 2 ** 20, 1)} MB, heap ${round(m.before.heapUsed / 2 ** 20, 1)} -> ${round(m.after.heapUsed / 2 ** 20, 1)} MB ` +
+      notes: `event log ${cfg.storage.event_log ? "on" : "off"}; RSS ${round(m.before.rss / 2 ** 20, 1)} -> ${round(m.after.rss / 2 ** 20, 1)} MB, heap ${round(m.before.heapUsed / 2 ** 20, 1)} -> ${round(m.after.heapUsed / 2 ** 20, 1)} MB ` +
         `(${round(heapPerBookKb, 2)} KB/book of JS heap); books live after ${round(m.secondsToLive, 1)} s; ${m.rows} snapshot rows written` +
         ((globalThis as { gc?: unknown }).gc === undefined ? "; run without --expose-gc (no forced GC)" : ""),
       extra: { rss_before_mb: round(m.before.rss / 2 ** 20, 1), rss_after_mb: round(m.after.rss / 2 ** 20, 1), heap_kb_per_book: round(heapPerBookKb, 2), live_books: m.live }
