@@ -70,7 +70,7 @@ export async function run(): Promise<FigureResult[]> {
       const after = yield* Effect.promise(settle)
       return { before, after, live, secondsToLive: (Date.now() - t0) / 1000, rows: venue.metrics.snapshotRows }
     })).pipe(Effect.provide(VenuesLive(cfg)), Effect.provide(FileStoreLayer), Effect.provide(Layer.provide(FileStoreLayer)(ParquetSinkLive({
-      dataDir: cfg.data_dir, storage: { flush_rows: 50_000, flush_seconds: 5, bucket_minutes: 5 }, queueRows: 200_000
+      dataDir: cfg.data_dir, storage: { flush_rows: Number(process.env["P5_FLUSH_ROWS"] ?? 50_000), flush_seconds: 5, bucket_minutes: 5 }, queueRows: 200_000
     })))))
     const perBookKb = (m.after.rss - m.before.rss) / m.live / 1024
     const heapPerBookKb = (m.after.heapUsed - m.before.heapUsed) / m.live / 1024
