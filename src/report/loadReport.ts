@@ -99,14 +99,18 @@ const countTrades = (opts: LoadReportOptions, dates: ReadonlyArray<string>) =>
     const store = yield* FileStore
     let rows = 0
     let files = 0
+    // left out of the count, and named on the page like unreadable snapshot files
+    const unreadable: Array<string> = []
     for (const d of dates) {
       for (const path of yield* listDayFiles(opts.dataDir, "trades", opts.venue, d)) {
         files++
         const bytes = yield* store.readFile(path)
-        rows += yield* Effect.tryPromise(() => parquetRowCount(exactArrayBuffer(bytes), path)).pipe(Effect.orElseSucceed(() => 0))
+        const count = yield* Effect.tryPromise(() => parquetRowCount(exactArrayBuffer(bytes), path)).pipe(Effect.option)
+        if (count._tag === "Some") rows += count.value
+        else unreadable.push(path)
       }
     }
-    return { rows, files }
+    return { rows, files, unreadable }
   })
 
 const loadHealth = (opts: LoadReportOptions, dates: ReadonlyArray<string>) =>
@@ -199,7 +203,7 @@ export const loadReport = (opts: LoadReportOptions): Effect.Effect<ReportModel, 
         tradeRows: trades.rows,
         tradeFiles: trades.files,
         healthRecords: health.count,
-        unreadableFiles: scan.unreadable
+        unreadableFiles: [...scan.unreadable, ...trades.unreadable]
       },
       coverage: scan.coverage,
       health: health.chart,

@@ -35,7 +35,7 @@ export const renderReportHtml = (model: ReportModel, assets: ReportAssets): stri
     `<div class="chart" id="top-chart-${i}" data-market="${escapeHtml(m.market_id)}" data-outcome="${escapeHtml(m.outcome_id)}"></div></div>`
   ).join("\n")
   const unreadable = o.unreadableFiles.length === 0 ? "" :
-    `<p class="warn">${o.unreadableFiles.length} snapshot file(s) could not be read and are left out: ${escapeHtml(o.unreadableFiles.slice(0, 5).join(", "))}</p>`
+    `<p class="warn">${o.unreadableFiles.length} snapshot or trade file(s) could not be read and are left out: ${escapeHtml(o.unreadableFiles.slice(0, 5).join(", "))}</p>`
   return `<!doctype html>
 <html lang="en">
 <head>
