@@ -1,7 +1,6 @@
 import type { EventKind, EventRow } from "../domain/EventRow.js"
 import { bucketStart } from "../storage/paths.js"
-import type { Ladder } from "./Ladder.js"
-import { PRICE_SCALE } from "./Ladder.js"
+import { bestLevels, type Ladder } from "./Ladder.js"
 
 /**
  * The event log of one venue's books (README "Data layout", `book_events`): the BookStore and
@@ -31,23 +30,13 @@ export interface BookLevels {
 }
 
 /**
- * Two ladders as list columns, best first. `bLadderIsAsk`: the second ladder is an ask ladder
+ * Two ladders as list columns, best first. `otherIsAsk`: the second ladder is an ask ladder
  * (key = SCALE - price units); false for Kalshi's NO bids (key = price units).
  */
 export const bookLevels = (bids: Ladder, other: Ladder, otherIsAsk: boolean): BookLevels => {
-  const bidPx = new Array<number>(bids.count)
-  const bidSz = new Array<number>(bids.count)
-  for (let i = bids.count - 1, j = 0; i >= 0; i--, j++) {
-    bidPx[j] = bids.keys[i]! / PRICE_SCALE
-    bidSz[j] = bids.sizes[i]!
-  }
-  const askPx = new Array<number>(other.count)
-  const askSz = new Array<number>(other.count)
-  for (let i = other.count - 1, j = 0; i >= 0; i--, j++) {
-    askPx[j] = (otherIsAsk ? PRICE_SCALE - other.keys[i]! : other.keys[i]!) / PRICE_SCALE
-    askSz[j] = other.sizes[i]!
-  }
-  return { bidPx, bidSz, askPx, askSz }
+  const b = bestLevels(bids, bids.count, false)
+  const o = bestLevels(other, other.count, otherIsAsk)
+  return { bidPx: b.px, bidSz: b.sz, askPx: o.px, askSz: o.sz }
 }
 
 export interface EventLogOptions {

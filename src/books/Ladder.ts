@@ -34,6 +34,23 @@ export const priceToUnits = (price: number): number => {
   return Math.round(price * PRICE_SCALE)
 }
 
+/**
+ * The `n` best levels of a ladder (n <= count), best first, as prices and sizes; `asAsk`: the
+ * ladder is read as asks (price = (SCALE - key) / SCALE), otherwise as bids (price = key / SCALE).
+ * What snapshot rows and event-log rows both hold.
+ */
+export function bestLevels(l: Ladder, n: number, asAsk: boolean): { readonly px: Array<number>; readonly sz: Array<number> } {
+  const px = new Array<number>(n)
+  const sz = new Array<number>(n)
+  const keys = l.keys
+  const sizes = l.sizes
+  for (let i = 0, j = l.count - 1; i < n; i++, j--) {
+    px[i] = (asAsk ? PRICE_SCALE - keys[j]! : keys[j]!) / PRICE_SCALE
+    sz[i] = sizes[j]!
+  }
+  return { px, sz }
+}
+
 export class Ladder {
   keys: Int32Array = EMPTY_KEYS
   sizes: Float64Array = EMPTY_SIZES

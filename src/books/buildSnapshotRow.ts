@@ -1,6 +1,6 @@
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { VenueId } from "../domain/VenueId.js"
-import { type Ladder, PRICE_SCALE } from "./Ladder.js"
+import { bestLevels, type Ladder, PRICE_SCALE } from "./Ladder.js"
 
 /**
  * Build one snapshot row (docs/DESIGN.md, "Data layout") from a bid ladder and an ask ladder (see Ladder.ts for the
@@ -31,22 +31,10 @@ export const buildSnapshotRow = (
 ): SnapshotRow => {
   const nb = bids.count < topK ? bids.count : topK
   const na = asks.count < topK ? asks.count : topK
-  const bidPx = new Array<number>(nb)
-  const bidSz = new Array<number>(nb)
-  const askPx = new Array<number>(na)
-  const askSz = new Array<number>(na)
+  const { px: bidPx, sz: bidSz } = bestLevels(bids, nb, false)
+  const { px: askPx, sz: askSz } = bestLevels(asks, na, true)
   const bk = bids.keys
-  const bs = bids.sizes
-  for (let i = 0, j = bids.count - 1; i < nb; i++, j--) {
-    bidPx[i] = bk[j]! / PRICE_SCALE
-    bidSz[i] = bs[j]!
-  }
   const ak = asks.keys
-  const as = asks.sizes
-  for (let i = 0, j = asks.count - 1; i < na; i++, j--) {
-    askPx[i] = (PRICE_SCALE - ak[j]!) / PRICE_SCALE
-    askSz[i] = as[j]!
-  }
   const bestBidPx = nb > 0 ? bidPx[0]! : NaN
   const bestBidSz = nb > 0 ? bidSz[0]! : 0
   const bestAskPx = na > 0 ? askPx[0]! : NaN
