@@ -7,7 +7,7 @@ import { makeVenueMetrics } from "../../src/ops/Metrics.js"
 import { BookStore } from "../../src/books/BookStore.js"
 import { makeDecodeStats } from "../../src/venues/DecodeStats.js"
 import { PolymarketConnection } from "../../src/venues/polymarket/stream.js"
-import { FakeVenue, MemoryWriter, pmBook, pmPriceChange, testConfig, venuePipeline } from "./ConnectionHarness.js"
+import { FakeVenue, fakeVenuePipeline, pmBook, pmPriceChange, testConfig } from "./ConnectionHarness.js"
 
 /** Let forked fibers run after a TestClock move (they start only after a yield). */
 const tick = (ms: number) =>
@@ -21,15 +21,10 @@ const YES = "111"
 const NO = "222"
 const spec = (key: string, marketId = M, tier: "hot" | "warm" = "hot") => ({ key, marketId, outcomeIds: [key], tier })
 
-const polymarket = (over: Record<string, unknown> = {}) =>
-  Effect.gen(function*() {
-    const cfg = testConfig(over)
-    const venue = new FakeVenue()
-    const writer = new MemoryWriter()
-    const metrics = makeVenueMetrics("polymarket")
-    const vc = yield* venuePipeline({ venue: "polymarket", cfg, metrics, opener: venue.opener }).pipe(Effect.provide(writer.layer))
-    return { cfg, venue, writer, metrics, vc }
-  })
+const polymarket = (over: Record<string, unknown> = {}) => {
+  const cfg = testConfig(over)
+  return Effect.map(fakeVenuePipeline("polymarket", cfg), (p) => ({ cfg, ...p }))
+}
 
 describe("Connection (TestClock, in-memory venue)", () => {
   it.scoped("sends PING every 10 s only after the first subscription", () =>

@@ -8,7 +8,7 @@ import type { TradeRow } from "../../src/domain/TradeRow.js"
 import { ConnectionError, type SocketEvents, type SocketHandle, type SocketOpener, type SocketRequest } from "../../src/venues/WebSocketTransport.js"
 import { makeVenuePipeline } from "../../src/collector/VenuePipeline.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
-import type { VenueMetrics } from "../../src/ops/Metrics.js"
+import { makeVenueMetrics, type VenueMetrics } from "../../src/ops/Metrics.js"
 import { makeKalshiVenue } from "../../src/venues/kalshi/KalshiLive.js"
 import type { KalshiCredentials } from "../../src/venues/kalshi/stream.js"
 import { makePolymarketVenue } from "../../src/venues/polymarket/PolymarketLive.js"
@@ -191,4 +191,14 @@ export const venuePipeline = (opts: {
       metrics: opts.metrics,
       eventLog: opts.eventLog === false || !cfg.storage.event_log ? null : { bucketMinutes: cfg.storage.bucket_minutes }
     })
+  })
+
+/** A venue pipeline over an in-memory FakeVenue into a MemoryWriter, with fresh metrics. */
+export const fakeVenuePipeline = (venue: VenueId, cfg: AppConfig) =>
+  Effect.gen(function*() {
+    const fake = new FakeVenue()
+    const writer = new MemoryWriter()
+    const metrics = makeVenueMetrics(venue)
+    const vc = yield* venuePipeline({ venue, cfg, metrics, opener: fake.opener }).pipe(Effect.provide(writer.layer))
+    return { venue: fake, writer, metrics, vc }
   })

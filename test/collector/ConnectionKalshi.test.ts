@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
-import { makeVenueMetrics } from "../../src/ops/Metrics.js"
-import { FakeVenue, MemoryWriter, testConfig, testKalshiKey, venuePipeline } from "./ConnectionHarness.js"
+import { fakeVenuePipeline, testConfig } from "./ConnectionHarness.js"
 
 const tick = (ms: number) =>
   Effect.gen(function*() {
@@ -16,17 +15,7 @@ const snapshot = (sid: number, seq: number, ticker: string, yes: Array<[string, 
 const delta = (sid: number, seq: number, ticker: string, price: string, d: string, side: "yes" | "no") =>
   ({ type: "orderbook_delta", sid, seq, msg: { market_ticker: ticker, price_dollars: price, delta_fp: d, side, ts_ms: 1780099428263 } })
 
-const kalshi = (over: Record<string, unknown> = {}) =>
-  Effect.gen(function*() {
-    const cfg = testConfig(over)
-    const venue = new FakeVenue()
-    const writer = new MemoryWriter()
-    const metrics = makeVenueMetrics("kalshi")
-    const vc = yield* venuePipeline({
-      venue: "kalshi", cfg, metrics, opener: venue.opener, credentials: { keyId: "key-1", privateKey: testKalshiKey }
-    }).pipe(Effect.provide(writer.layer))
-    return { venue, writer, metrics, vc }
-  })
+const kalshi = (over: Record<string, unknown> = {}) => fakeVenuePipeline("kalshi", testConfig(over))
 
 describe("Kalshi connection (TestClock, in-memory venue)", () => {
   it.scoped("signs the handshake and subscribes orderbook_delta + trade", () =>

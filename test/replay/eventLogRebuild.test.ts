@@ -6,13 +6,12 @@ import { Effect, TestClock } from "effect"
 import type { EventRow } from "../../src/domain/EventRow.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
-import { makeVenueMetrics } from "../../src/ops/Metrics.js"
 import { rebuildAt } from "../../src/replay/rebuild.js"
 import { parseEvery, resnapshot } from "../../src/replay/resnapshot.js"
 import { readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { encodeEventRows } from "../../src/storage/parquet/events.js"
 import { bucketStart, eventFilePath } from "../../src/storage/paths.js"
-import { FakeVenue, MemoryWriter, pmBook, testConfig, testKalshiKey, venuePipeline } from "../collector/ConnectionHarness.js"
+import { fakeVenuePipeline, pmBook, testConfig } from "../collector/ConnectionHarness.js"
 
 /**
  * The event log against the snapshot rows the same pipeline wrote: the real drivers, BookStore,
@@ -89,10 +88,7 @@ describe("event log -> rebuild (TestClock, in-memory venue)", () => {
   it.scoped("Polymarket: every snapshot row comes back from the log, across buckets, reconnects, silences and same-ms events", () =>
     Effect.gen(function*() {
       const cfg = testConfig({ storage: { bucket_minutes: BUCKET_MINUTES, top_k: TOP_K }, collector: { stale_after_ms: 1500 } })
-      const venue = new FakeVenue()
-      const writer = new MemoryWriter()
-      const metrics = makeVenueMetrics("polymarket")
-      const vc = yield* venuePipeline({ venue: "polymarket", cfg, metrics, opener: venue.opener }).pipe(Effect.provide(writer.layer))
+      const { venue, writer, metrics, vc } = yield* fakeVenuePipeline("polymarket", cfg)
       const markets = [["0xm1", "11", "12"], ["0xm2", "21", "22"]] as const
       yield* vc.control.subscribe(markets.flatMap(([m, a, b]) => [
         { key: a, marketId: m, outcomeIds: [a], tier: "hot" as const }, { key: b, marketId: m, outcomeIds: [b], tier: "warm" as const }
@@ -180,12 +176,7 @@ describe("event log -> rebuild (TestClock, in-memory venue)", () => {
   it.scoped("Kalshi: every snapshot row comes back from the log, across seq gaps, resubscribes and reconnects", () =>
     Effect.gen(function*() {
       const cfg = testConfig({ storage: { bucket_minutes: BUCKET_MINUTES, top_k: TOP_K } })
-      const venue = new FakeVenue()
-      const writer = new MemoryWriter()
-      const metrics = makeVenueMetrics("kalshi")
-      const vc = yield* venuePipeline({
-        venue: "kalshi", cfg, metrics, opener: venue.opener, credentials: { keyId: "key-1", privateKey: testKalshiKey }
-      }).pipe(Effect.provide(writer.layer))
+      const { venue, writer, metrics, vc } = yield* fakeVenuePipeline("kalshi", cfg)
       const tickers = ["KX-A", "KX-B"]
       yield* vc.control.subscribe(tickers.map((t) => ({ key: t, marketId: t, outcomeIds: ["yes", "no"], tier: "hot" as const })))
       yield* tick(0)
