@@ -2,17 +2,26 @@
  * `surveillance replay`: every recorded fixture of test/fixtures/shared through the real
  * decoders and book store, rows checked against the fixture's own prices; a Polymarket
  * sequence recorded from the simulator's WebSocket (book, price_change frames, the next book
- * of the same asset) reproduces the venue's next book exactly; the CLI's stdout, stderr
- * summary, --final and --out.
+ * of the same asset) reproduces the venue's next book exactly; the same recorded frames through
+ * the event log come back exactly from its Parquet file; the CLI's stdout, stderr summary,
+ * --final and --out.
  */
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import type { BookEvent } from "../../src/domain/BookEvent.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
-import { type Frame, replayFrames, type ReplaySummary, splitFrames } from "../../src/replay/replayFrames.js"
+import { type Frame, replayFrames, REPLAY_TOP_K, type ReplaySummary, splitFrames } from "../../src/replay/replayFrames.js"
+import { BookStore } from "../../src/books/BookStore.js"
+import { EventLog } from "../../src/books/EventLog.js"
+import { EventReplayer } from "../../src/replay/eventReplay.js"
 import { startSimulator } from "../../src/simulator/Simulator.js"
+import { encodeEventRows, readEventColumns } from "../../src/storage/parquet/events.js"
+import { makeDecodeStats } from "../../src/venues/DecodeStats.js"
+import { recordedFrameDecoder } from "../../src/venues/recordedFrames.js"
 import { readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { runCliSync } from "../support/cli.js"
 import { drained, TEST_KALSHI_KEY, waitFor, WireClient } from "../simulator/support.js"
@@ -116,6 +125,47 @@ describe("replay of the recorded fixtures", () => {
     expect(splitFrames('{\n  "a": 1\n}').map((f) => f.line)).toEqual([1])
     expect(splitFrames('[{"a":1},{"b":2}]')).toHaveLength(1)
   })
+})
+
+describe("event log of the recorded fixtures", () => {
+  // Every book after every recorded frame, as the live store holds it, must come back from
+  // the event log written to Parquet and read back (the frames are the venues', not ours).
+  for (const venue of ["polymarket", "kalshi"] as const) {
+    it(`${venue}: every book after every frame is rebuilt exactly from the log file`, async () => {
+      const T0 = Date.UTC(2026, 0, 15, 10, 0, 0)
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eventlog-recorded-"))
+      let checks = 0
+      try {
+        for (const file of frameFiles(venue)) {
+          let now = T0
+          const log = new EventLog({ bucketMinutes: 60, now: () => now, startSeq: 0 })
+          const live = new BookStore({ venue, topK: REPLAY_TOP_K, log })
+          const decoder = recordedFrameDecoder(venue, makeDecodeStats())
+          const expected: Array<SnapshotRow> = []
+          const events: Array<BookEvent> = []
+          for (const frame of splitFrames(fs.readFileSync(file, "utf8"))) {
+            now += 10 // receive times 10 ms apart, in recorded order
+            events.length = 0
+            decoder.decode(frame.text, events, [])
+            for (const ev of events) decoder.apply(ev, live, now, () => {})
+            for (const market of [...live.marketIds()]) live.rowsForMarket(market, now, expected)
+          }
+          const logFile = path.join(dir, `${path.basename(file)}.parquet`)
+          fs.writeFileSync(logFile, encodeEventRows(log.drain()))
+          const replayer = new EventReplayer(venue)
+          replayer.load({ files: [await readEventColumns(logFile)] })
+          for (const row of expected) {
+            replayer.advance({ atMs: row.ts_recv, maxSeq: row.event_seq ?? null }, null, true)
+            expect(replayer.row(row.market_id, row.outcome_id, row.ts_recv), `${file}: ${row.market_id}/${row.outcome_id} at ${row.ts_recv}`).toEqual(row)
+            checks++
+          }
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true })
+      }
+      expect(checks).toBeGreaterThanOrEqual(venue === "polymarket" ? 60 : 30)
+    })
+  }
 })
 
 describe("replay of a Polymarket sequence recorded from the simulator's WebSocket", () => {
