@@ -22,10 +22,12 @@ import { Effect } from "effect"
 import { ALL_VENUES, type VenueId } from "../domain/VenueId.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
-import { EVENT_KINDS, type EventRow } from "../domain/EventRow.js"
+import type { EventRow } from "../domain/EventRow.js"
 import { FileStore, type FileStoreError } from "../storage/FileStore.js"
 import { appendRecordsDurably, nodeAppendFileSystem, type AppendFileSystem, type AppendOutcome } from "../storage/durableAppend.js"
 import { walRootDir } from "../storage/paths.js"
+import { EventBatch } from "../storage/parquet/eventBatch.js"
+import { decodeEventWalInto, encodeEventWalLines, newEventWalDictionary, type EventWalDictionary } from "./eventWalCodec.js"
 
 export type WalDataset = "orderbook_snapshots" | "trades" | "book_events"
 export const WAL_DATASETS: ReadonlyArray<WalDataset> = ["orderbook_snapshots", "trades", "book_events"]
@@ -156,9 +158,9 @@ export function appendRowsDurably(
     ? (from: number, to: number) => encodeSnapshotWalLines(rows as ReadonlyArray<SnapshotRow>, from, to)
     : dataset === "trades"
     ? (from: number, to: number) => encodeTradeWalLines(rows as ReadonlyArray<TradeRow>, from, to)
-    : (from: number, to: number) => encodeEventWalLines(rows as ReadonlyArray<EventRow>, from, to)
-  if (dataset !== "book_events") return appendRecordsDurably(fs, filePath, rows.length, WAL_CHUNK_ROWS, encode)
-  // event rows are short (~40 bytes a line): bigger chunks, same ~1 ms per chunk
+    : null
+  if (encode !== null) return appendRecordsDurably(fs, filePath, rows.length, WAL_CHUNK_ROWS, encode)
+  // event rows are short and written as bytes (~0.7 us a row): bigger chunks, same ~1-3 ms per chunk
   const dict = eventDictionary(filePath)
   return appendRecordsDurably(fs, filePath, rows.length, WAL_CHUNK_ROWS * 8, (from, to) => encodeEventWalLines(rows as ReadonlyArray<EventRow>, from, to, dict))
     .then((outcome) => {
@@ -216,12 +218,19 @@ export function encodeTradeWalLines(rows: ReadonlyArray<TradeRow>, from: number,
  * an index replaces the earlier one for the lines after it (after a failed append the writer
  * starts defining anew). `ts_recv` and `event_seq` are written as the change from the previous
  * row of the file (a leading `@\t` restarts them from 0, written whenever the writer starts a
- * dictionary), `source_ts` as its difference from `ts_recv`: short numbers are what makes the
- * text cheap to write and read.
+ * dictionary), `source_ts` as its difference from `ts_recv`.
+ *
+ * The row's doubles (price, size, then the ladders) travel as one base64 string of their
+ * IEEE-754 bytes (little-endian): formatting and parsing decimal doubles was most of the cost of an event on the
+ * socket thread and in the encoder (bench P7), small integers and base64 are cheap, and the
+ * bytes come back bit for bit. Row line (16 fields, or 12 when the row has no ladders):
+ * `[dts, dseq, kind, market, outcome, side, source_ts - ts, venue_seq, trade_id, reason,
+ * book_seq, "<base64 of price, size, bid_px.., bid_sz.., ask_px.., ask_sz..>", n_bid_px,
+ * n_bid_sz, n_ask_px, n_ask_sz]` (a missing price or size is NaN in the bytes, a missing ladder
+ * has length -1). Segments of the first event-log version (17 fields, decimal numbers and
+ * ladders) still decode.
  */
-export type EventWalDictionary = { next: number; readonly ids: Map<string, number>; lastTs: number; lastSeq: number }
-
-export const newEventWalDictionary = (): EventWalDictionary => ({ next: 0, ids: new Map(), lastTs: 0, lastSeq: 0 })
+export { decodeEventWalInto, encodeEventWalLines, newEventWalDictionary, type EventWalDictionary } from "./eventWalCodec.js"
 
 /** per segment file, the indexes defined in it (the writer appends to few files at a time) */
 const eventDictionaries = new Map<string, EventWalDictionary>()
@@ -236,49 +245,6 @@ const eventDictionary = (filePath: string): EventWalDictionary => {
     eventDictionaries.set(filePath, d)
   }
   return d
-}
-
-/** Lines for event rows[from, to): `[dts, dseq, kind, market, outcome, side, price, size, source_ts - ts, venue_seq, trade_id, reason, book_seq, bid_px, bid_sz, ask_px, ask_sz]`, definitions before. */
-export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number, to: number, dict: EventWalDictionary = newEventWalDictionary()): string {
-  // definitions made by the row being encoded: they go before it on its line. Each append's
-  // first row restarts the differences (`@`), so a damaged line can cost at most the rest of its
-  // append, never wrong times in the rows after it.
-  let defs = "@\t"
-  dict.lastTs = 0
-  dict.lastSeq = 0
-  const ids = dict.ids
-  const ref = (s: string | null): number | null => {
-    if (s === null) return null
-    let i = ids.get(s)
-    if (i === undefined) {
-      i = dict.next++
-      ids.set(s, i)
-      defs += "=" + i + "\t" + JSON.stringify(s) + "\t"
-    }
-    return i
-  }
-  let lastTs = dict.lastTs
-  let lastSeq = dict.lastSeq
-  // an array of short numbers per row through the native JSON.stringify
-  const lines = new Array<string>(to - from)
-  for (let i = from; i < to; i++) {
-    const r = rows[i]!
-    const line = JSON.stringify([
-      r.ts_recv - lastTs, r.event_seq - lastSeq, ref(r.kind), ref(r.market_id), ref(r.outcome_id), ref(r.side), r.price, r.size,
-      r.source_ts === null ? null : r.source_ts - r.ts_recv, r.venue_seq, r.trade_id, ref(r.reason), r.book_seq,
-      r.bid_px, r.bid_sz, r.ask_px, r.ask_sz
-    ])
-    if (defs === "") lines[i - from] = line
-    else {
-      lines[i - from] = defs + line
-      defs = ""
-    }
-    lastTs = r.ts_recv
-    lastSeq = r.event_seq
-  }
-  dict.lastTs = lastTs
-  dict.lastSeq = lastSeq
-  return lines.length > 0 ? lines.join("\n") + "\n" : ""
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,138 +303,13 @@ function tradeFromLine(a: unknown): TradeRow {
   }
 }
 
-const EVENT_KIND_SET: ReadonlySet<unknown> = new Set(EVENT_KINDS)
 
-const listOrNull = (v: unknown): number[] | null => (v === null ? null : numList(v))
 
-/** Event segment text (see encodeEventWalLines): definitions and rows, in order. */
+/** Event segment text as rows (tests, tools; the encoder worker decodes into an EventBatch). */
 function decodeEventWalText(text: string): WalDecodeResult<EventRow> {
-  const defs: Array<string | undefined> = []
-  const rows: EventRow[] = []
-  let badLines = 0
-  let truncatedTail = false
-  const id = (v: unknown, what: string): string => {
-    const s = typeof v === "number" ? defs[v] : undefined
-    if (s === undefined) throw new Error(`${what} names no defined string`)
-    return s
-  }
-  const idOrNull = (v: unknown, what: string): string | null => (v === null ? null : id(v, what))
-  let lastTs = 0
-  let lastSeq = 0
-  const pushRow = (a: unknown): void => {
-    if (!Array.isArray(a) || a.length !== 17) throw new Error("not a 17-column row")
-    if (typeof a[0] !== "number" || typeof a[1] !== "number") throw new Error("ts_recv or event_seq is not a number")
-    const kind = id(a[2], "kind")
-    if (!EVENT_KIND_SET.has(kind)) throw new Error("unknown event kind")
-    const ts = lastTs + a[0]
-    const seq = lastSeq + a[1]
-    rows.push({
-      ts_recv: ts, event_seq: seq, kind: kind as EventRow["kind"], market_id: id(a[3], "market_id"),
-      outcome_id: idOrNull(a[4], "outcome_id"), side: idOrNull(a[5], "side"), price: numOrNull(a[6]), size: numOrNull(a[7]),
-      source_ts: typeof a[8] === "number" ? ts + a[8] : null, venue_seq: numOrNull(a[9]), trade_id: strOrNull(a[10]),
-      reason: idOrNull(a[11], "reason"), book_seq: numOrNull(a[12]),
-      bid_px: listOrNull(a[13]), bid_sz: listOrNull(a[14]), ask_px: listOrNull(a[15]), ask_sz: listOrNull(a[16])
-    })
-    lastTs = ts
-    lastSeq = seq
-  }
-  /** after a bad row line the differences of the rows that follow are unknown: until the next `@` */
-  let lost = false
-  const rowLine = (from: number, to: number): void => {
-    if (lost) {
-      badLines++
-      return
-    }
-    try {
-      pushRow(JSON.parse(text.slice(from, to)))
-    } catch {
-      badLines++
-      lost = true
-    }
-  }
-  /**
-   * Row lines [from, to) (each ends with "\n"): one JSON.parse for the run (a raw newline only
-   * ever separates lines: JSON escapes it inside strings); line by line if any line is bad.
-   */
-  const rowRun = (from: number, to: number): void => {
-    if (to <= from) return
-    let parsed: unknown = null
-    try {
-      parsed = JSON.parse("[" + text.slice(from, to - 1).replaceAll("\n", ",") + "]")
-    } catch {
-      parsed = null
-    }
-    const tsBefore = lastTs
-    const seqBefore = lastSeq
-    const rowsBefore = rows.length
-    if (Array.isArray(parsed) && !lost) {
-      try {
-        for (const a of parsed) pushRow(a)
-        return
-      } catch {
-        rows.length = rowsBefore
-        lastTs = tsBefore
-        lastSeq = seqBefore
-      }
-    }
-    for (let s = from; s < to; ) {
-      const e = text.indexOf("\n", s)
-      if (e > s) rowLine(s, e)
-      s = e + 1
-    }
-  }
-  let runStart = 0
-  let start = 0
-  while (start < text.length) {
-    let end = text.indexOf("\n", start)
-    if (end === -1) {
-      // a last line without "\n" is an append cut short by a crash: expected, ignored
-      rowRun(runStart, start)
-      truncatedTail = true
-      return { rows, badLines, truncatedTail }
-    }
-    const c = text.charCodeAt(start)
-    if (c === 64 /* @ */ || c === 61 /* = */) {
-      // a row with definitions before it: `@\t`, `=<index>\t<JSON string>\t`..., then the row
-      rowRun(runStart, start)
-      const fields = text.slice(start, end).split("\t")
-      const savedTs = lastTs
-      const savedSeq = lastSeq
-      try {
-        let k = 0
-        if (fields[0] === "@") {
-          lastTs = 0
-          lastSeq = 0
-          lost = false
-          k = 1
-        } else if (lost) {
-          throw new Error("after a bad line")
-        }
-        for (; k < fields.length - 1; k += 2) {
-          const name = fields[k]!
-          const index = Number(name.slice(1))
-          const value = JSON.parse(fields[k + 1]!) as unknown
-          if (name[0] !== "=" || !Number.isSafeInteger(index) || index < 0 || typeof value !== "string") throw new Error("bad definition")
-          defs[index] = value
-        }
-        if (k !== fields.length - 1) throw new Error("a definition without its row")
-        pushRow(JSON.parse(fields[k]!))
-      } catch {
-        lastTs = savedTs
-        lastSeq = savedSeq
-        badLines++
-        lost = true
-      }
-      runStart = end + 1
-    } else if (end === start) {
-      // an empty line: ends the run
-      rowRun(runStart, start)
-      runStart = end + 1
-    }
-    start = end + 1
-  }
-  rowRun(runStart, text.length)
-  return { rows, badLines, truncatedTail }
+  const batch = new EventBatch()
+  const { badLines, truncatedTail } = decodeEventWalInto(Buffer.from(text, "utf8"), batch)
+  return { rows: batch.rows(), badLines, truncatedTail }
 }
 
 /** Parses one segment's text; a row per complete line. */

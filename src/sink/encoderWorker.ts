@@ -18,18 +18,18 @@ import { eventFilePath, snapshotFilePath, tradeFilePath } from "../storage/paths
 import { writeFileAtomicSync, writeNewFileSync } from "../storage/atomic.js"
 import { encodeSnapshotRows } from "../storage/parquet/snapshots.js"
 import { encodeTradeRows } from "../storage/parquet/trades.js"
-import { encodeEventRows } from "../storage/parquet/events.js"
-import type { EventRow } from "../domain/EventRow.js"
+import { encodeEventBatch } from "../storage/parquet/events.js"
+import { EventBatch } from "../storage/parquet/eventBatch.js"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { TradeRow } from "../domain/TradeRow.js"
-import { commitMarkerPath, decodeWalText, encodeCommitMarker } from "./WriteAheadLog.js"
+import { commitMarkerPath, decodeEventWalInto, decodeWalText, encodeCommitMarker } from "./WriteAheadLog.js"
 import { WRITER_WORKER_ROLE, type EncodeJob, type EncodeResult, type WorkerReady, type WorkerReply, type WorkerRequest } from "./encoderProtocol.js"
 
 const MAX_PARTS = 100_000
 
-function readSegment(walPath: string): string | null {
+function readSegment(walPath: string): Buffer | null {
   try {
-    return fs.readFileSync(walPath, "utf8")
+    return fs.readFileSync(walPath)
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null
     throw e
@@ -60,25 +60,25 @@ export function runEncodeJob(job: EncodeJob): EncodeResult {
   const started = performance.now() // wall time: encode cost for the metrics (no Effect Clock in a worker)
   const snapshots: SnapshotRow[] = []
   const trades: TradeRow[] = []
-  const events: EventRow[] = []
+  // event rows stay in columns from the segment text to the file (no object per row)
+  const events = new EventBatch()
   let badLines = 0
   let truncatedTails = 0
   for (const walPath of job.walPaths) {
-    const text = readSegment(walPath)
-    if (text === null) continue
+    const bytes = readSegment(walPath)
+    if (bytes === null) continue
     if (job.dataset === "orderbook_snapshots") {
-      const decoded = decodeWalText("orderbook_snapshots", text)
+      const decoded = decodeWalText("orderbook_snapshots", bytes.toString("utf8"))
       for (const r of decoded.rows) snapshots.push(r)
       badLines += decoded.badLines
       if (decoded.truncatedTail) truncatedTails++
     } else if (job.dataset === "trades") {
-      const decoded = decodeWalText("trades", text)
+      const decoded = decodeWalText("trades", bytes.toString("utf8"))
       for (const r of decoded.rows) trades.push(r)
       badLines += decoded.badLines
       if (decoded.truncatedTail) truncatedTails++
     } else {
-      const decoded = decodeWalText("book_events", text)
-      for (const r of decoded.rows) events.push(r)
+      const decoded = decodeEventWalInto(bytes, events)
       badLines += decoded.badLines
       if (decoded.truncatedTail) truncatedTails++
     }
@@ -89,7 +89,7 @@ export function runEncodeJob(job: EncodeJob): EncodeResult {
     return { path: null, part: -1, rows: 0, badLines, truncatedTails, encodeMs: performance.now() - started }
   }
   const bytes = job.dataset === "orderbook_snapshots" ? encodeSnapshotRows(snapshots)
-    : job.dataset === "trades" ? encodeTradeRows(trades) : encodeEventRows(events)
+    : job.dataset === "trades" ? encodeTradeRows(trades) : encodeEventBatch(events)
   const pathFor = bucketFilePathOf(job.dataset)
   const markerPath = commitMarkerPath(job.walPaths[0]!)
   for (let part = job.partHint; part < job.partHint + MAX_PARTS; part++) {

@@ -58,8 +58,8 @@ export interface AppendOutcome {
   readonly fileClean: boolean
 }
 
-/** Bytes of `encode(from, to)` for records [from, to), each line ending in "\n". */
-export type RecordEncoder = (from: number, to: number) => string
+/** Records [from, to) as lines, each ending in "\n": text, or its UTF-8 bytes. */
+export type RecordEncoder = (from: number, to: number) => string | Uint8Array
 
 const NEWLINE = 0x0a
 
@@ -87,7 +87,8 @@ export async function appendRecordsDurably(
     boundary = await handle.size()
     for (let from = 0; from < count; from += chunkRecords) {
       const to = Math.min(count, from + chunkRecords)
-      const bytes = Buffer.from(encode(from, to), "utf8")
+      const encoded = encode(from, to)
+      const bytes = typeof encoded === "string" ? Buffer.from(encoded, "utf8") : encoded
       let offset = 0
       try {
         while (offset < bytes.length) {

@@ -37,11 +37,12 @@ describe("WriteAheadLog", () => {
     rows[12] = ev(12, { kind: "snapshot", side: null, price: null, size: null, bid_px: [0.45, 0.44], bid_sz: [10, 2.5], ask_px: [], ask_sz: [] })
     const dict = newEventWalDictionary()
     // two appends share definitions; then a failed append makes the writer start a new dictionary
-    let text = encodeEventWalLines(rows, 0, 15, dict) + encodeEventWalLines(rows, 15, 30, dict)
+    const utf8 = (b: Uint8Array): string => Buffer.from(b).toString("utf8")
+    let text = utf8(encodeEventWalLines(rows, 0, 15, dict)) + utf8(encodeEventWalLines(rows, 15, 30, dict))
     expect(text.match(/(^|\t)=\d+\t/gm)!.length).toBeLessThan(15) // ids defined once, not per row
     // one line per row (definitions ride on the line of their first row): the append counts lines
     expect(text.split("\n").length - 1).toBe(30)
-    text += encodeEventWalLines(rows, 30, 40, newEventWalDictionary())
+    text += utf8(encodeEventWalLines(rows, 30, 40, newEventWalDictionary()))
     const decoded = decodeWalText("book_events", text)
     expect(decoded).toEqual({ rows, badLines: 0, truncatedTail: false })
     // a crash mid-append: the cut line is ignored, every whole line before it reads back

@@ -1,17 +1,20 @@
 /**
  * Event-log files (`book_events`, README "Data layout"). Designed for size: ids, kinds, sides,
- * reasons and prices are dictionary-encoded (a few hundred distinct values per bucket), the
- * times and positions that grow row by row are DELTA_BINARY_PACKED (one or two bits per row
- * when events arrive in order), and everything a kind does not use is NULL (a definition level,
- * RLE-packed to nearly nothing). The venue is the Hive folder (`venue=V`), not a column.
+ * reasons, trade ids, prices and sizes are dictionary-encoded (a few hundred to a few thousand
+ * distinct values per row group), the times and positions that grow row by row are
+ * DELTA_BINARY_PACKED, everything a kind does not use is NULL (a definition level, RLE-packed to
+ * nearly nothing), and pages are GZIP-compressed. The venue is the Hive folder (`venue=V`), not
+ * a column. Written by the event log's own encoder (eventEncoder.ts); EVENT_TABLE is the schema.
  */
 import type { EventRow } from "../../domain/EventRow.js"
 import * as fs from "node:fs/promises"
 import { parquetMetadata } from "hyparquet"
-import { encodeTable, exactArrayBuffer, readColumns, readColumnsFromBytes, type EncodeOptions, type TableSpec } from "./table.js"
+import { EventBatch } from "./eventBatch.js"
+import { EVENT_ENCODER_COLUMNS, encodeEventFile } from "./eventEncoder.js"
+import { exactArrayBuffer, readColumns, readColumnsFromBytes, schemaFor, type TableSpec } from "./table.js"
 
-// Statistics only where a reader prunes with them (time and position); elsewhere they cost more
-// CPU than the encoding itself (bench P7).
+// The schema: names, types, nullability. The encoding flags describe what eventEncoder.ts writes
+// (it encodes these 17 columns itself): statistics only where a reader prunes with them.
 export const EVENT_TABLE: TableSpec = [
   { name: "ts_recv", kind: "TIMESTAMP_MS", delta: true },
   { name: "event_seq", kind: "INT64", delta: true },
@@ -37,36 +40,51 @@ export const EVENT_TABLE: TableSpec = [
 export const EVENT_ROW_GROUP_SIZE = 50_000
 
 /**
- * The rows grouped by market (markets in string order, `""` of `session_start` first), each
- * market's rows in log order: with min/max statistics on `market_id`, a reader of one market
- * reads only the row groups that can hold it (rebuild, bench P9). Log order across markets is
- * `event_seq` (readers sort by it; rows of one position stay in file order). A counting sort on
- * the market's rank: O(rows).
+ * The order the rows are written in: grouped by market (markets in string order, `""` of
+ * `session_start` first), each market's rows in log order. With min/max statistics on
+ * `market_id`, a reader of one market reads only the row groups that can hold it (rebuild,
+ * bench P9). Log order across markets is `event_seq` (readers sort by it; rows of one position
+ * stay in file order). A counting sort on the market's rank: O(rows).
  */
-export function groupByMarket(rows: ReadonlyArray<EventRow>): EventRow[] {
-  const rank = new Map<string, number>()
-  for (let i = 0; i < rows.length; i++) {
-    const m = rows[i]!.market_id
-    if (!rank.has(m)) rank.set(m, 0)
+export function marketOrder(batch: EventBatch): Int32Array {
+  const n = batch.length
+  // interned string -> the market's rank (-1: not a market of this batch)
+  const rank = new Int32Array(batch.strings.length).fill(-1)
+  const markets: number[] = []
+  for (let i = 0; i < n; i++) {
+    const m = batch.market[i]!
+    if (rank[m] === -1) {
+      rank[m] = 0
+      markets.push(m)
+    }
   }
-  const markets = [...rank.keys()].sort()
-  for (let i = 0; i < markets.length; i++) rank.set(markets[i]!, i)
+  markets.sort((a, b) => (batch.strings[a]! < batch.strings[b]! ? -1 : batch.strings[a]! > batch.strings[b]! ? 1 : 0))
+  for (let i = 0; i < markets.length; i++) rank[markets[i]!] = i
   const counts = new Int32Array(markets.length + 1)
-  const ranks = new Int32Array(rows.length)
-  for (let i = 0; i < rows.length; i++) {
-    const r = rank.get(rows[i]!.market_id)!
-    ranks[i] = r
-    counts[r + 1]!++
-  }
+  for (let i = 0; i < n; i++) counts[rank[batch.market[i]!]! + 1]!++
   for (let i = 1; i < counts.length; i++) counts[i]! += counts[i - 1]!
-  const out = new Array<EventRow>(rows.length)
-  for (let i = 0; i < rows.length; i++) out[counts[ranks[i]!]!++] = rows[i]!
-  return out
+  const order = new Int32Array(n)
+  for (let i = 0; i < n; i++) order[counts[rank[batch.market[i]!]!]!++] = i
+  return order
 }
 
-export function encodeEventRows(rows: ReadonlyArray<EventRow>, opts?: EncodeOptions): Uint8Array {
-  return encodeTable(EVENT_TABLE, groupByMarket(rows) as unknown as ReadonlyArray<Record<string, unknown>>, { rowGroupSize: EVENT_ROW_GROUP_SIZE, ...opts })
+const EVENT_SCHEMA = schemaFor(EVENT_TABLE)
+
+// the encoder writes its columns in EVENT_TABLE's order: a column added to one must be added to both
+if (EVENT_ENCODER_COLUMNS.join() !== EVENT_TABLE.map((c) => c.name).join()) {
+  throw new Error("events.ts: EVENT_TABLE and the event encoder's columns differ")
 }
+
+/** An event file's bytes: the batch's rows in `marketOrder`. */
+export function encodeEventBatch(batch: EventBatch, opts?: { readonly rowGroupSize?: number }): Uint8Array {
+  return encodeEventFile(batch, marketOrder(batch), EVENT_SCHEMA, {
+    rowGroupSize: opts?.rowGroupSize ?? EVENT_ROW_GROUP_SIZE,
+    createdBy: "surveillance event log (hyparquet-writer 0.17.0 thrift)"
+  })
+}
+
+export const encodeEventRows = (rows: ReadonlyArray<EventRow>, opts?: { readonly rowGroupSize?: number }): Uint8Array =>
+  encodeEventBatch(EventBatch.fromRows(rows), opts)
 
 /** Column arrays of an event file, row order kept (numbers: Float64Array or number | null arrays). */
 export interface EventColumns {
