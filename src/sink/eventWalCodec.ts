@@ -159,7 +159,7 @@ const swapDoubles = (bytes: Uint8Array, n: number): void => {
 
 /** Lines for event rows[from, to) as UTF-8 bytes, definitions before (see WriteAheadLog.ts). */
 export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number, to: number, dict: EventWalDictionary = newEventWalDictionary()): Uint8Array {
-  const out = new LineBuffer(Math.max(1024, (to - from) * 96))
+  const out = new LineBuffer(Math.max(1024, (to - from) * 160))
   // Each append's first row restarts the differences (`@`), so a damaged line can cost at most
   // the rest of its append, never wrong times in the rows after it.
   let pendingDefs = "@\t"
@@ -237,7 +237,8 @@ export function encodeEventWalLines(rows: ReadonlyArray<EventRow>, from: number,
     lastTs = r.ts_recv
     lastSeq = r.event_seq
   }
-  return out.buf.slice(0, out.len)
+  // a fresh buffer per call: its view is the chunk (no copy)
+  return out.buf.subarray(0, out.len)
 }
 
 /** `=<index>\t<JSON string>\t` definitions (and a leading `@\t`) */

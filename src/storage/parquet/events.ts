@@ -37,7 +37,7 @@ export const EVENT_TABLE: TableSpec = [
 ]
 
 /** Rows per row group: a reader of one market reads the one or two groups holding it. */
-export const EVENT_ROW_GROUP_SIZE = 50_000
+export const EVENT_ROW_GROUP_SIZE = 10_000
 
 /**
  * The order the rows are written in: grouped by market (markets in string order, `""` of
