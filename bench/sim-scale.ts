@@ -1,7 +1,7 @@
 /**
  * The simulator at venue scale, measured from outside (not a bench figure: the collector's P10
  * uses this simulator). `npx tsx bench/sim-scale.ts [RATE...]` (default 2000 10000): per rate, it
- * starts `surveillance simulate` with 14,000 Polymarket + 20,000 Kalshi markets in rate mode as
+ * starts `surveillance simulate --all-live` with 14,000 Polymarket + 20,000 Kalshi live markets in rate mode as
  * its own process, measures its idle CPU with no client, then subscribes every live book (the
  * Polymarket tokens over sockets of 400, the Kalshi markets in orderbook_delta subscriptions of
  * 1,000 plus the trade/ticker firehose on one socket), waits for every first book, and measures
@@ -39,7 +39,7 @@ interface Started { pid: number; urls: Record<string, string>; keyPem: string; k
 const startSim = async (rate: number): Promise<Started> => {
   const dir = mkdtempSync(join(tmpdir(), "sim-scale-"))
   const cfg = join(dir, "sim.toml")
-  const child = spawn(process.execPath, [bin, "simulate", "--polymarket-markets", String(PM), "--kalshi-markets", String(K), "--rate", String(rate), "--write-config", cfg], { stdio: ["ignore", "pipe", "inherit"] })
+  const child = spawn(process.execPath, [bin, "simulate", "--polymarket-markets", String(PM), "--kalshi-markets", String(K), "--rate", String(rate), "--all-live", "--write-config", cfg], { stdio: ["ignore", "pipe", "inherit"] })
   let out = ""
   child.stdout.on("data", (d) => { out += String(d) })
   const t0 = Date.now()
@@ -52,7 +52,7 @@ const startSim = async (rate: number): Promise<Started> => {
   const keyId = /api_key = "([^"]+)"/.exec(toml)![1]!
   return {
     pid: child.pid!, keyId, keyPem: readFileSync(join(dir, "sim.kalshi-key.pem"), "utf8"),
-    urls: { gamma: url("gamma"), polymarketWs: url("polymarketWs"), kalshiRest: url("kalshiRest"), kalshiWs: url("kalshiWs") },
+    urls: { control: url("control"), gamma: url("gamma"), polymarketWs: url("polymarketWs"), kalshiRest: url("kalshiRest"), kalshiWs: url("kalshiWs") },
     stop: () => { child.kill("SIGINT") }
   }
 }
@@ -126,11 +126,13 @@ const run = async (rate: number) => {
   const f0 = frames
   const cpu = await cpuOver(sim.pid, WINDOW_S * 1000)
   const framesPerS = (frames - f0) / WINDOW_S
+  const stats = (await (await fetch(sim.urls.control!.replace(/\/$/, "") + "/stats")).json()) as { memory: { heapUsedMb: number }; booksInMemory: number }
   const result = {
     rate, polymarketTokens: tokens.length, kalshiMarkets: tickers.length, polymarketSockets: pmSockets,
     idleCpuPct: Math.round(idleCpu * 10) / 10, idleRssMb: Math.round(idleRss),
     allFirstBooksS: Math.round(allBooksS * 10) / 10,
     framesPerS: Math.round(framesPerS), simCpuPct: Math.round(cpu * 10) / 10, simRssMb: Math.round(rssMb(sim.pid)),
+    simHeapUsedMb: stats.memory.heapUsedMb, booksInMemory: stats.booksInMemory,
     load1: Math.round(loadavg()[0]! * 100) / 100
   }
   console.log(JSON.stringify(result))

@@ -5,7 +5,7 @@ import { Console, Effect, Option } from "effect"
 /**
  * `surveillance simulate [--seed N] [--markets N] [--polymarket-markets N] [--kalshi-markets N]
  * [--rate R] [--zipf S] [--kalshi-combo-share F] [--kalshi-max-markets-per-sub N]
- * [--stall-above-assets N] [--port P] [--tick-ms T] [--write-config FILE] [--config BASE]`:
+ * [--stall-above-assets N] [--all-live] [--port P] [--tick-ms T] [--write-config FILE] [--config BASE]`:
  * runs the venue simulator (docs/DESIGN.md, "Simulator and mock mode") on 127.0.0.1 until SIGINT/SIGTERM, prints its
  * URLs, and with --write-config writes a complete config pointing at it (the Kalshi private key
  * goes next to the config file, mode 0600, referenced by private_key_path).
@@ -34,6 +34,9 @@ const stallAbove = Options.integer("stall-above-assets").pipe(
   Options.withDefault(0),
   Options.withDescription("a Polymarket socket holding more tokens than this stalls silently (PONG, no data); default 0 = never")
 )
+const allLive = Options.boolean("all-live").pipe(
+  Options.withDescription("every generated market open with a book, so the counts are live counts; default: some closed, as on the venues")
+)
 const port = Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("listen port on 127.0.0.1 (0 = ephemeral)"))
 const tickMs = Options.integer("tick-ms").pipe(Options.withDefault(100), Options.withDescription("ms between market ticks"))
 const baseConfig = Options.text("config").pipe(
@@ -49,7 +52,7 @@ const writeConfig = Options.text("write-config").pipe(
 
 export const simulateCommand = Command.make(
   "simulate",
-  { seed, markets, polymarketMarkets, kalshiMarkets, rate, zipf, comboShare, maxPerSub, stallAbove, port, tickMs, writeConfig, config: baseConfig },
+  { seed, markets, polymarketMarkets, kalshiMarkets, rate, zipf, comboShare, maxPerSub, stallAbove, allLive, port, tickMs, writeConfig, config: baseConfig },
   (o) =>
     Effect.scoped(
       Effect.gen(function* () {
@@ -74,6 +77,7 @@ export const simulateCommand = Command.make(
           seed: o.seed, polymarketMarkets: pm, kalshiMarkets: k, port: o.port, tickMs: o.tickMs,
           ...(o.rate > 0 ? { rate: o.rate, zipf: o.zipf } : {}),
           kalshiComboShare: o.comboShare,
+          allLive: o.allLive,
           kalshiMaxMarketsPerSubscription: o.maxPerSub,
           ...(o.stallAbove > 0 ? { faults: { polymarket: { stallAboveAssets: o.stallAbove } } } : {})
         })

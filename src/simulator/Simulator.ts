@@ -46,6 +46,8 @@ export interface SimulatorOptions {
    * so a scan without `mve_filter=exclude` pages through them (universe.ts comboMarket)
    */
   readonly kalshiComboShare?: number
+  /** every generated market open with a book (no closed/unopened ones): the counts are live counts; default false */
+  readonly allLive?: boolean
   /** listen port on 127.0.0.1; 0 (default) = ephemeral */
   readonly port?: number
   /** ms between market ticks; 0 = stepping mode (no timer; `handle.step(n)`; virtual clock) */
@@ -142,7 +144,7 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
   const tickMs = opts.tickMs ?? 100
   // wall time: the simulated venue lives in real time (close dates, timestamps) unless a test anchors it
   const anchorMs = opts.anchorMs ?? Date.now()
-  const universe = generateUniverse(seed, opts.polymarketMarkets ?? 2000, opts.kalshiMarkets ?? 1000, anchorMs, opts.kalshiComboShare ?? 0)
+  const universe = generateUniverse(seed, opts.polymarketMarkets ?? 2000, opts.kalshiMarkets ?? 1000, anchorMs, opts.kalshiComboShare ?? 0, opts.allLive ?? false)
   const activity = opts.rate === undefined || opts.rate <= 0 ? null : { ratePerSec: opts.rate, ...(opts.zipf === undefined ? {} : { zipf: opts.zipf }) }
   const engine = new MarketEngine(seed, universe, tickMs === 0 ? (opts.virtualStepMs ?? 100) : null, activity)
   const kalshiKey = opts.kalshiKey ?? generateKalshiKey()
@@ -227,7 +229,18 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
     const path = url.pathname
     if (path.startsWith("/control/")) {
       return handleControl(req, res, path.slice("/control".length), {
-        faults, step, connections: () => Array.from(conns.values()).map((c) => c.info())
+        faults, step, connections: () => Array.from(conns.values()).map((c) => c.info()),
+        stats: () => {
+          const mem = process.memoryUsage()
+          const all = Array.from(conns.values())
+          return {
+            mode: engine.plan === null ? "step" : "rate", ratePerSec: engine.plan?.ratePerSec ?? null,
+            step: engine.step, updatesDrawn: engine.plan?.drawn ?? 0, booksInMemory: engine.booksInMemory(), watchedBooks: engine.watchedBooks(),
+            connections: { polymarket: all.filter((c) => c.venue === "polymarket").length, kalshi: all.filter((c) => c.venue === "kalshi").length, stalled: all.filter((c) => c.stalled).length },
+            framesSent: all.reduce((n, c) => n + c.framesSent, 0),
+            memory: { rssMb: Math.round(mem.rss / 1e6), heapUsedMb: Math.round(mem.heapUsed / 1e6) }
+          }
+        }
       })
     }
     if (rest.down) {

@@ -6,7 +6,8 @@ import { Rng } from "./rng.js"
  *
  * Programmatic API: `handle.faults` (a `FaultControl`). HTTP API: `urls.control` (see control.ts):
  *   GET  {control}/faults                 -> current state (JSON)
- *   GET  {control}/connections            -> open WebSocket connections [{id, venue, subscriptions, framesSent}]
+ *   GET  {control}/connections            -> open WebSocket connections [{id, venue, subscriptions, framesSent, firehose, stalled}]
+ *   GET  {control}/stats                  -> mode, updates drawn, books in memory, connections, frames sent, memory
  *   POST {control}/faults  {"action": A, ...args}  -> {"ok": true, "affected": n}
  *     where A is one of the method names below and args are its option fields, e.g.
  *     {"action":"drop","venue":"kalshi","mode":"terminate"}

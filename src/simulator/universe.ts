@@ -207,14 +207,22 @@ export const comboMarket = (u: Universe, i: number): KMarket & { readonly legs: 
 export const comboCount = (regular: number, share: number): number =>
   share <= 0 ? 0 : Math.round((regular * Math.min(share, 0.999)) / (1 - Math.min(share, 0.999)))
 
-export const generateUniverse = (seed: number, pmCount: number, kCount: number, anchorMs: number, kComboShare = 0): Universe => {
+/** allLive: a past close time is mirrored into the future, so every market is open (see generateUniverse) */
+const liveEnd = (e: { endMs: number; past: boolean }, anchorMs: number, allLive: boolean): { endMs: number; past: boolean } =>
+  allLive && e.past ? { endMs: 2 * anchorMs - e.endMs, past: false } : e
+
+/**
+ * `allLive`: every market is open and has a book (no closed, archived, inactive, order-book-less
+ * or unopened ones), so `pmCount` and `kCount` are the live counts a scale test asks for.
+ */
+export const generateUniverse = (seed: number, pmCount: number, kCount: number, anchorMs: number, kComboShare = 0, allLive = false): Universe => {
   const rng = Rng.derive(seed, "universe:polymarket")
   const pmEvents: PmEvent[] = []
   const pmMarkets: PmMarket[] = []
   let marketId = 500000
   let eventId = 20000
   while (pmMarkets.length < pmCount) {
-    const { endMs, past } = drawEnd(rng, anchorMs)
+    const { endMs, past } = liveEnd(drawEnd(rng, anchorMs), anchorMs, allLive)
     const tpl = pmEventTemplate(rng, endMs)
     const items = tpl.items.slice(0, pmCount - pmMarkets.length)
     const eIndex = pmEvents.length
@@ -232,7 +240,7 @@ export const generateUniverse = (seed: number, pmCount: number, kCount: number, 
       // past end but still open happens on the real venue (fixture gamma_market_past_end_date_open.json)
       const closed = past && rng.chance(0.75)
       const archived = closed && rng.chance(0.3)
-      const enableOrderBook = !rng.chance(0.02)
+      const enableOrderBook = allLive || !rng.chance(0.02)
       const id = String(marketId++)
       const m: PmMarket = {
         id,
@@ -244,7 +252,7 @@ export const generateUniverse = (seed: number, pmCount: number, kCount: number, 
         eventIndex: eIndex,
         startMs,
         endMs,
-        active: !rng.chance(0.01),
+        active: allLive || !rng.chance(0.01),
         closed,
         archived,
         enableOrderBook,
@@ -277,7 +285,7 @@ export const generateUniverse = (seed: number, pmCount: number, kCount: number, 
   const kByTicker = new Map<string, KMarket>()
   let serial = 0
   while (kMarkets.length < kCount) {
-    const { endMs, past } = drawEnd(krng, anchorMs)
+    const { endMs, past } = liveEnd(drawEnd(krng, anchorMs), anchorMs, allLive)
     const d = new Date(endMs)
     const dateCode = `${String(d.getUTCFullYear()).slice(2)}${MON3[d.getUTCMonth()]}${String(d.getUTCDate()).padStart(2, "0")}${String(d.getUTCHours()).padStart(2, "0")}`
     const kind = krng.int(0, 3)
@@ -315,7 +323,7 @@ export const generateUniverse = (seed: number, pmCount: number, kCount: number, 
     }
     const eventTicker = `${series}-${dateCode}${(serial++).toString(36).toUpperCase()}`
     const event: KEvent = { eventTicker, seriesTicker: series, title, subTitle: `On ${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`, category, mutuallyExclusive: kind === 2, markets: [] }
-    const eventStatus: KMarket["status"] = past ? (krng.chance(0.5) ? "finalized" : "closed") : krng.chance(0.02) ? "initialized" : "active"
+    const eventStatus: KMarket["status"] = past ? (krng.chance(0.5) ? "finalized" : "closed") : !allLive && krng.chance(0.02) ? "initialized" : "active"
     for (const s of strikes.slice(0, kCount - kMarkets.length)) {
       const ticker = `${eventTicker}-${s.suffix}`
       if (kByTicker.has(ticker)) continue

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { VenuePlan } from "../../src/simulator/activity.js"
+import { generateUniverse } from "../../src/simulator/universe.js"
 import { startSimulator } from "../../src/simulator/Simulator.js"
 import { drained, kalshiHeaders, TEST_KALSHI_KEY, waitFor, WireClient } from "./support.js"
 
@@ -16,6 +17,15 @@ describe("simulator: rate mode (venue-scale activity)", () => {
     for (let i = 0; i < 10_000; i++) if (plan.pick(i / 10_000) < 10) top++
     // H(10) / H(1000) = 2.93 / 7.49
     expect(top / 10_000).toBeCloseTo(2.929 / 7.485, 2)
+  })
+
+  it("allLive: every generated market is open with a book, so the counts are live counts", () => {
+    const anchor = 1_780_000_000_000
+    const u = generateUniverse(7, 3000, 4000, anchor, 0, true)
+    expect(u.pmMarkets.filter((m) => m.active && !m.closed && !m.archived && m.enableOrderBook && m.endMs > anchor).length).toBe(3000)
+    expect(u.kMarkets.filter((m) => m.status === "active" && m.closeMs > anchor).length).toBe(4000)
+    const mixed = generateUniverse(7, 3000, 4000, anchor)
+    expect(mixed.kMarkets.filter((m) => m.status === "active").length).toBeLessThan(4000)
   })
 
   it.scopedLive("the aggregate rate is drawn over the universe, skewed; only watched books are built", () =>
@@ -58,6 +68,9 @@ describe("simulator: rate mode (venue-scale activity)", () => {
       const top = counts.slice(0, Math.ceil(counts.length / 100)).reduce((a, b) => a + b, 0)
       expect(top / frames).toBeGreaterThan(0.2)
       expect(counts[Math.floor(counts.length / 2)]!).toBeLessThan(counts[0]! / 20)
+      const stats = (yield* Effect.promise(() => fetch(`${sim.urls.control}/stats`).then((r) => r.json()))) as Record<string, unknown>
+      expect(stats).toMatchObject({ mode: "rate", ratePerSec: 2000, updatesDrawn: sim.truth.updatesDrawn(), connections: { polymarket: 1, kalshi: 1, stalled: 0 } })
+      expect(stats.booksInMemory).toBe(pmLive.length + kLive.length)
       pm.close()
       k.close()
     }))

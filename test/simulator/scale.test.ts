@@ -14,7 +14,7 @@ describe.skipIf(process.env.SIM_SCALE === undefined)("simulator at venue scale (
   it.scopedLive("14,000 + 20,000 markets: every first book within 60 s, updates at the rate", () =>
     Effect.gen(function* () {
       const sim = yield* startSimulator({
-        seed: 42, polymarketMarkets: 14_000, kalshiMarkets: 20_000, kalshiComboShare: 0.92, rate: 2000,
+        seed: 42, polymarketMarkets: 14_000, kalshiMarkets: 20_000, kalshiComboShare: 0.92, rate: 2000, allLive: true,
         polymarketIdleTimeoutMs: 0, kalshiKey: TEST_KALSHI_KEY
       })
       const tokens = sim.truth.liveMarkets("polymarket").flatMap((m) => m.token_ids)
