@@ -13,10 +13,8 @@ import { Console, Effect, Option } from "effect"
 
 const seed = Options.integer("seed").pipe(Options.withDefault(42), Options.withDescription("seed of the universe and the market dynamics"))
 const markets = Options.integer("markets").pipe(Options.withDefault(2000), Options.withDescription("markets per venue (Polymarket: 2 token ids each)"))
-const venueMarkets = (venue: string) =>
-  Options.integer(`${venue}-markets`).pipe(Options.optional, Options.withDescription(`${venue === "polymarket" ? "Polymarket markets (2 tokens each)" : "Kalshi markets, combos not counted"}; default: --markets`))
-const polymarketMarkets = venueMarkets("polymarket")
-const kalshiMarkets = venueMarkets("kalshi")
+const polymarketMarkets = Options.integer("polymarket-markets").pipe(Options.optional, Options.withDescription("Polymarket markets (2 tokens each); default: --markets"))
+const kalshiMarkets = Options.integer("kalshi-markets").pipe(Options.optional, Options.withDescription("Kalshi markets, combos not counted; default: --markets"))
 const rate = Options.integer("rate").pipe(
   Options.withDefault(0),
   Options.withDescription("book updates per second across all live books, Zipf-skewed (rate mode: venue scale at near-zero idle CPU); default 0 = step mode")
