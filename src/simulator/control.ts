@@ -12,13 +12,16 @@ export interface ControlTarget {
   readonly faults: FaultControl
   connections(): ReadonlyArray<ConnectionInfo>
   step(n: number): void
+  /** the simulator's own load: books, updates drawn, connections, process memory */
+  stats(): Record<string, unknown>
 }
 
-const ACTIONS = ["setStream", "drop", "malformed", "skipSeq", "crossedBook", "oversized", "customEvent", "failRest", "failUpgrade", "malformedRecords", "restDown", "gammaRefuseOffset", "clear"] as const
+const ACTIONS = ["setStream", "drop", "malformed", "skipSeq", "crossedBook", "oversized", "customEvent", "stall", "failRest", "failUpgrade", "malformedRecords", "restDown", "gammaRefuseOffset", "clear"] as const
 
 export const handleControl = async (req: IncomingMessage, res: ServerResponse, path: string, target: ControlTarget): Promise<void> => {
   if (req.method === "GET" && path === "/faults") return sendJson(res, 200, target.faults.state())
   if (req.method === "GET" && path === "/connections") return sendJson(res, 200, target.connections())
+  if (req.method === "GET" && path === "/stats") return sendJson(res, 200, target.stats())
   if (req.method !== "POST" || (path !== "/faults" && path !== "/step")) {
     return sendJson(res, 404, { error: `no such control path: ${req.method} ${path}` })
   }
@@ -54,6 +57,7 @@ export const handleControl = async (req: IncomingMessage, res: ServerResponse, p
     case "crossedBook":
     case "oversized":
     case "customEvent":
+    case "stall":
       affected = (f[action] as (o: unknown) => number)(args)
       break
     case "failRest":

@@ -84,6 +84,9 @@ export interface Universe {
   readonly kEvents: ReadonlyArray<KEvent>
   readonly kMarkets: ReadonlyArray<KMarket>
   readonly kByTicker: ReadonlyMap<string, KMarket>
+  /** Kalshi multivariate combos listed on REST (virtual: made from their index on demand, see comboMarket) */
+  readonly kCombos: number
+  readonly seed: number
 }
 
 const PEOPLE = ["Gavin Newsom", "Josh Shapiro", "Alexandria Ocasio-Cortez", "JD Vance", "Marco Rubio", "Gretchen Whitmer", "Pete Buttigieg", "Wes Moore", "Andy Beshear", "Jon Ossoff", "Ron DeSantis", "Nikki Haley", "Kamala Harris", "Glenn Youngkin", "Tucker Carlson", "Vivek Ramaswamy"]
@@ -177,14 +180,49 @@ const pmEventTemplate = (rng: Rng, endMs: number): EventTemplate => {
   }
 }
 
-export const generateUniverse = (seed: number, pmCount: number, kCount: number, anchorMs: number): Universe => {
+/**
+ * Kalshi's multivariate combos ("MVE", parlays minted on demand): over 90 % of the markets its
+ * `GET /markets` lists, most with no book, listed first (peers report pages of consecutive
+ * KXMVECROSSCATEGORY markets). The simulator does not store them: combo `i` is rebuilt from
+ * (seed, i) when a page needs it, so 200,000 of them cost nothing until listed. Their legs are
+ * regular markets. They exist on REST only (no WebSocket book, no `/markets/{ticker}`).
+ */
+export const comboMarket = (u: Universe, i: number): KMarket & { readonly legs: ReadonlyArray<KMarket> } => {
+  const rng = Rng.derive(u.seed, `combo:${i}`)
+  const legs: KMarket[] = []
+  const n = rng.int(2, 4)
+  for (let j = 0; j < n && u.kMarkets.length > 0; j++) legs.push(u.kMarkets[rng.int(0, u.kMarkets.length - 1)]!)
+  const closeMs = legs.reduce((a, m) => Math.max(a, m.closeMs), u.anchorMs + DAY)
+  const id = rng.hex(10).toUpperCase()
+  const eventTicker = `KXMVECROSSCATEGORY-S${new Date(u.anchorMs).getUTCFullYear()}${id}`
+  const title = legs.map((m) => `yes ${m.yesSubTitle}`).join(",")
+  return {
+    ticker: `${eventTicker}-${rng.hex(11).toUpperCase()}`, eventTicker, marketId: rng.uuid(), title, subtitle: "", yesSubTitle: title, noSubTitle: title,
+    openMs: u.anchorMs - HOUR, closeMs, status: "active", fair: 500, volume: 0, openInterest: 0, liquidity: 0,
+    rulesPrimary: "If every selected leg resolves as selected, the market resolves to Yes.", category: "", legs
+  }
+}
+
+/** combos for `regular` non-combo markets when combos are `share` of all markets (0 <= share < 1) */
+export const comboCount = (regular: number, share: number): number =>
+  share <= 0 ? 0 : Math.round((regular * Math.min(share, 0.999)) / (1 - Math.min(share, 0.999)))
+
+/** allLive: a past close time is mirrored into the future, so every market is open (see generateUniverse) */
+const liveEnd = (e: { endMs: number; past: boolean }, anchorMs: number, allLive: boolean): { endMs: number; past: boolean } =>
+  allLive && e.past ? { endMs: 2 * anchorMs - e.endMs, past: false } : e
+
+/**
+ * `allLive`: every market is open and has a book (no closed, archived, inactive, order-book-less
+ * or unopened ones), so `pmCount` and `kCount` are the live counts a scale test asks for.
+ */
+export const generateUniverse = (seed: number, pmCount: number, kCount: number, anchorMs: number, kComboShare = 0, allLive = false): Universe => {
   const rng = Rng.derive(seed, "universe:polymarket")
   const pmEvents: PmEvent[] = []
   const pmMarkets: PmMarket[] = []
   let marketId = 500000
   let eventId = 20000
   while (pmMarkets.length < pmCount) {
-    const { endMs, past } = drawEnd(rng, anchorMs)
+    const { endMs, past } = liveEnd(drawEnd(rng, anchorMs), anchorMs, allLive)
     const tpl = pmEventTemplate(rng, endMs)
     const items = tpl.items.slice(0, pmCount - pmMarkets.length)
     const eIndex = pmEvents.length
@@ -202,7 +240,7 @@ export const generateUniverse = (seed: number, pmCount: number, kCount: number, 
       // past end but still open happens on the real venue (fixture gamma_market_past_end_date_open.json)
       const closed = past && rng.chance(0.75)
       const archived = closed && rng.chance(0.3)
-      const enableOrderBook = !rng.chance(0.02)
+      const enableOrderBook = allLive || !rng.chance(0.02)
       const id = String(marketId++)
       const m: PmMarket = {
         id,
@@ -214,7 +252,7 @@ export const generateUniverse = (seed: number, pmCount: number, kCount: number, 
         eventIndex: eIndex,
         startMs,
         endMs,
-        active: !rng.chance(0.01),
+        active: allLive || !rng.chance(0.01),
         closed,
         archived,
         enableOrderBook,
@@ -247,7 +285,7 @@ export const generateUniverse = (seed: number, pmCount: number, kCount: number, 
   const kByTicker = new Map<string, KMarket>()
   let serial = 0
   while (kMarkets.length < kCount) {
-    const { endMs, past } = drawEnd(krng, anchorMs)
+    const { endMs, past } = liveEnd(drawEnd(krng, anchorMs), anchorMs, allLive)
     const d = new Date(endMs)
     const dateCode = `${String(d.getUTCFullYear()).slice(2)}${MON3[d.getUTCMonth()]}${String(d.getUTCDate()).padStart(2, "0")}${String(d.getUTCHours()).padStart(2, "0")}`
     const kind = krng.int(0, 3)
@@ -285,7 +323,7 @@ export const generateUniverse = (seed: number, pmCount: number, kCount: number, 
     }
     const eventTicker = `${series}-${dateCode}${(serial++).toString(36).toUpperCase()}`
     const event: KEvent = { eventTicker, seriesTicker: series, title, subTitle: `On ${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`, category, mutuallyExclusive: kind === 2, markets: [] }
-    const eventStatus: KMarket["status"] = past ? (krng.chance(0.5) ? "finalized" : "closed") : krng.chance(0.02) ? "initialized" : "active"
+    const eventStatus: KMarket["status"] = past ? (krng.chance(0.5) ? "finalized" : "closed") : !allLive && krng.chance(0.02) ? "initialized" : "active"
     for (const s of strikes.slice(0, kCount - kMarkets.length)) {
       const ticker = `${eventTicker}-${s.suffix}`
       if (kByTicker.has(ticker)) continue
@@ -304,5 +342,5 @@ export const generateUniverse = (seed: number, pmCount: number, kCount: number, 
     }
     kEvents.push(event)
   }
-  return { anchorMs, pmEvents, pmMarkets, pmByToken, pmByCondition, kEvents, kMarkets, kByTicker }
+  return { anchorMs, pmEvents, pmMarkets, pmByToken, pmByCondition, kEvents, kMarkets, kByTicker, kCombos: comboCount(kMarkets.length, kComboShare), seed }
 }
