@@ -12,10 +12,15 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { BookStore } from "../src/books/BookStore.js"
 import { EventLog } from "../src/books/EventLog.js"
-import { rebuildAt } from "../src/replay/rebuild.js"
+import { Effect } from "effect"
+import { rebuildAt, type RebuildOptions } from "../src/replay/rebuild.js"
+import { FileStoreLayer } from "../src/storage/FileStore.js"
 import { encodeEventRows, readEventColumns } from "../src/storage/parquet/events.js"
 import { eventFilePath } from "../src/storage/paths.js"
 import { bestOf, mainIfDirect, result, round, type FigureResult } from "./harness.js"
+
+/** what `surveillance rebuild` runs, on the local FileStore */
+const runRebuild = (opts: RebuildOptions) => Effect.runPromise(rebuildAt(opts).pipe(Effect.provide(FileStoreLayer)))
 
 const EVENTS = 1_000_000
 const MARKETS = 1000
@@ -58,7 +63,7 @@ export async function run(): Promise<FigureResult[]> {
     const at = BUCKET + 299_999
     let printed = 0
     const ours = await bestOf(3, async () => {
-      const r = await rebuildAt({ dataDir, venue: "polymarket", atMs: at, markets: ["0xm7"] })
+      const r = await runRebuild({ dataDir, venue: "polymarket", atMs: at, markets: ["0xm7"] })
       printed = r.rows.length
       // the answer is the live book: same levels as the BookStore that made the log
       const live = books.snapshotRow("0xm7", r.rows[0]!.outcome_id, at)

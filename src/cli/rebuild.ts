@@ -11,7 +11,6 @@ import { UsageError } from "./run.js"
 export class EventLogError extends Data.TaggedError("EventLogError")<{ readonly message: string; readonly cause?: unknown }> {}
 
 const venueArg = Args.choice(ALL_VENUES.map((v) => [v, v] as [string, VenueId]), { name: "VENUE" })
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 const writeStdout = (text: string) =>
   Effect.async<void>((resume) => {
@@ -51,10 +50,9 @@ export const rebuildCommand = Command.make(
       const atMs = parseInstant(at)
       if (atMs === null) return yield* new UsageError({ message: `--at ${JSON.stringify(at)} is not an instant: expected ISO-8601 with a zone or epoch ms` })
       const cfg = yield* loadConfig(config)
-      const result = yield* Effect.tryPromise({
-        try: () => rebuildAt({ dataDir: cfg.data_dir, venue, atMs, maxSeq: Option.getOrNull(seq), markets: market }),
-        catch: (e) => new EventLogError({ message: `cannot read the event log under ${cfg.data_dir}/book_events: ${errorText(e)}`, cause: e })
-      })
+      const result = yield* rebuildAt({ dataDir: cfg.data_dir, venue, atMs, maxSeq: Option.getOrNull(seq), markets: market }).pipe(
+        Effect.mapError((e) => new EventLogError({ message: `cannot read the event log under ${cfg.data_dir}/book_events: ${e.message}`, cause: e }))
+      )
       if (result.files.length === 0) {
         yield* Effect.sync(() => process.stderr.write(`rebuild: no event-log file for ${venue} at or before ${new Date(atMs).toISOString()} under ${cfg.data_dir}/book_events\n`))
       }

@@ -62,10 +62,9 @@ export const replayCommand = Command.make(
       const rows = final ? [...lastByBook.values()] : kept
       if (Option.isSome(out)) {
         const { writeReplayRows } = yield* Effect.promise(() => import("../replay/writeReplayRows.js"))
-        const written = yield* Effect.tryPromise({
-          try: () => writeReplayRows(out.value, venue, rows, OUT_BUCKET_MINUTES),
-          catch: (e) => new ReplayError({ message: `cannot write snapshot Parquet under ${out.value}: ${errorText(e)}`, cause: e })
-        })
+        const written = yield* writeReplayRows(out.value, venue, rows, OUT_BUCKET_MINUTES).pipe(
+          Effect.mapError((e) => new ReplayError({ message: `cannot write snapshot Parquet under ${out.value}: ${e.message}`, cause: e }))
+        )
         for (const f of written) notes.push(`replay: wrote ${f}`)
       } else if (final) {
         for (const row of rows) printed.push(JSON.stringify(row))

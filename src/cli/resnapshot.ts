@@ -12,7 +12,6 @@ import { UsageError } from "./run.js"
 const venueArg = Args.choice(ALL_VENUES.map((v) => [v, v] as [string, VenueId]), { name: "VENUE" })
 const dateArg = Args.text({ name: "DATE" }).pipe(Args.withDescription("YYYY-MM-DD (UTC)"))
 const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 /**
  * `surveillance resnapshot VENUE DATE --every DURATION [--markets ID]... [--out DIR]`: snapshot
@@ -48,13 +47,10 @@ export const resnapshotCommand = Command.make(
       if (everyMs === null) return yield* new UsageError({ message: `--every ${JSON.stringify(every)} is not a duration: expected e.g. 500ms, 2s, 1m` })
       const cfg = yield* loadConfig(config)
       const outDir = Option.getOrElse(out, () => path.join(cfg.data_dir, "derived"))
-      const result = yield* Effect.tryPromise({
-        try: () => resnapshot({
-          dataDir: cfg.data_dir, outDir, venue, date, everyMs, bucketMinutes: cfg.storage.bucket_minutes, topK: cfg.storage.top_k,
-          markets: markets.flatMap((m) => m.split(",")).map((m) => m.trim()).filter((m) => m !== "")
-        }),
-        catch: (e) => new EventLogError({ message: `resnapshot ${venue} ${date}: ${errorText(e)}`, cause: e })
-      })
+      const result = yield* resnapshot({
+        dataDir: cfg.data_dir, outDir, venue, date, everyMs, bucketMinutes: cfg.storage.bucket_minutes, topK: cfg.storage.top_k,
+        markets: markets.flatMap((m) => m.split(",")).map((m) => m.trim()).filter((m) => m !== "")
+      }).pipe(Effect.mapError((e) => new EventLogError({ message: `resnapshot ${venue} ${date}: ${e.message}`, cause: e })))
       yield* Effect.sync(() => process.stderr.write(
         `resnapshot: ${result.rows} rows at ${result.instants} instants from ${result.filesRead} event-log files into ${result.filesWritten.length} files under ${outDir}\n`
       ))

@@ -4,10 +4,12 @@
  * up to the instant (eventReplay.ts); each subscribed book comes out as the snapshot row the
  * collector would have written at that instant, with every level.
  */
+import { Effect } from "effect"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { VenueId } from "../domain/VenueId.js"
+import type { FileStore, FileStoreError } from "../storage/FileStore.js"
 import { EventReplayer } from "./eventReplay.js"
-import { eventBucketAt, readBucket } from "./eventFiles.js"
+import { eventBucketAt, readBucket, type EventFileError } from "./eventFiles.js"
 
 export interface RebuildOptions {
   readonly dataDir: string
@@ -26,14 +28,16 @@ export interface RebuildResult {
   readonly eventsApplied: number
 }
 
-export async function rebuildAt(opts: RebuildOptions): Promise<RebuildResult> {
-  const bucket = await eventBucketAt(opts.dataDir, opts.venue, opts.atMs)
-  if (bucket === null) return { rows: [], files: [], eventsApplied: 0 }
-  const markets = opts.markets !== undefined && opts.markets.length > 0 ? new Set(opts.markets) : null
-  const replayer = new EventReplayer(opts.venue)
-  replayer.replay({ files: await readBucket(bucket, markets) }, { atMs: opts.atMs, maxSeq: opts.maxSeq ?? null }, markets)
-  return { rows: replayer.rowsAt(opts.atMs, markets), files: bucket.files, eventsApplied: replayer.rowsApplied }
-}
+export const rebuildAt = (opts: RebuildOptions): Effect.Effect<RebuildResult, FileStoreError | EventFileError, FileStore> =>
+  Effect.gen(function*() {
+    const bucket = yield* eventBucketAt(opts.dataDir, opts.venue, opts.atMs)
+    if (bucket === null) return { rows: [], files: [], eventsApplied: 0 }
+    const markets = opts.markets !== undefined && opts.markets.length > 0 ? new Set(opts.markets) : null
+    const files = yield* readBucket(bucket, markets)
+    const replayer = new EventReplayer(opts.venue)
+    replayer.replay({ files }, { atMs: opts.atMs, maxSeq: opts.maxSeq ?? null }, markets)
+    return { rows: replayer.rowsAt(opts.atMs, markets), files: bucket.files, eventsApplied: replayer.rowsApplied }
+  })
 
 /** `--at`: ISO-8601 (a zone is required: Z or an offset) or epoch milliseconds; null when neither. */
 export function parseInstant(text: string): number | null {

@@ -7,10 +7,12 @@
  * each, every subscribed book (or those of `markets`) gives the row the collector would have
  * written then: the state after every event received at or before the instant.
  */
+import { Effect } from "effect"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { VenueId } from "../domain/VenueId.js"
+import type { FileStore, FileStoreError } from "../storage/FileStore.js"
 import { EventReplayer } from "./eventReplay.js"
-import { eventDayBuckets, readBucket } from "./eventFiles.js"
+import { eventDayBuckets, readBucket, type EventFileError } from "./eventFiles.js"
 import { writeReplayRows } from "./writeReplayRows.js"
 
 export interface ResnapshotOptions {
@@ -32,7 +34,7 @@ export interface ResnapshotResult {
   readonly filesWritten: ReadonlyArray<string>
 }
 
-export async function resnapshot(opts: ResnapshotOptions): Promise<ResnapshotResult> {
+export const resnapshot = (opts: ResnapshotOptions): Effect.Effect<ResnapshotResult, FileStoreError | EventFileError, FileStore> => Effect.gen(function*() {
   const markets = opts.markets !== undefined && opts.markets.length > 0 ? new Set(opts.markets) : null
   const bucketMs = opts.bucketMinutes * 60_000
   const replayer = new EventReplayer(opts.venue, opts.topK)
@@ -40,11 +42,11 @@ export async function resnapshot(opts: ResnapshotOptions): Promise<ResnapshotRes
   let instants = 0
   let filesRead = 0
   const written: string[] = []
-  const buckets = await eventDayBuckets(opts.dataDir, opts.venue, opts.date)
+  const buckets = yield* eventDayBuckets(opts.dataDir, opts.venue, opts.date)
   for (let b = 0; b < buckets.length; b++) {
     const bucket = buckets[b]!
     // a bucket's files start with a checkpoint: replaying it from scratch is the same as continuing
-    replayer.load({ files: await readBucket(bucket, markets) })
+    replayer.load({ files: yield* readBucket(bucket, markets) })
     filesRead += bucket.files.length
     const end = b + 1 < buckets.length ? Math.min(buckets[b + 1]!.bucketStartMs, bucket.bucketStartMs + bucketMs) : bucket.bucketStartMs + bucketMs
     const out: SnapshotRow[] = []
@@ -56,10 +58,10 @@ export async function resnapshot(opts: ResnapshotOptions): Promise<ResnapshotRes
       for (const row of replayer.rowsAt(t, markets)) out.push(row)
     }
     rows += out.length
-    if (out.length > 0) written.push(...await writeReplayRows(opts.outDir, opts.venue, out, opts.bucketMinutes))
+    if (out.length > 0) written.push(...yield* writeReplayRows(opts.outDir, opts.venue, out, opts.bucketMinutes))
   }
   return { rows, instants, filesRead, filesWritten: written }
-}
+})
 
 /** `--every`: `500ms`, `2s`, `1m`, `1h` or plain milliseconds; null when not a positive duration. */
 export function parseEvery(text: string): number | null {

@@ -4,20 +4,21 @@
  * of `bucketMinutes`, each written atomically under a part number not yet taken (a second
  * replay into the same DIR adds parts, never overwrites).
  */
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
+import { Effect } from "effect"
 import type { SnapshotRow } from "../domain/SnapshotRow.js"
 import type { VenueId } from "../domain/VenueId.js"
-import { writeNewFile } from "../storage/atomic.js"
+import { FileStore, type FileStoreError } from "../storage/FileStore.js"
 import { encodeSnapshotRows } from "../storage/parquet/snapshots.js"
 import { bucketStart, snapshotFilePath } from "../storage/paths.js"
 
-export const writeReplayRows = async (
+export const writeReplayRows = (
   dir: string,
   venue: VenueId,
   rows: ReadonlyArray<SnapshotRow>,
   bucketMinutes: number
-): Promise<Array<string>> => {
+): Effect.Effect<Array<string>, FileStoreError, FileStore> => Effect.gen(function*() {
+  const store = yield* FileStore
   const buckets = new Map<number, Array<SnapshotRow>>()
   for (const row of rows) {
     const b = bucketStart(row.ts_recv, bucketMinutes)
@@ -31,12 +32,12 @@ export const writeReplayRows = async (
     // writeNewFile never replaces: the first free part wins
     for (let part = 0; ; part++) {
       const file = snapshotFilePath(dir, venue, bucket, part)
-      await fs.mkdir(path.dirname(file), { recursive: true })
-      if (await writeNewFile(file, bytes)) {
+      yield* store.makeDirectory(path.dirname(file))
+      if (yield* store.writeNew(file, bytes)) {
         written.push(file)
         break
       }
     }
   }
   return written
-}
+})

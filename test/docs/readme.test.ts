@@ -4,6 +4,7 @@
  * "Data layout" runs against files written by the project's own writers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { runRebuild } from "../support/replayFiles.js"
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api"
 import { Schema } from "effect"
 import * as fs from "node:fs"
@@ -28,7 +29,6 @@ import { bucketStart, eventFilePath, healthPath, mmViabilityPath, snapshotFilePa
 import { encodeEventRows } from "../../src/storage/parquet/events.js"
 import { BookStore } from "../../src/books/BookStore.js"
 import { EventLog } from "../../src/books/EventLog.js"
-import { rebuildAt } from "../../src/replay/rebuild.js"
 import { writeUniverse } from "../../src/storage/universe.js"
 import { onLocalDisk } from "../support/onLocalDisk.js"
 
@@ -275,7 +275,7 @@ describe("README DuckDB queries", () => {
     expect(sqlRows.length).toBeGreaterThan(5)
     for (const r of sqlRows) {
       const at = Date.parse(String(r["minute"]).replace(" ", "T").replace(/\+00$/, "Z"))
-      const rebuilt = await rebuildAt({ dataDir, venue: "polymarket", atMs: at, markets: ["0xaaa"] })
+      const rebuilt = await runRebuild({ dataDir, venue: "polymarket", atMs: at, markets: ["0xaaa"] })
       const book = rebuilt.rows.find((x) => x.outcome_id === "111")!
       expect({ at: r["minute"], bid: r["best_bid"], ask: r["best_ask"] })
         .toEqual({ at: r["minute"], bid: Number.isNaN(book.best_bid_px) ? null : book.best_bid_px, ask: Number.isNaN(book.best_ask_px) ? null : book.best_ask_px })

@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import { runRebuild } from "../support/replayFiles.js"
 import * as os from "node:os"
 import * as path from "node:path"
 import { spawnSync } from "node:child_process"
@@ -8,7 +9,6 @@ import { startCollector } from "../../src/collector/Collector.js"
 import { AppConfig } from "../../src/config/schema.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
-import { rebuildAt } from "../../src/replay/rebuild.js"
 import { ParquetSinkLive } from "../../src/sink/ParquetSink.js"
 import { startSimulator } from "../../src/simulator/Simulator.js"
 import { FileStoreLayer } from "../../src/storage/FileStore.js"
@@ -119,7 +119,7 @@ describe("event log acceptance: collector + simulator with faults", () => {
             }
           }
           for (const row of picked) {
-            const rebuilt = await rebuildAt({ dataDir, venue, atMs: row.ts_recv, maxSeq: row.event_seq ?? null, markets: [row.market_id] })
+            const rebuilt = await runRebuild({ dataDir, venue, atMs: row.ts_recv, maxSeq: row.event_seq ?? null, markets: [row.market_id] })
             const same = rebuilt.rows.find((x) => x.outcome_id === row.outcome_id)
             expect(same === undefined ? undefined : levels(same), `${venue} ${row.market_id}/${row.outcome_id} at ${row.ts_recv} seq ${row.event_seq}`).toEqual(levels(row))
             compared++

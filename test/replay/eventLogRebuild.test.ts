@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import { runRebuild, runResnapshot } from "../support/replayFiles.js"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
@@ -6,8 +7,7 @@ import { Effect, TestClock } from "effect"
 import type { EventRow } from "../../src/domain/EventRow.js"
 import type { SnapshotRow } from "../../src/domain/SnapshotRow.js"
 import type { VenueId } from "../../src/domain/VenueId.js"
-import { rebuildAt } from "../../src/replay/rebuild.js"
-import { parseEvery, resnapshot } from "../../src/replay/resnapshot.js"
+import { parseEvery } from "../../src/replay/resnapshot.js"
 import { readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { encodeEventRows } from "../../src/storage/parquet/events.js"
 import { bucketStart, eventFilePath } from "../../src/storage/paths.js"
@@ -69,7 +69,7 @@ const checkEveryRow = (venue: VenueId, rows: ReadonlyArray<SnapshotRow>, events:
       writeEventFiles(dataDir, venue, events)
       let compared = 0
       for (const row of rows) {
-        const rebuilt = await rebuildAt({ dataDir, venue, atMs: row.ts_recv, maxSeq: row.event_seq ?? null, markets: [row.market_id] })
+        const rebuilt = await runRebuild({ dataDir, venue, atMs: row.ts_recv, maxSeq: row.event_seq ?? null, markets: [row.market_id] })
         const same = rebuilt.rows.find((r) => r.outcome_id === row.outcome_id)
         expect(same === undefined ? undefined : comparable(same), `row at ${row.ts_recv} seq ${row.event_seq} ${row.market_id}/${row.outcome_id}`)
           .toEqual(comparable(row))
@@ -154,7 +154,7 @@ describe("event log -> rebuild (TestClock, in-memory venue)", () => {
       expect(unambiguous.length).toBeLessThan(hot.length) // the run does have same-ms events after rows
       const resnapshotCheck = async (dataDir: string) => {
         const outDir = path.join(dataDir, "derived")
-        const result = await resnapshot({
+        const result = await runResnapshot({
           dataDir, outDir, venue: "polymarket", date: "1970-01-01", everyMs: parseEvery("2s")!, bucketMinutes: BUCKET_MINUTES, topK: TOP_K
         })
         expect(result.filesWritten.length).toBeGreaterThan(0)

@@ -119,8 +119,15 @@ export async function readEventColumns(filePath: string): Promise<EventColumns> 
  * Null `markets`: the whole file. Files without statistics are read whole.
  */
 export async function readEventColumnsFor(filePath: string, markets: ReadonlySet<string> | null): Promise<EventColumns> {
-  if (markets === null) return readEventColumns(filePath)
-  const file = exactArrayBuffer(await fs.readFile(filePath))
+  return readEventColumnsFromBytes(exactArrayBuffer(await fs.readFile(filePath)), filePath, markets)
+}
+
+/** `readEventColumnsFor` over a file's bytes already in memory; `filePath` names it in errors. */
+export async function readEventColumnsFromBytes(file: ArrayBuffer, filePath: string, markets: ReadonlySet<string> | null): Promise<EventColumns> {
+  if (markets === null) {
+    const c = await readColumnsFromBytes(file, filePath, EVENT_TABLE.map((s) => s.name))
+    return { ...(c as unknown as Omit<EventColumns, "length">), length: c["ts_recv"]!.length }
+  }
   const metadata = parquetMetadata(file)
   const col = metadata.schema.findIndex((e) => e.name === "market_id") - 1
   const wanted = [...markets, ""]
