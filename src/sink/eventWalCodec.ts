@@ -10,6 +10,7 @@
  * No Effect here: the encoder worker loads it.
  */
 import { EVENT_KINDS, type EventRow } from "../domain/EventRow.js"
+import { GrowableBytes } from "../storage/GrowableBytes.js"
 import type { EventBatch } from "../storage/parquet/eventBatch.js"
 
 export type EventWalDictionary = { next: number; readonly ids: Map<string, number> }
@@ -25,26 +26,7 @@ for (let i = 0; i < 64; i++) B64_VALUES[B64_CODES[i]!] = i
 const utf8 = new TextEncoder()
 
 /** A growable byte buffer of one append chunk. */
-class LineBuffer {
-  buf: Uint8Array
-  len = 0
-
-  constructor(size: number) {
-    this.buf = new Uint8Array(size)
-  }
-
-  ensure(extra: number): void {
-    if (this.len + extra <= this.buf.length) return
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + extra))
-    next.set(this.buf.subarray(0, this.len))
-    this.buf = next
-  }
-
-  byte(c: number): void {
-    this.ensure(1)
-    this.buf[this.len++] = c
-  }
-
+class LineBuffer extends GrowableBytes {
   /** ASCII text known to need no escaping (`null`, separators) */
   ascii(s: string): void {
     this.ensure(s.length)

@@ -25,33 +25,15 @@ import type { SchemaElement } from "hyparquet"
 import { ByteWriter } from "hyparquet-writer"
 import { writePageHeader } from "hyparquet-writer/src/datapage.js"
 import { writeMetadata } from "hyparquet-writer/src/metadata.js"
+import { GrowableBytes } from "../GrowableBytes.js"
 import { EVENT_LISTS, type EventBatch } from "./eventBatch.js"
 
 // ---------------------------------------------------------------------------------------------
 // A growable byte buffer with the few primitives the encodings need
 
-class Bytes {
-  buf: Uint8Array
-  len = 0
-
+class Bytes extends GrowableBytes {
   constructor(size = 4096) {
-    this.buf = new Uint8Array(size)
-  }
-
-  reset(): void {
-    this.len = 0
-  }
-
-  ensure(extra: number): void {
-    if (this.len + extra <= this.buf.length) return
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + extra))
-    next.set(this.buf.subarray(0, this.len))
-    this.buf = next
-  }
-
-  u8(v: number): void {
-    this.ensure(1)
-    this.buf[this.len++] = v
+    super(size)
   }
 
   u32(v: number): void {
@@ -93,16 +75,6 @@ class Bytes {
     this.ensure(8)
     new DataView(this.buf.buffer, this.buf.byteOffset).setFloat64(this.len, v, true)
     this.len += 8
-  }
-
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length)
-    this.buf.set(b, this.len)
-    this.len += b.length
-  }
-
-  view(): Uint8Array {
-    return this.buf.subarray(0, this.len)
   }
 }
 
@@ -451,7 +423,7 @@ const writeDoubleDictionary = (dict: DoubleDictionary) => (out: Bytes): number =
 
 const dictionaryIndices = (indices: Int32Array, n: number, entries: number) => (out: Bytes): void => {
   const width = bitWidthOf(entries - 1)
-  out.u8(width)
+  out.byte(width)
   rleHybrid(out, indices, n, width)
 }
 
