@@ -387,13 +387,14 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
 
   /**
    * Appends and hands sealed segments to the encoder; stops at the first failed append.
-   * `full` false: only the open segments past EAGER_APPEND_ROWS are appended.
+   * `full` false: only the open segments past EAGER_APPEND_ROWS are appended, and no bucket is
+   * closed (that stays with the ticks, so eager cycles never split a bucket's late rows further).
    */
   const flushCycle = (sealAll: boolean, full: boolean) => Effect.gen(function*() {
     const nowMs = yield* Clock.currentTimeMillis
     cycle++
     for (const [key, seg] of openSegments) {
-      if (sealAll || nowMs >= seg.bucketStartMs + bucketMs + closeGraceMs) {
+      if (sealAll || (full && nowMs >= seg.bucketStartMs + bucketMs + closeGraceMs)) {
         openSegments.delete(key)
         // (a fresh segment opened after a flush_rows split may never have received a row)
         if (seg.pending.length > 0 || seg.walRows > 0) sealed.push(seg)
