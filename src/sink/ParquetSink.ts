@@ -52,7 +52,7 @@ import { FileStore } from "../storage/FileStore.js"
 import { diskRefusalOf, type AppendFileSystem } from "../storage/durableAppend.js"
 import { bucketStart } from "../storage/paths.js"
 import {
-  appendRowsDurably, walSegmentPath,
+  appendRowsDurably, forgetEventWalDictionary, walSegmentPath,
   type WalDataset
 } from "./WriteAheadLog.js"
 import { WriteError } from "./WriteError.js"
@@ -142,6 +142,8 @@ interface Segment {
 
 interface FlushRequest {
   readonly sealAll: boolean
+  /** false: append only the segments holding EAGER_APPEND_ROWS pending rows (see there) */
+  readonly full: boolean
   /** runs even while the disk refuses (a scheduled retry, flushNow, shutdown) */
   readonly forced: boolean
   readonly done: Deferred.Deferred<void> | null
@@ -149,6 +151,14 @@ interface FlushRequest {
 
 type EncodeMessage = { readonly segment: Segment; readonly cycle: number } | { readonly barrier: Deferred.Deferred<void> }
 
+
+/**
+ * A segment with this many rows in memory is appended at once, not at the next tick: the event
+ * log hands over ~10,000 rows a second at 10,000 books, and rows held for `flush_seconds` would
+ * be the log's largest cost in memory (and outlive the young generation, growing the old one).
+ * Earlier appends only make the rows durable sooner.
+ */
+export const EAGER_APPEND_ROWS = 4_000
 
 /** A ts_recv that names a bucket and a date (JS Dates end at 8.64e15 ms). */
 const isBucketTime = (ts: number): boolean => Number.isFinite(ts) && ts >= 0 && ts <= 8.64e15
@@ -251,17 +261,26 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   const wake = (sealAll: boolean) => {
     if (wakeQueued && !sealAll) return
     wakeQueued = true
-    Queue.unsafeOffer(flushRequests, { sealAll, forced: false, done: null })
+    Queue.unsafeOffer(flushRequests, { sealAll, full: true, done: null, forced: false })
+  }
+  /** a cycle for the segments past EAGER_APPEND_ROWS only (a full wake already covers them) */
+  let eagerQueued = false
+  const wakeEager = () => {
+    if (wakeQueued || eagerQueued) return
+    eagerQueued = true
+    Queue.unsafeOffer(flushRequests, { sealAll: false, full: false, done: null, forced: false })
   }
 
   /** Route rows[from, to) (room already made for them) into their segments. */
-  const route = (dataset: WalDataset, rows: ReadonlyArray<AnyRow>, from: number, to: number, nowMs: number, eventVenue: VenueId | null): void => {
+  /** Returns true when a segment reached EAGER_APPEND_ROWS pending rows. */
+  const route = (dataset: WalDataset, rows: ReadonlyArray<AnyRow>, from: number, to: number, nowMs: number, eventVenue: VenueId | null): boolean => {
     // consecutive rows of one venue and bucket (the event log's hundreds of thousands a second)
     // reuse the last lookup instead of building a key per row
     let lastVenue: VenueId | null = null
     let lastFrom = 0
     let lastTo = -1
     let seg: Segment | undefined
+    let eager = false
     for (let i = from; i < to; i++) {
       const row = rows[i]!
       const ts = row.ts_recv
@@ -282,6 +301,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
       }
       if (seg.pending.length === 0) seg.pendingSinceMs = nowMs
       seg.pending.push(row)
+      if (seg.pending.length === EAGER_APPEND_ROWS) eager = true
       if (seg.walRows + seg.pending.length >= flushRows) {
         // flush_rows reached: this segment becomes a file; later rows go to the next part.
         sealed.push(seg)
@@ -293,6 +313,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
     }
     stats.rowsAccepted += to - from
     rowsInMemory += to - from
+    return eager
   }
 
   const accept = (dataset: WalDataset, eventVenue: VenueId | null = null) => (rows: ReadonlyArray<AnyRow>): Effect.Effect<void> => Effect.gen(function*() {
@@ -325,8 +346,11 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
         }
       }
       const nowMs = yield* Clock.currentTimeMillis
-      route(dataset, valid, from, to, nowMs, eventVenue)
-      if (diskFailure === null && (sealed.length > 0 || rowsInMemory * 2 >= queueRows)) wake(false)
+      const eager = route(dataset, valid, from, to, nowMs, eventVenue)
+      if (diskFailure === null) {
+        if (sealed.length > 0 || rowsInMemory * 2 >= queueRows) wake(false)
+        else if (eager) wakeEager()
+      }
     }
   })
 
@@ -361,23 +385,32 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
     return false
   }))
 
-  /** Appends and hands sealed segments to the encoder; stops at the first failed append. */
-  const flushCycle = (sealAll: boolean) => Effect.gen(function*() {
+  /**
+   * Appends and hands sealed segments to the encoder; stops at the first failed append.
+   * `full` false: only the open segments past EAGER_APPEND_ROWS are appended, and no bucket is
+   * closed (that stays with the ticks, so eager cycles never split a bucket's late rows further).
+   */
+  const flushCycle = (sealAll: boolean, full: boolean) => Effect.gen(function*() {
     const nowMs = yield* Clock.currentTimeMillis
     cycle++
     for (const [key, seg] of openSegments) {
-      if (sealAll || nowMs >= seg.bucketStartMs + bucketMs + closeGraceMs) {
+      if (sealAll || (full && nowMs >= seg.bucketStartMs + bucketMs + closeGraceMs)) {
         openSegments.delete(key)
         // (a fresh segment opened after a flush_rows split may never have received a row)
         if (seg.pending.length > 0 || seg.walRows > 0) sealed.push(seg)
       }
     }
-    for (const seg of openSegments.values()) if (!(yield* appendSegment(seg))) return
+    for (const seg of openSegments.values()) {
+      if (!full && seg.pending.length < EAGER_APPEND_ROWS) continue
+      if (!(yield* appendSegment(seg))) return
+    }
     // A segment leaves `sealed` only in the same synchronous step that hands it to the encoder,
     // so an interrupted cycle never loses track of rows (the shutdown path appends what is left).
     for (const seg of [...sealed]) {
       if (!(yield* appendSegment(seg))) return
       sealed = sealed.filter((s) => s !== seg)
+      // nothing more is appended to these files: their id dictionaries can go
+      if (seg.dataset === "book_events") for (const p of seg.walPaths) forgetEventWalDictionary(p)
       Queue.unsafeOffer(encodeQueue, { segment: seg, cycle })
     }
   })
@@ -387,9 +420,12 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
       const first = yield* Queue.take(flushRequests)
       const rest = yield* Queue.takeAll(flushRequests)
       wakeQueued = false
+      eagerQueued = false
       const requests = [first, ...rest]
       // While the disk refuses, only scheduled retries, flushNow and shutdown touch it.
-      if (diskFailure === null || requests.some((r) => r.forced)) yield* flushCycle(requests.some((r) => r.sealAll))
+      if (diskFailure === null || requests.some((r) => r.forced)) {
+        yield* flushCycle(requests.some((r) => r.sealAll), requests.some((r) => r.full))
+      }
       for (const r of requests) if (r.done !== null) yield* Deferred.succeed(r.done, undefined)
     }
   })
@@ -441,7 +477,7 @@ const makeWriter = (opts: ParquetSinkOptions) => Effect.gen(function*() {
   const attempt = (sealAll: boolean) => Effect.gen(function*() {
     const errorsBefore = stats.writeErrors
     const flushed = yield* Deferred.make<void>()
-    yield* Queue.offer(flushRequests, { sealAll, forced: true, done: flushed })
+    yield* Queue.offer(flushRequests, { sealAll, full: true, forced: true, done: flushed })
     yield* Deferred.await(flushed)
     const encoded = yield* Deferred.make<void>()
     yield* Queue.offer(encodeQueue, { barrier: encoded })

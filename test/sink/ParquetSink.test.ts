@@ -3,7 +3,10 @@ import * as path from "node:path"
 import { it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Option, TestClock } from "effect"
 import { describe, expect } from "vitest"
+import type { EventRow } from "../../src/domain/EventRow.js"
 import { WriterWorkerClient } from "../../src/sink/EncoderClient.js"
+import { EAGER_APPEND_ROWS } from "../../src/sink/ParquetSink.js"
+import { heldEventWalDictionaries } from "../../src/sink/WriteAheadLog.js"
 import { encodeSnapshotRows, readSnapshotFile } from "../../src/storage/parquet/snapshots.js"
 import { readTradeFile } from "../../src/storage/parquet/trades.js"
 import { snapshotFilePath } from "../../src/storage/paths.js"
@@ -235,5 +238,46 @@ describe("ParquetSink backpressure", () => {
       yield* writer.flushNow
       const duck = yield* Effect.promise(() => duckdb(`select count(distinct seq)::INTEGER from read_parquet('${dataDir}/orderbook_snapshots/*/*/*/*.parquet')`))
       expect(duck).toEqual([[250]])
+    }))
+})
+
+describe("ParquetSink memory held for the event log", () => {
+  const ev = (ts: number, seq: number, i: number): EventRow => ({
+    ts_recv: ts, event_seq: seq, kind: "level", market_id: `0x${"cd".repeat(32)}${i % 40}`, outcome_id: `${i % 80}${"3".repeat(70)}`,
+    side: i % 2 === 0 ? "bid" : "ask", price: 0.01 * (i % 90 + 1), size: 10 + i, source_ts: null, venue_seq: null, trade_id: null,
+    reason: null, book_seq: null, bid_px: null, bid_sz: null, ask_px: null, ask_sz: null
+  })
+
+  it.scoped("rows leave memory once EAGER_APPEND_ROWS of them wait (no tick needed); a segment's id dictionary goes with it to the encoder", () =>
+    Effect.gen(function*() {
+      const dataDir = tmpDataDir("eager")
+      yield* TestClock.setTime(T0)
+      const writer = yield* startWriter(options(dataDir, { queueRows: 100_000 }))
+      const dictionariesBefore = heldEventWalDictionaries()
+      const rows = Array.from({ length: 2 * EAGER_APPEND_ROWS + 10 }, (_, i) => ev(T0 + Math.floor(i / 10), 1_000_000 + i, i))
+      // below the threshold the rows wait for the tick
+      yield* writer.writeEvents("polymarket", rows.slice(0, EAGER_APPEND_ROWS - 1))
+      yield* realSleep(150)
+      expect(yield* writer.stats).toMatchObject({ walAppends: 0, rowsInMemory: EAGER_APPEND_ROWS - 1 })
+      // reaching it appends the segment at once, still without a tick
+      yield* writer.writeEvents("polymarket", rows.slice(EAGER_APPEND_ROWS - 1, 2 * EAGER_APPEND_ROWS))
+      const appended = yield* eventually(writer, (s) => s.rowsInMemory === 0, "eager append")
+      expect(appended.walAppends).toBeGreaterThanOrEqual(1)
+      expect(appended.rowsBuffered).toBe(2 * EAGER_APPEND_ROWS)
+      expect(walLines(dataDir)).toBe(2 * EAGER_APPEND_ROWS)
+      expect(heldEventWalDictionaries()).toBe(dictionariesBefore + 1)
+      // a few rows stay for the tick; the snapshot rows of the same moment are not appended early either
+      yield* writer.writeEvents("polymarket", rows.slice(2 * EAGER_APPEND_ROWS))
+      yield* writer.writeSnapshots([snapshotRow(T0, 1)])
+      yield* realSleep(150)
+      expect((yield* writer.stats).rowsInMemory).toBe(11)
+      yield* writer.flushNow
+      const done = yield* writer.stats
+      expect(done).toMatchObject({ rowsInMemory: 0, rowsBuffered: 0, rowsWritten: rows.length + 1 })
+      expect(heldEventWalDictionaries()).toBe(dictionariesBefore)
+      const back = yield* Effect.promise(() => duckdb(
+        `select count(*)::INTEGER, count(distinct event_seq)::INTEGER from read_parquet('${dataDir}/book_events/*/*/*/*.parquet')`
+      ))
+      expect(back).toEqual([[rows.length, rows.length]])
     }))
 })
