@@ -40,6 +40,8 @@ export interface VenuePipeline {
   readonly control: SubscriptionControl
   readonly books: BookStore
   readonly metrics: VenueMetrics
+  /** subscriptions the venue confirmed, over all connections (what "live" means) */
+  readonly liveSubscriptions: Effect.Effect<number>
   /** connections (shards) by label, with the number of subscriptions each carries */
   readonly shards: Effect.Effect<ReadonlyArray<{ readonly label: string; readonly size: number }>>
 }
@@ -287,7 +289,14 @@ export const makeVenuePipeline = (
     // /metrics and /healthz: markets without a live venue subscription, over all shards;
     // counted at every snapshot round (every subscribed market is due at least once per
     // snapshot_interval_ms_warm) and after every unsubscribe
+    const countLive = () => {
+      let live = 0
+      for (const sh of shards) live += sh.conn.liveSubscriptions()
+      metrics.subscriptionsLive = live
+      return live
+    }
     const countUnsubscribed = () => {
+      countLive()
       let count = 0
       let since: number | null = null
       for (const sh of shards) {
@@ -362,6 +371,7 @@ export const makeVenuePipeline = (
       control,
       books,
       metrics,
+      liveSubscriptions: Effect.sync(countLive),
       shards: Effect.sync(() => shards.map((s) => ({ label: s.conn.label, size: s.conn.size })))
     }
   })

@@ -3,7 +3,7 @@ import type { VenueId } from "../domain/VenueId.js"
 /**
  * Per-venue collector counters: plain mutable numbers, written on the hot path without any
  * Effect and read by the /metrics endpoint. Counters only ever increase; gauges
- * (`connectionsUp`, `subscriptionsHot`, `subscriptionsWarm`, `books`, `unsubscribedMarkets`,
+ * (`connectionsUp`, `subscriptionsHot`, `subscriptionsWarm`, `subscriptionsLive`, `books`, `unsubscribedMarkets`,
  * `unsubscribedSinceMs`, `lastMessageAtMs`)
  * are overwritten.
  */
@@ -16,6 +16,8 @@ export interface VenueMetrics {
   /** gauge: subscriptions by tier */
   subscriptionsHot: number
   subscriptionsWarm: number
+  /** gauge: subscriptions the venue confirmed (Polymarket: book received; Kalshi: subscribed reply) */
+  subscriptionsLive: number
   /** gauge: books held in memory */
   books: number
   /** gauge: markets to record that have no live subscription on the venue (socket down, subscribe unanswered or refused) */
@@ -56,6 +58,7 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   connections: 0,
   subscriptionsHot: 0,
   subscriptionsWarm: 0,
+  subscriptionsLive: 0,
   books: 0,
   unsubscribedMarkets: 0,
   unsubscribedSinceMs: null,

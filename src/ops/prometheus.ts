@@ -25,6 +25,7 @@ const VENUE_SERIES: ReadonlyArray<readonly [keyof VenueMetrics, string, Kind, st
   ["connections", "connections", "gauge", "WebSocket connections (open or reconnecting)"],
   ["subscriptionsHot", "subscriptions_hot", "gauge", "HOT subscriptions"],
   ["subscriptionsWarm", "subscriptions_warm", "gauge", "WARM subscriptions"],
+  ["subscriptionsLive", "subscriptions_live", "gauge", "subscriptions the venue confirmed (Polymarket: book received; Kalshi: subscribed)"],
   ["books", "books", "gauge", "order books held in memory"],
   ["unsubscribedMarkets", "unsubscribed_markets", "gauge", "markets to record without a live venue subscription (socket down, subscribe unanswered or refused)"],
   ["messagesReceived", "messages_received_total", "counter", "WebSocket data frames received"],

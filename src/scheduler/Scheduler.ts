@@ -90,6 +90,12 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never
     let removesApplied = 0
     let pendingAdds = 0
     let pendingRemoves = 0
+    /**
+     * Until the first target is reached the collector holds nothing worth keeping, so the fill
+     * is not a rotation: it goes out whole (one subscribe per connection) and spends no churn
+     * tokens. The churn limit paces what rotation swaps afterwards.
+     */
+    let filling = true
 
     const noteSubscribed = (live: ReadonlyMap<string, unknown>) => {
       for (const g of groups) {
@@ -147,7 +153,7 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never
         const batch = planBatch({
           groups,
           live,
-          tokens: limiter.available(nowMs),
+          tokens: filling ? Number.POSITIVE_INFINITY : limiter.available(nowMs),
           capacity: limiter.capacity,
           maxSubs: vc.max_subs
         })
@@ -155,7 +161,8 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never
         if (batch.toWarm.length > 0) yield* control.setTier(batch.toWarm, "warm")
         if (batch.subscribe.length > 0) yield* control.subscribe(batch.subscribe)
         if (batch.unsubscribe.length > 0) yield* control.unsubscribe(batch.unsubscribe)
-        limiter.spend(nowMs, batch.subscribe.length + batch.unsubscribe.length)
+        if (!filling) limiter.spend(nowMs, batch.subscribe.length + batch.unsubscribe.length)
+        else if (groups.length > 0 && batch.pendingAdds === 0) filling = false
         addsApplied += batch.subscribe.length
         removesApplied += batch.unsubscribe.length
         pendingAdds = batch.pendingAdds

@@ -87,6 +87,11 @@ export interface ConnectionDriver {
    * down, subscribe unanswered or refused), and since when the longest-waiting one has had none
    */
   unsubscribedMarkets(): { readonly count: number; readonly sinceMs: number | null }
+  /**
+   * subscriptions the venue confirmed on the current socket (Polymarket: its book arrived;
+   * Kalshi: the book channel's `subscribed` reply came)
+   */
+  liveSubscriptions(): number
 }
 
 /** The subscription operations the collector uses for sharding. */

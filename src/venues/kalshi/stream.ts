@@ -88,6 +88,9 @@ export class KalshiConnection extends AssetTable<AssetState> implements Connecti
   unsubscribedMarkets(): { readonly count: number; readonly sinceMs: number | null } {
     return this.subs.unsubscribed()
   }
+  liveSubscriptions(): number {
+    return this.send === null ? 0 : Math.max(0, this.assets.size - this.subs.unsubscribed().count)
+  }
   handshakeHeaders(nowMs: number): Record<string, string> {
     return kalshiAuthHeaders({
       keyId: this.credentials.keyId,
