@@ -12,7 +12,7 @@ import { makeDecodeStats } from "../venues/DecodeStats.js"
 import type { DriverFactory, VenueService } from "../venues/Venue.js"
 import type { IngestContext, VenueDriver } from "../venues/VenueDriver.js"
 import { RecentTrades } from "../venues/RecentTrades.js"
-import { connectionSettings, superviseConnection } from "./ConnectionStream.js"
+import { connectionSettings, makeOpenSpacing, superviseConnection } from "./ConnectionStream.js"
 
 /**
  * One venue's pipeline. Subscriptions are sharded over connections (at most
@@ -73,6 +73,7 @@ export const makeVenuePipeline = (
     const shardOf = new Map<string, Shard>()
     const shards: Array<Shard> = []
     const settings = connectionSettings(opts.collector)
+    const openSpacing = makeOpenSpacing(vc.connection_open_interval_ms)
     const wake = yield* Queue.sliding<void>(1)
     const batchRows = opts.snapshotBatchRows ?? 5000
     const staleAfterMs = opts.collector.stale_after_ms
@@ -135,7 +136,7 @@ export const makeVenuePipeline = (
       const label = `${id}#${nextShardId++}`
       const shard: Shard = { conn: opts.driver(label, ctx), fiber: null }
       shards.push(shard)
-      shard.fiber = yield* superviseConnection(shard.conn, ctx, venue.openSocket, settings, metrics, writeTrades).pipe(
+      shard.fiber = yield* superviseConnection(shard.conn, ctx, venue.openSocket, settings, metrics, writeTrades, openSpacing).pipe(
         Effect.annotateLogs({ venue: id, connection: label }),
         Effect.forkIn(scope)
       )
