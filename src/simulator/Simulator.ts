@@ -60,6 +60,21 @@ export interface SimulatorOptions {
   readonly polymarketSubscribeTimeoutMs?: number
   /** Polymarket: close a socket that sends nothing (no PING) for this long (default 60000; 0 = never) */
   readonly polymarketIdleTimeoutMs?: number
+  /**
+   * Kalshi: most markets one subscription may hold; a subscribe or add_markets beyond it is
+   * refused with error 26 "Subscription market limit exceeded" (Kalshi does not publish its
+   * value). Default 0 = no cap.
+   */
+  readonly kalshiMaxMarketsPerSubscription?: number
+  /**
+   * Rate mode (activity.ts): this many book updates per second across both venues' live books,
+   * spread with Zipf weights (`zipf`, default 1) so a few books are busy and most are quiet; only
+   * watched books (and the Kalshi firehose) cost anything. Unset = step mode: every watched book
+   * is stepped every tick with its own bursty random activity (the default, used by the tests).
+   */
+  readonly rate?: number
+  /** Zipf exponent of rate mode's activity skew (default 1) */
+  readonly zipf?: number
   /** stream faults from the start, per venue (faults.ts) */
   readonly faults?: Partial<Record<VenueId, Partial<StreamFaults>>>
   /**
@@ -122,7 +137,8 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
   // wall time: the simulated venue lives in real time (close dates, timestamps) unless a test anchors it
   const anchorMs = opts.anchorMs ?? Date.now()
   const universe = generateUniverse(seed, opts.polymarketMarkets ?? 2000, opts.kalshiMarkets ?? 1000, anchorMs)
-  const engine = new MarketEngine(seed, universe, tickMs === 0 ? (opts.virtualStepMs ?? 100) : null)
+  const activity = opts.rate === undefined || opts.rate <= 0 ? null : { ratePerSec: opts.rate, ...(opts.zipf === undefined ? {} : { zipf: opts.zipf }) }
+  const engine = new MarketEngine(seed, universe, tickMs === 0 ? (opts.virtualStepMs ?? 100) : null, activity)
   const kalshiKey = opts.kalshiKey ?? generateKalshiKey()
   const publicKey = publicKeyFromPem(kalshiKey.publicKeyPem)
   const rest = new RestFaults(seed)
@@ -176,6 +192,7 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
     crossedBook: (o) => targets(o).filter((c) => c.injectCrossed(o?.asset)).length,
     oversized: (o) => targets(o).filter((c) => c.injectOversized(o?.bytes ?? 17 * 1024 * 1024)).length,
     customEvent: (o) => targets(o).filter((c) => c.injectCustomEvent(o.kind, o.asset)).length,
+    stall: (o) => targets(o).filter((c) => c.stall()).length,
     failRest: (r) => rest.addFail(r),
     failUpgrade: (o) => {
       upgradeFailures.push({ venue: o?.venue ?? null, status: o?.status ?? 429, remaining: o?.count ?? 1, retryAfterSec: o?.retryAfterSec ?? 1 })
@@ -256,7 +273,7 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
       if (!check.ok) return rejectUpgrade(socket, 401, "Unauthorized", JSON.stringify({ error: { code: "authentication_error", message: check.reason } }))
       wss.handleUpgrade(req, socket, head, (ws) => {
         const id = `k-${++counters.kalshi}`
-        conns.set(id, kalshiReplay === null ? new KalshiConnection(id, ws, core, opts.kalshiPingMs ?? 10_000) : new KalshiReplayConnection(id, ws, core, kalshiReplay))
+        conns.set(id, kalshiReplay === null ? new KalshiConnection(id, ws, core, opts.kalshiPingMs ?? 10_000, opts.kalshiMaxMarketsPerSubscription ?? 0) : new KalshiReplayConnection(id, ws, core, kalshiReplay))
       })
       return
     }

@@ -116,6 +116,12 @@ export class BinaryBook {
     return true
   }
 
+  /** rate mode (activity.ts): one update drawn for this book, without the per-step activity gate */
+  forceStep(out: BookActivity): void {
+    this.step++
+    this.stepOnce(out, true)
+  }
+
   private regenFair(): number {
     // a fresh fair value near the original one, so long-run prices do not drift to nowhere
     const f = this.spec.fair + this.rng.int(-80, 80)
@@ -181,17 +187,19 @@ export class BinaryBook {
     }
   }
 
-  private stepOnce(out: BookActivity | null): void {
+  private stepOnce(out: BookActivity | null, forced = false): void {
     const rng = this.rng
-    let pActive: number
-    if (this.burstLeft > 0) {
-      this.burstLeft--
-      pActive = 0.45
-    } else {
-      pActive = 0.02
-      if (rng.chance(0.003)) this.burstLeft = rng.int(10, 120)
+    if (!forced) {
+      let pActive: number
+      if (this.burstLeft > 0) {
+        this.burstLeft--
+        pActive = 0.45
+      } else {
+        pActive = 0.02
+        if (rng.chance(0.003)) this.burstLeft = rng.int(10, 120)
+      }
+      if (!rng.chance(pActive)) return
     }
-    if (!rng.chance(pActive)) return
     const t = this.tick
     const r = rng.next()
     const bb = this.bestBid()

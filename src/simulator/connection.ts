@@ -17,6 +17,10 @@ export interface ConnectionInfo {
   readonly subscriptions: ReadonlyArray<string>
   readonly framesSent: number
   readonly openedAtMs: number
+  /** Kalshi channels subscribed with no market_tickers (every market); [] elsewhere */
+  readonly firehose: ReadonlyArray<string>
+  /** the connection stalled (faults.ts `stall`, `stallAboveAssets`): open, answering pings, no data */
+  readonly stalled: boolean
 }
 
 export interface SimCore {
@@ -36,6 +40,8 @@ export abstract class SimSocket implements BookWatcher {
   private slowQueue: string[] = []
   private slowTimer: NodeJS.Timeout | null = null
   protected closed = false
+  /** latched until the socket closes, as the venue's stalls last (faults.ts `stall`) */
+  stalled = false
 
   constructor(readonly id: string, protected readonly ws: WebSocket, protected readonly core: SimCore) {
     ws.on("close", () => this.dispose())
@@ -47,8 +53,27 @@ export abstract class SimSocket implements BookWatcher {
   }
 
   isSilenced(asset: string): boolean {
+    if (this.stalled) return true
     const f = this.faults()
     return f.silent || (f.silentAssets.length > 0 && f.silentAssets.includes(asset))
+  }
+
+  /** the silent stall: from now on no data frame leaves this socket; pings and replies still do */
+  stall(): boolean {
+    if (this.closed || this.stalled) return false
+    this.stalled = true
+    this.pending = []
+    return true
+  }
+
+  /** before a subscription grows to `count` assets: past `stallAboveAssets` the socket stalls first */
+  protected stallIfOver(count: number): void {
+    const n = this.faults().stallAboveAssets
+    if (n > 0 && count > n) this.stall()
+  }
+
+  firehoseChannels(): ReadonlyArray<string> {
+    return []
   }
 
   abstract subscriptions(): ReadonlyArray<string>
@@ -64,13 +89,20 @@ export abstract class SimSocket implements BookWatcher {
 
   onTickEnd(): void {
     if (this.pending.length === 0) return
+    if (this.stalled) {
+      this.pending = []
+      return
+    }
     const frames = this.pending
     this.pending = []
     this.emit(frames)
   }
 
   info(): ConnectionInfo {
-    return { id: this.id, venue: this.venue, subscriptions: this.subscriptions(), framesSent: this.framesSent, openedAtMs: this.openedAtMs }
+    return {
+      id: this.id, venue: this.venue, subscriptions: this.subscriptions(), framesSent: this.framesSent, openedAtMs: this.openedAtMs,
+      firehose: this.firehoseChannels(), stalled: this.stalled
+    }
   }
 
   /** data frames of one tick (or one subscription answer) through the stream knobs */

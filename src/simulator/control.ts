@@ -14,7 +14,7 @@ export interface ControlTarget {
   step(n: number): void
 }
 
-const ACTIONS = ["setStream", "drop", "malformed", "skipSeq", "crossedBook", "oversized", "customEvent", "failRest", "failUpgrade", "malformedRecords", "restDown", "gammaRefuseOffset", "clear"] as const
+const ACTIONS = ["setStream", "drop", "malformed", "skipSeq", "crossedBook", "oversized", "customEvent", "stall", "failRest", "failUpgrade", "malformedRecords", "restDown", "gammaRefuseOffset", "clear"] as const
 
 export const handleControl = async (req: IncomingMessage, res: ServerResponse, path: string, target: ControlTarget): Promise<void> => {
   if (req.method === "GET" && path === "/faults") return sendJson(res, 200, target.faults.state())
@@ -54,6 +54,7 @@ export const handleControl = async (req: IncomingMessage, res: ServerResponse, p
     case "crossedBook":
     case "oversized":
     case "customEvent":
+    case "stall":
       affected = (f[action] as (o: unknown) => number)(args)
       break
     case "failRest":

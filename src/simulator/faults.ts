@@ -32,6 +32,9 @@ import { Rng } from "./rng.js"
  *   reorder           the frames of one tick for a connection are sent in reverse order
  *   legacyPriceChange Polymarket: the pre-2025-09-15 price_change shape (asset_id + changes[])
  *   arrayFrames       Polymarket: a tick's frames for a connection go out as one JSON array
+ *   stallAboveAssets  N > 0: a connection whose subscription grows past N assets (Polymarket token
+ *                     ids, Kalshi tickers) stalls at that moment (see `stall`); the subscribe that
+ *                     crossed N gets no books. {"action":"setStream","venue":"polymarket","patch":{"stallAboveAssets":250}}
  * Suppressed frames consume no Kalshi seq (the server did not produce them): silence is not a gap.
  *
  * One-shot stream actions (return how many connections were affected):
@@ -44,6 +47,11 @@ import { Rng } from "./rng.js"
  *                                       1 - best NO bid, withdrawn on the next tick
  *   oversized({bytes?, ...target})      one valid JSON data frame of at least `bytes` (default 17 MiB,
  *                                       above the collector's 16 MiB max_frame_bytes) bytes
+ *   stall({...target})                  the silent stall: the connection stays open, answers PING with
+ *                                       PONG (Polymarket) and keeps its ping frames and command replies
+ *                                       (Kalshi), but sends no data frame again until it closes (latched;
+ *                                       clear() does not lift it: reconnecting does). Seen on Polymarket
+ *                                       for hours at a time. GET {control}/connections shows `stalled`.
  *   customEvent({kind, asset?, ...target})  Polymarket: kind "new_market" | "market_resolved" sends
  *                                       that frame (fixture shapes) about a subscribed market to
  *                                       connections that subscribed with custom_feature_enabled;
@@ -77,6 +85,12 @@ export interface StreamFaults {
   readonly reorder: boolean
   readonly legacyPriceChange: boolean
   readonly arrayFrames: boolean
+  /**
+   * > 0: a connection that comes to hold more than this many assets (Polymarket token ids; Kalshi
+   * market tickers over its ticker subscriptions) stalls silently, as Polymarket sockets above
+   * ~200-250 tokens have been seen to: see `stall`
+   */
+  readonly stallAboveAssets: number
 }
 
 export const DEFAULT_STREAM_FAULTS: StreamFaults = {
@@ -86,7 +100,8 @@ export const DEFAULT_STREAM_FAULTS: StreamFaults = {
   duplicate: false,
   reorder: false,
   legacyPriceChange: false,
-  arrayFrames: false
+  arrayFrames: false,
+  stallAboveAssets: 0
 }
 
 export type CustomEventKind = "new_market" | "market_resolved" | "settlement_preview"
@@ -117,6 +132,7 @@ export interface FaultControl {
   crossedBook(opts?: FaultTarget & { readonly asset?: string }): number
   oversized(opts?: FaultTarget & { readonly bytes?: number }): number
   customEvent(opts: FaultTarget & { readonly kind: CustomEventKind; readonly asset?: string }): number
+  stall(opts?: FaultTarget): number
   failRest(rule: RestFailRule): void
   failUpgrade(opts?: { readonly venue?: VenueId; readonly status?: number; readonly count?: number; readonly retryAfterSec?: number }): void
   malformedRecords(rule?: MalformedRecordsRule): void

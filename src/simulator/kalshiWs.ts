@@ -16,7 +16,11 @@ import type { KMarket } from "./universe.js"
 
 export const KALSHI_WS_PATH = "/trade-api/ws/v2"
 
-/** Error codes as Kalshi documents them for WebSocket commands (6 and 8 seen in fixtures). */
+/**
+ * Error codes and texts of Kalshi's WebSocket commands (docs.kalshi.com asyncapi.yaml, "Error
+ * Codes Reference"; 6 and 8 also in the fixtures). 26 is the per-subscription market cap, whose
+ * value Kalshi does not publish (SimulatorOptions.kalshiMaxMarketsPerSubscription).
+ */
 const ERR = {
   unable: [1, "Unable to process message"],
   params: [2, "Params required"],
@@ -26,13 +30,18 @@ const ERR = {
   already: [6, "Already subscribed"],
   unknownSid: [7, "Unknown subscription ID"],
   channel: [8, "Unknown channel name"],
+  invalid: [11, "Invalid parameter"],
   oneSid: [12, "Exactly one subscription ID is required"],
   action: [13, "Unsupported action"],
   ticker: [14, "Market Ticker required"],
-  market: [16, "Market not found"]
+  actionRequired: [15, "Action required"],
+  market: [16, "Market not found"],
+  marketLimit: [26, "Subscription market limit exceeded"]
 } as const
 
 const CHANNELS = new Set(["orderbook_delta", "trade", "ticker"])
+/** channels a subscription without market_tickers covers every market of (the firehose) */
+const FIREHOSE_CHANNELS = new Set(["trade", "ticker"])
 
 export interface KalshiAuthCheck {
   readonly ok: boolean
@@ -68,7 +77,10 @@ export const publicKeyFromPem = (pem: string): KeyObject => createPublicKey(pem)
 interface Subscription {
   readonly sid: number
   readonly channel: string
-  readonly tickers: string[]
+  /** the markets of a ticker subscription, in the order added (the `ok` reply lists them) */
+  readonly tickers: Set<string>
+  /** subscribed with no market_tickers (trade, ticker): every market, no list */
+  readonly firehose: boolean
   seq: number
   /** seq numbers to skip before the next data frame (the skipSeq fault) */
   skip: number
@@ -82,7 +94,7 @@ export class KalshiConnection extends SimSocket {
   /** crossed-book injections to withdraw on the next tick: [sid, ticker, yesPrice, size] */
   private heal: Array<[number, string, number, number]> = []
 
-  constructor(id: string, ws: WebSocket, core: SimCore, pingMs: number) {
+  constructor(id: string, ws: WebSocket, core: SimCore, pingMs: number, private readonly maxMarketsPerSub = 0) {
     super(id, ws, core)
     if (pingMs > 0) this.pingTimer = setInterval(() => { if (ws.readyState === ws.OPEN) ws.ping() }, pingMs)
     ws.on("message", (data, isBinary) => this.onCommand(isBinary ? "" : String(data)))
@@ -94,8 +106,25 @@ export class KalshiConnection extends SimSocket {
     return Array.from(out)
   }
 
-  private error(id: unknown, e: readonly [number, string]): void {
-    this.sendNow(JSON.stringify({ id: typeof id === "number" ? id : null, type: "error", msg: { code: e[0], msg: e[1] } }))
+  override firehoseChannels(): ReadonlyArray<string> {
+    const out: string[] = []
+    for (const s of this.subs.values()) if (s.firehose) out.push(s.channel)
+    return out
+  }
+
+  private error(id: unknown, e: readonly [number, string], extra: Record<string, unknown> = {}): void {
+    this.sendNow(JSON.stringify({ id: typeof id === "number" ? id : null, type: "error", msg: { code: e[0], msg: e[1], ...extra } }))
+  }
+
+  /** distinct markets over this socket's ticker subscriptions once `more` are added */
+  private marketCountWith(more: ReadonlyArray<string>): number {
+    const all = new Set(this.subscriptions())
+    for (const t of more) all.add(t)
+    return all.size
+  }
+
+  private overCap(n: number): boolean {
+    return this.maxMarketsPerSub > 0 && n > this.maxMarketsPerSub
   }
 
   private nextSeq(s: Subscription): number {
@@ -121,20 +150,36 @@ export class KalshiConnection extends SimSocket {
     const sids = Array.isArray(p.sids) ? p.sids.filter((s): s is number => typeof s === "number")
       : typeof p.sid === "number" ? [p.sid] : []
     const u = this.core.engine.universe
+    const unknown = tickers.find((t) => !u.kByTicker.has(t))
     if (cmd === "subscribe") {
       const channels = Array.isArray(p.channels) ? p.channels.filter((c): c is string => typeof c === "string") : []
       if (channels.length === 0) return this.error(id, ERR.channels)
       if (channels.some((c) => !CHANNELS.has(c))) return this.error(id, ERR.channel)
-      // this simulator serves per-market subscriptions only (keeps the tick cost bounded)
-      if (tickers.length === 0) return this.error(id, ERR.ticker)
-      if (tickers.some((t) => !u.kByTicker.has(t))) return this.error(id, ERR.market)
+      if (tickers.length === 0) {
+        // trade and ticker without markets are the firehose (asyncapi: "omit to receive ALL
+        // markets"); orderbook_delta needs its markets named
+        if (channels.some((c) => !FIREHOSE_CHANNELS.has(c))) return this.error(id, ERR.ticker)
+        for (const ch of channels) {
+          for (const s of this.subs.values()) if (s.channel === ch && s.firehose) return this.error(id, ERR.already)
+        }
+        for (const ch of channels) {
+          const s: Subscription = { sid: this.nextSid++, channel: ch, tickers: new Set(), firehose: true, seq: 0, skip: 0 }
+          this.subs.set(s.sid, s)
+          this.sendNow(JSON.stringify({ id, type: "subscribed", msg: { channel: ch, sid: s.sid } }))
+        }
+        this.core.engine.watchKalshiFirehose(this)
+        return
+      }
+      if (unknown !== undefined) return this.error(id, ERR.market, { market_ticker: unknown })
+      if (this.overCap(new Set(tickers).size)) return this.error(id, ERR.marketLimit)
       for (const ch of channels) {
         for (const s of this.subs.values()) {
-          if (s.channel === ch && s.tickers.some((t) => tickers.includes(t))) return this.error(id, ERR.already)
+          if (s.channel === ch && !s.firehose && tickers.some((t) => s.tickers.has(t))) return this.error(id, ERR.already)
         }
       }
+      this.stallIfOver(this.marketCountWith(tickers))
       for (const ch of channels) {
-        const s: Subscription = { sid: this.nextSid++, channel: ch, tickers: [], seq: 0, skip: 0 }
+        const s: Subscription = { sid: this.nextSid++, channel: ch, tickers: new Set(), firehose: false, seq: 0, skip: 0 }
         this.subs.set(s.sid, s)
         this.sendNow(JSON.stringify({ id, type: "subscribed", msg: { channel: ch, sid: s.sid } }))
         this.addTickers(s, tickers)
@@ -142,27 +187,41 @@ export class KalshiConnection extends SimSocket {
       return
     }
     if (cmd === "update_subscription") {
-      if (sids.length !== 1) return this.error(id, ERR.oneSid)
+      if (sids.length !== 1 || (Array.isArray(p.sids) && typeof p.sid === "number")) return this.error(id, ERR.oneSid)
       const s = this.subs.get(sids[0]!)
       if (s === undefined) return this.error(id, ERR.unknownSid)
+      if (p.action === undefined) return this.error(id, ERR.actionRequired)
+      if (p.action !== "add_markets" && p.action !== "delete_markets" && p.action !== "get_snapshot") return this.error(id, ERR.action)
+      // a firehose has no market list to change (the venue's answer is undocumented: our choice)
+      if (s.firehose) return this.error(id, ERR.invalid)
       if (tickers.length === 0) return this.error(id, ERR.ticker)
-      if (tickers.some((t) => !u.kByTicker.has(t))) return this.error(id, ERR.market)
+      if (unknown !== undefined) return this.error(id, ERR.market, { market_ticker: unknown })
       if (p.action === "add_markets") {
-        const fresh = tickers.filter((t) => !s.tickers.includes(t))
+        const fresh = Array.from(new Set(tickers)).filter((t) => !s.tickers.has(t))
+        if (this.overCap(s.tickers.size + fresh.length)) return this.error(id, ERR.marketLimit)
+        this.stallIfOver(this.marketCountWith(fresh))
         this.sendNow(JSON.stringify({ id, type: "ok", sid: s.sid, seq: this.nextSeq(s), msg: { market_tickers: [...s.tickers, ...fresh] } }))
         this.addTickers(s, fresh)
         return
       }
       if (p.action === "delete_markets") {
         for (const t of tickers) {
-          const i = s.tickers.indexOf(t)
-          if (i >= 0) s.tickers.splice(i, 1)
+          s.tickers.delete(t)
           this.maybeUnwatch(t)
         }
-        this.sendNow(JSON.stringify({ id, type: "ok", sid: s.sid, seq: this.nextSeq(s), msg: { market_tickers: s.tickers } }))
+        this.sendNow(JSON.stringify({ id, type: "ok", sid: s.sid, seq: this.nextSeq(s), msg: { market_tickers: Array.from(s.tickers) } }))
         return
       }
-      return this.error(id, ERR.action)
+      // get_snapshot: fresh snapshots of the named markets of this sid, the subscription unchanged
+      if (s.channel !== "orderbook_delta") return this.error(id, ERR.action)
+      const frames: string[] = []
+      for (const t of tickers) {
+        if (!s.tickers.has(t) || this.isSilenced(t)) continue
+        const m = u.kByTicker.get(t)!
+        frames.push(this.snapshotFrame(s, m, this.core.engine.kBook(m)))
+      }
+      this.emit(frames)
+      return
     }
     if (sids.length === 0) return this.error(id, ERR.sids)
     for (const sid of sids) {
@@ -173,19 +232,20 @@ export class KalshiConnection extends SimSocket {
       }
       this.subs.delete(sid)
       for (const t of s.tickers) this.maybeUnwatch(t)
+      if (s.firehose && this.firehoseChannels().length === 0) this.core.engine.unwatchKalshiFirehose(this)
       this.sendNow(JSON.stringify({ id, type: "unsubscribed", sid, seq: this.nextSeq(s) }))
     }
   }
 
   private maybeUnwatch(ticker: string): void {
-    for (const s of this.subs.values()) if (s.tickers.includes(ticker)) return
+    for (const s of this.subs.values()) if (s.tickers.has(ticker)) return
     this.core.engine.unwatch(ticker, this)
   }
 
   private addTickers(s: Subscription, tickers: ReadonlyArray<string>): void {
     const frames: string[] = []
     for (const t of tickers) {
-      if (!s.tickers.includes(t)) s.tickers.push(t)
+      s.tickers.add(t)
       const m = this.core.engine.universe.kByTicker.get(t)!
       const book = this.core.engine.kBook(m)
       if (book !== null) this.core.engine.watch(t, this)
@@ -222,7 +282,7 @@ export class KalshiConnection extends SimSocket {
     if (m === undefined) return
     const now = this.core.engine.nowMs()
     for (const s of this.subs.values()) {
-      if (!s.tickers.includes(key)) continue
+      if (!s.firehose && !s.tickers.has(key)) continue
       if (s.channel === "orderbook_delta") {
         if (regenerated) {
           this.pending.push(this.snapshotFrame(s, m, book))
@@ -244,15 +304,16 @@ export class KalshiConnection extends SimSocket {
             }
           }))
         })
-      } else if (s.channel === "ticker" && (act.trades.length > 0 || act.changes.length > 0)) {
+      } else if (s.channel === "ticker" && touchesTop(book, act)) {
         const bb = book.bestBid(), ba = book.bestAsk()
         const last = act.trades.length > 0 ? act.trades[act.trades.length - 1]! : null
-        // ticker frames carry no seq (fixture ssmd_ws_ticker_2026-02-12.jsonl); ts in seconds
+        const ltp = book.lastTradePrice ?? 0
+        // ticker frames carry no seq (fixture ssmd_ws_ticker_2026-02-12.jsonl; asyncapi: no seq on ticker); ts in seconds
         this.pending.push(JSON.stringify({
           type: "ticker", sid: s.sid,
           msg: {
             market_id: m.marketId, market_ticker: key,
-            price_dollars: kDollars(book.lastTradePrice ?? 0),
+            price_dollars: kDollars(ltp),
             yes_bid_dollars: kDollars(bb < 0 ? 0 : bb), yes_ask_dollars: kDollars(ba > 1000 ? 1000 : ba),
             volume_fp: kFp(m.volume * 100), open_interest_fp: kFp(m.openInterest * 100),
             yes_bid_size_fp: kFp(bb < 0 ? 0 : book.bids.get(bb) ?? 0), yes_ask_size_fp: kFp(ba > 1000 ? 0 : book.asks.get(ba) ?? 0),
@@ -279,7 +340,7 @@ export class KalshiConnection extends SimSocket {
   private bookSub(ticker: string | undefined): { s: Subscription; m: KMarket; book: BinaryBook } | null {
     for (const s of this.subs.values()) {
       if (s.channel !== "orderbook_delta") continue
-      for (const t of ticker === undefined ? s.tickers : s.tickers.filter((x) => x === ticker)) {
+      for (const t of ticker === undefined ? s.tickers : [ticker].filter((x) => s.tickers.has(x))) {
         const m = this.core.engine.universe.kByTicker.get(t)!
         const book = this.core.engine.kBook(m)
         if (book !== null) return { s, m, book }
@@ -319,6 +380,18 @@ export class KalshiConnection extends SimSocket {
   protected override onDispose(): void {
     if (this.pingTimer !== null) clearInterval(this.pingTimer)
   }
+}
+
+/**
+ * Whether an update moved a ticker field: a trade, or a change at or inside the touch (after the
+ * update), which covers a best level that was removed. Kalshi sends a ticker "whenever any
+ * ticker field changes" (asyncapi), not on every book change.
+ */
+const touchesTop = (book: BinaryBook, act: BookActivity): boolean => {
+  if (act.trades.length > 0) return true
+  const bb = book.bestBid(), ba = book.bestAsk()
+  for (const c of act.changes) if (c.side === BID ? c.price >= bb : c.price <= ba) return true
+  return false
 }
 
 const uuidFrom = (text: string): string => {

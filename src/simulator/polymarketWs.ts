@@ -89,6 +89,7 @@ export class PmConnection extends SimSocket {
 
   private subscribe(ids: ReadonlyArray<string>, dump: boolean): void {
     const u = this.core.engine.universe
+    this.stallIfOver(this.assetSet.size + new Set(ids.filter((id) => !this.assetSet.has(id))).size)
     const books: string[] = []
     for (const id of ids) {
       if (this.assetSet.has(id)) continue
