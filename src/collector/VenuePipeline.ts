@@ -12,6 +12,7 @@ import { makeDecodeStats } from "../venues/DecodeStats.js"
 import type { DriverFactory, VenueService } from "../venues/Venue.js"
 import type { IngestContext, VenueDriver } from "../venues/VenueDriver.js"
 import { RecentTrades } from "../venues/RecentTrades.js"
+import { MarketActivity } from "../venues/MarketActivity.js"
 import { connectionSettings, makeOpenSpacing, superviseConnection } from "./ConnectionStream.js"
 
 /**
@@ -40,6 +41,8 @@ export interface VenuePipeline {
   readonly control: SubscriptionControl
   readonly books: BookStore
   readonly metrics: VenueMetrics
+  /** what the venue-wide feed says is active (Kalshi firehose); null = the venue has none or it is off */
+  readonly activity: MarketActivity | null
   /** subscriptions the venue confirmed, over all connections (what "live" means) */
   readonly liveSubscriptions: Effect.Effect<number>
   /** connections (shards) by label, with the number of subscriptions each carries */
@@ -78,8 +81,13 @@ export const makeVenuePipeline = (
     const batchRows = opts.snapshotBatchRows ?? 5000
     const staleAfterMs = opts.collector.stale_after_ms
     let nextShardId = 0
+    const firehose = vc.firehose ? opts.driver.firehose ?? null : null
+    const activity = firehose === null ? null : new MarketActivity()
 
     const ctx: IngestContext = {
+      ...(activity !== null ? { activity } : {}),
+      // a quarter of socket_silence_ms, at most 5 s: a stall is healed well within socket_silence_ms
+      stallGraceMs: Math.min(5000, Math.floor(opts.collector.socket_silence_ms / 4)),
       venue: id,
       books,
       metrics,
@@ -129,7 +137,16 @@ export const makeVenuePipeline = (
       for (const s of specs.values()) if (s.tier === "hot") hot++
       metrics.subscriptionsHot = hot
       metrics.subscriptionsWarm = specs.size - hot
-      metrics.connections = shards.length
+      metrics.connections = shards.length + (firehose === null ? 0 : 1)
+    }
+
+    if (firehose !== null) {
+      const conn = firehose(`${id}#firehose`, ctx)
+      metrics.connections = 1
+      yield* superviseConnection(conn, ctx, venue.openSocket, settings, metrics, writeTrades, openSpacing).pipe(
+        Effect.annotateLogs({ venue: id, connection: conn.label }),
+        Effect.forkIn(scope)
+      )
     }
 
     const newShard = Effect.gen(function*() {
@@ -372,6 +389,7 @@ export const makeVenuePipeline = (
       control,
       books,
       metrics,
+      activity,
       liveSubscriptions: Effect.sync(countLive),
       shards: Effect.sync(() => shards.map((s) => ({ label: s.conn.label, size: s.conn.size })))
     }

@@ -70,6 +70,11 @@ const venueFields = (defaults: {
   private_key_path: withDefault(Schema.String, () => ""),
   /** assets per WebSocket connection (Polymarket hard limit ~500) */
   max_assets_per_connection: withDefault(PositiveInt, () => defaults.max_assets_per_connection),
+  /**
+   * Kalshi: one more socket subscribed to `trade` and `ticker` of every market (the firehose):
+   * stall detection and, in rotate mode, the scheduler's ranking. Unused for Polymarket
+   */
+  firehose: withDefault(Schema.Boolean, () => true),
   /** socket opens (first and reconnects) of this venue are at least this far apart: no burst of handshakes draws a 429 */
   connection_open_interval_ms: withDefault(NonNegativeInt, () => 100),
   /** scanner: per-request timeout */

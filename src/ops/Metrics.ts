@@ -39,6 +39,7 @@ export interface VenueMetrics {
   socketSilenceTimeouts: number
   assetResubscribes: number
   venueErrors: number
+  connectionStalls: number
   snapshotRows: number
   /** of `snapshotRows`: rows written `stale` and `crossed` (the per-minute health record's fractions) */
   snapshotRowsStale: number
@@ -74,6 +75,7 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   socketSilenceTimeouts: 0,
   assetResubscribes: 0,
   venueErrors: 0,
+  connectionStalls: 0,
   snapshotRows: 0,
   snapshotRowsStale: 0,
   snapshotRowsCrossed: 0,

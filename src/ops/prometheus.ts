@@ -40,6 +40,7 @@ const VENUE_SERIES: ReadonlyArray<readonly [keyof VenueMetrics, string, Kind, st
   ["socketSilenceTimeouts", "socket_silence_timeouts_total", "counter", "sockets reconnected by the silence watchdog"],
   ["assetResubscribes", "asset_resubscribes_total", "counter", "single assets resubscribed by their watchdog"],
   ["venueErrors", "venue_errors_total", "counter", "error replies from the venue"],
+  ["connectionStalls", "connection_stalls_total", "counter", "book sockets replaced as stalled: silent while the venue-wide feed showed their markets active"],
   ["snapshotRows", "snapshot_rows_total", "counter", "snapshot rows produced"],
   ["snapshotRowsStale", "snapshot_rows_stale_total", "counter", "snapshot rows produced with status stale"],
   ["snapshotRowsCrossed", "snapshot_rows_crossed_total", "counter", "snapshot rows produced with status crossed"],

@@ -3,6 +3,7 @@ import type { MarketRecord } from "../domain/Market.js"
 import type { MarketKey, SubscriptionControl } from "../domain/Subscription.js"
 import type { VenueConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/VenueId.js"
+import type { MarketActivity } from "../venues/MarketActivity.js"
 import { ChurnLimiter } from "./ChurnLimiter.js"
 import { planBatch, targetGroups, type TargetGroup } from "./planBatch.js"
 import type { FileStore } from "../storage/FileStore.js"
@@ -64,6 +65,8 @@ export interface SchedulerOptions {
   readonly inputs?: SchedulerInputs
   /** the command suggested while the venue has no universe, e.g. `surveillance scan --config F --venue V` */
   readonly scanCommand?: string
+  /** the venue-wide activity feed (Kalshi firehose): trades since the last rotation rank first */
+  readonly activity?: MarketActivity | null
   /** called after each rotation's first batch, after the log line */
   readonly onRotation?: (report: RotationReport) => Effect.Effect<void>
 }
@@ -124,7 +127,8 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never
           markets: view.universe?.markets ?? [],
           stats: view.stats?.byMarket ?? null,
           nowMs,
-          minHoursUntilClose: minHours
+          minHoursUntilClose: minHours,
+          activity: opts.activity?.takeTradeCounts() ?? null
         })
         eligible = new Set(ranking.ranked.map((m) => m.marketId))
         if (allMode) {

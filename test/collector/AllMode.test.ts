@@ -79,4 +79,59 @@ describe("all mode (simulator, it.live)", () => {
       }
       yield* Effect.logWarning(`all mode: every market had a book row after ${tookMs} ms`)
     }).pipe(Effect.provide(FileStoreLayer), Logger.withMinimumLogLevel(LogLevel.Warning)), 40_000)
+
+  it.scopedLive("kalshi: a silent stall injected on one book connection is detected through the firehose and healed (fresh rows) within socket_silence_ms", () =>
+    Effect.gen(function*() {
+      const dataDir = tempDataDir()
+      yield* Effect.addFinalizer(() => Effect.sync(() => removeDir(dataDir)))
+      const sim = yield* startSimulator({ seed: 18, polymarketMarkets: 4, kalshiMarkets: 300, tickMs: 100 })
+      const socketSilenceMs = 8000
+      const cfg = Schema.decodeUnknownSync(AppConfig)(sim.configFor({
+        data_dir: dataDir,
+        venues: {
+          polymarket: { enabled: false },
+          kalshi: {
+            rotation_mode: "all", hot_count: 20, min_hours_until_close: 0, max_assets_per_connection: 100,
+            connection_open_interval_ms: 20, snapshot_interval_ms_hot: 250, snapshot_interval_ms_warm: 500
+          }
+        },
+        collector: { metrics_addr: "", socket_silence_ms: socketSilenceMs, reconnect_base_ms: 50, reconnect_max_ms: 200 }
+      } as never))
+      expect((yield* scanVenue(cfg, "kalshi").pipe(Effect.provide(VenuesLive(cfg))))._tag).toBe("ok")
+      const writer = new MemoryWriter()
+      const running = yield* startCollector(cfg, { venues: ["kalshi"] }).pipe(Effect.provide(writer.layer), Effect.provide(VenuesLive(cfg)))
+      const metrics = running.metrics.forVenue("kalshi")
+      const waitFor = (what: string, cond: () => boolean, timeoutMs: number) =>
+        Effect.gen(function*() {
+          const t0 = Date.now()
+          while (!cond()) {
+            if (Date.now() - t0 > timeoutMs) return yield* Effect.dieMessage(`timed out waiting for ${what}`)
+            yield* Effect.sleep(25)
+          }
+        })
+      const bookConns = () => sim.connections().filter((c) => c.venue === "kalshi" && c.subscriptions.length > 0 && !c.stalled)
+      yield* waitFor("three book connections and the firehose", () =>
+        bookConns().length === 3 && sim.connections().some((c) => c.venue === "kalshi" && c.firehose.length === 2), 10_000)
+      yield* Effect.sleep(1000)
+      const victim = bookConns()[0]!
+      const markets = new Set(victim.subscriptions)
+      expect(sim.faults.stall({ connId: victim.id })).toBe(1)
+      const stalledAt = Date.now()
+      // healed: every market of the stalled socket has an ok row built from a fresh socket's data
+      const okAfter = (since: number) => {
+        const seen = new Set<string>()
+        for (const r of writer.snapshots) if (r.ts_recv > since && r.status === "ok" && markets.has(r.market_id)) seen.add(r.market_id)
+        return seen
+      }
+      yield* waitFor("the stall detected", () => metrics.connectionStalls >= 1, socketSilenceMs)
+      const detectedMs = Date.now() - stalledAt
+      const replacedAt = Date.now()
+      // markets without a book on the venue right now write empty, not ok: count those that were ok before
+      const wereOk = okAfter(0)
+      yield* waitFor("fresh ok rows for the stalled socket's markets", () => [...wereOk].every((m) => okAfter(replacedAt).has(m)), socketSilenceMs)
+      const healedMs = Date.now() - stalledAt
+      expect(healedMs).toBeLessThan(socketSilenceMs)
+      expect(metrics.socketSilenceTimeouts).toBe(0)
+      yield* Effect.logWarning(`stall: detected after ${detectedMs} ms, healed after ${healedMs} ms (socket_silence_ms ${socketSilenceMs}, ${markets.size} markets)`)
+    }).pipe(Effect.provide(FileStoreLayer), Logger.withMinimumLogLevel(LogLevel.Warning)), 40_000)
 })
