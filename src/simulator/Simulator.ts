@@ -38,8 +38,14 @@ export interface SimulatorOptions {
   readonly seed?: number
   /** Polymarket markets (2 token ids each); default 2000 */
   readonly polymarketMarkets?: number
-  /** Kalshi markets; default 1000 */
+  /** Kalshi markets (not counting combos); default 1000 */
   readonly kalshiMarkets?: number
+  /**
+   * Kalshi multivariate combos as a share of all Kalshi markets on `GET /markets` (0..0.999;
+   * default 0 = none). 0.92 with 20,000 markets lists 230,000 combos first, as the venue does,
+   * so a scan without `mve_filter=exclude` pages through them (universe.ts comboMarket)
+   */
+  readonly kalshiComboShare?: number
   /** listen port on 127.0.0.1; 0 (default) = ephemeral */
   readonly port?: number
   /** ms between market ticks; 0 = stepping mode (no timer; `handle.step(n)`; virtual clock) */
@@ -136,7 +142,7 @@ export const startSimulatorPromise = async (opts: SimulatorOptions = {}): Promis
   const tickMs = opts.tickMs ?? 100
   // wall time: the simulated venue lives in real time (close dates, timestamps) unless a test anchors it
   const anchorMs = opts.anchorMs ?? Date.now()
-  const universe = generateUniverse(seed, opts.polymarketMarkets ?? 2000, opts.kalshiMarkets ?? 1000, anchorMs)
+  const universe = generateUniverse(seed, opts.polymarketMarkets ?? 2000, opts.kalshiMarkets ?? 1000, anchorMs, opts.kalshiComboShare ?? 0)
   const activity = opts.rate === undefined || opts.rate <= 0 ? null : { ratePerSec: opts.rate, ...(opts.zipf === undefined ? {} : { zipf: opts.zipf }) }
   const engine = new MarketEngine(seed, universe, tickMs === 0 ? (opts.virtualStepMs ?? 100) : null, activity)
   const kalshiKey = opts.kalshiKey ?? generateKalshiKey()

@@ -61,6 +61,8 @@ export class ActivityPlan {
   readonly ratePerSec: number
   private owedFrom = 0
   private done = 0
+  /** updates drawn so far */
+  drawn = 0
 
   constructor(seed: number, u: Universe, opts: ActivityOptions) {
     const s = opts.zipf ?? 1
@@ -89,6 +91,7 @@ export class ActivityPlan {
     }
     if (n <= 0) return 0
     this.done += n
+    this.drawn += n
     return n
   }
 }

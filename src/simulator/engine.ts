@@ -125,6 +125,10 @@ export class MarketEngine {
     }
   }
 
+  booksInMemory(): number {
+    return this.books.size
+  }
+
   /** number of books currently advanced per tick */
   watchedBooks(): number {
     return this.watched.size
@@ -148,6 +152,7 @@ export class MarketEngine {
       if (act.changes.length > 0 || act.trades.length > 0 || act.tickChange !== null) this.deliver(key, !pm, book, act, false)
     }
     for (const w of this.watchers) w.onTickEnd()
+    if (this.step % 1000 === 0) this.prune()
   }
 
   private advanceAndDeliver(key: string, kalshi: boolean, book: BinaryBook): void {

@@ -3,7 +3,7 @@ import { ASK, BID, type BinaryBook, kDollars, kFp } from "./book.js"
 import type { MarketEngine } from "./engine.js"
 import type { RestFaults } from "./faults.js"
 import { intParam, iso, sendJson } from "./http.js"
-import type { KEvent, KMarket } from "./universe.js"
+import { comboMarket, type KEvent, type KMarket } from "./universe.js"
 
 /**
  * Kalshi REST v2 under `/trade-api/v2`: `/markets` (status filter, limit <= 1000, opaque cursor),
@@ -83,6 +83,14 @@ export const kalshiMarketJson = (m: KMarket, book: BinaryBook | null, broken = f
   return out
 }
 
+/** a combo as `GET /markets` lists it: a market with its collection and legs, no book (OpenAPI 3.30 Market: mve_collection_ticker, mve_selected_legs) */
+const comboJson = (m: ReturnType<typeof comboMarket>, broken: boolean): Record<string, unknown> => ({
+  ...kalshiMarketJson(m, null, broken),
+  mve_collection_ticker: "KXMVECROSSCATEGORY-R",
+  mve_selected_legs: m.legs.map((l) => ({ event_ticker: l.eventTicker, market_ticker: l.ticker, side: "yes" })),
+  is_provisional: true
+})
+
 const eventJson = (e: KEvent, nested: ReadonlyArray<Record<string, unknown>> | null) => ({
   event_ticker: e.eventTicker,
   series_ticker: e.seriesTicker,
@@ -129,6 +137,8 @@ export const handleKalshiRest = async (req: IncomingMessage, res: ServerResponse
     const status = q.get("status")
     const statuses = status === null || status === "" ? null : STATUS_FILTER[status]
     if (statuses === undefined) return kalshiError(res, 400, "bad_request", `invalid status filter: ${status}`)
+    const mve = q.get("mve_filter")
+    if (mve !== null && mve !== "only" && mve !== "exclude") return kalshiError(res, 400, "bad_request", `invalid mve_filter: ${mve}`)
     const eventTicker = q.get("event_ticker"), series = q.get("series_ticker")
     const tickers = q.get("tickers")?.split(",").filter((t) => t !== "") ?? null
     const minClose = q.get("min_close_ts"), maxClose = q.get("max_close_ts")
@@ -142,10 +152,22 @@ export const handleKalshiRest = async (req: IncomingMessage, res: ServerResponse
       (minS === null || m.closeMs >= minS) &&
       (maxS === null || m.closeMs <= maxS)
     )
-    const page = all.slice(offset, offset + limit)
-    const broken = page.length > 0 && ctx.rest.takeMalformed("/trade-api/v2/markets")
-    const markets = page.map((m, i) => kalshiMarketJson(m, ctx.engine.kBook(m), broken && i === 0))
-    const cursor = offset + limit < all.length ? encodeCursor(offset + limit) : ""
+    // combos come first, as on the venue; the market filters other than status (all active) and
+    // mve_filter leave them out (our simplification: the scanner uses none of them)
+    const combos = mve === "exclude" || eventTicker !== null || series !== null || tickers !== null || minS !== null || maxS !== null ||
+        (statuses !== null && !statuses.includes("active")) ? 0 : u.kCombos
+    const regular = mve === "only" ? [] : all
+    const total = combos + regular.length
+    const broken = offset < total && ctx.rest.takeMalformed("/trade-api/v2/markets")
+    const markets: Array<Record<string, unknown>> = []
+    for (let i = offset; i < Math.min(total, offset + limit); i++) {
+      if (i < combos) markets.push(comboJson(comboMarket(u, i), broken && i === offset))
+      else {
+        const m = regular[i - combos]!
+        markets.push(kalshiMarketJson(m, ctx.engine.kBook(m), broken && i === offset))
+      }
+    }
+    const cursor = offset + limit < total ? encodeCursor(offset + limit) : ""
     return sendJson(res, 200, { markets, cursor })
   }
   if (path === "/events") {

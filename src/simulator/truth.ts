@@ -43,6 +43,10 @@ export interface SimulatorTruth {
   step(): number
   /** number of books advanced per tick right now */
   watchedBooks(): number
+  /** books held in memory (created lazily; unwatched ones are pruned) */
+  booksInMemory(): number
+  /** rate mode: book updates drawn so far (delivered or not); 0 in step mode */
+  updatesDrawn(): number
 }
 
 /** one side of a token's book, best first; `mirror` maps YES prices to NO prices (1 - p) */
@@ -93,5 +97,7 @@ export const makeTruth = (engine: MarketEngine): SimulatorTruth => ({
     return book === null ? null : view(book, outcomeId === "no")
   },
   step: () => engine.step,
-  watchedBooks: () => engine.watchedBooks()
+  watchedBooks: () => engine.watchedBooks(),
+  booksInMemory: () => engine.booksInMemory(),
+  updatesDrawn: () => engine.plan?.drawn ?? 0
 })

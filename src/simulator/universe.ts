@@ -84,6 +84,9 @@ export interface Universe {
   readonly kEvents: ReadonlyArray<KEvent>
   readonly kMarkets: ReadonlyArray<KMarket>
   readonly kByTicker: ReadonlyMap<string, KMarket>
+  /** Kalshi multivariate combos listed on REST (virtual: made from their index on demand, see comboMarket) */
+  readonly kCombos: number
+  readonly seed: number
 }
 
 const PEOPLE = ["Gavin Newsom", "Josh Shapiro", "Alexandria Ocasio-Cortez", "JD Vance", "Marco Rubio", "Gretchen Whitmer", "Pete Buttigieg", "Wes Moore", "Andy Beshear", "Jon Ossoff", "Ron DeSantis", "Nikki Haley", "Kamala Harris", "Glenn Youngkin", "Tucker Carlson", "Vivek Ramaswamy"]
@@ -177,7 +180,34 @@ const pmEventTemplate = (rng: Rng, endMs: number): EventTemplate => {
   }
 }
 
-export const generateUniverse = (seed: number, pmCount: number, kCount: number, anchorMs: number): Universe => {
+/**
+ * Kalshi's multivariate combos ("MVE", parlays minted on demand): over 90 % of the markets its
+ * `GET /markets` lists, most with no book, listed first (peers report pages of consecutive
+ * KXMVECROSSCATEGORY markets). The simulator does not store them: combo `i` is rebuilt from
+ * (seed, i) when a page needs it, so 200,000 of them cost nothing until listed. Their legs are
+ * regular markets. They exist on REST only (no WebSocket book, no `/markets/{ticker}`).
+ */
+export const comboMarket = (u: Universe, i: number): KMarket & { readonly legs: ReadonlyArray<KMarket> } => {
+  const rng = Rng.derive(u.seed, `combo:${i}`)
+  const legs: KMarket[] = []
+  const n = rng.int(2, 4)
+  for (let j = 0; j < n && u.kMarkets.length > 0; j++) legs.push(u.kMarkets[rng.int(0, u.kMarkets.length - 1)]!)
+  const closeMs = legs.reduce((a, m) => Math.max(a, m.closeMs), u.anchorMs + DAY)
+  const id = rng.hex(10).toUpperCase()
+  const eventTicker = `KXMVECROSSCATEGORY-S${new Date(u.anchorMs).getUTCFullYear()}${id}`
+  const title = legs.map((m) => `yes ${m.yesSubTitle}`).join(",")
+  return {
+    ticker: `${eventTicker}-${rng.hex(11).toUpperCase()}`, eventTicker, marketId: rng.uuid(), title, subtitle: "", yesSubTitle: title, noSubTitle: title,
+    openMs: u.anchorMs - HOUR, closeMs, status: "active", fair: 500, volume: 0, openInterest: 0, liquidity: 0,
+    rulesPrimary: "If every selected leg resolves as selected, the market resolves to Yes.", category: "", legs
+  }
+}
+
+/** combos for `regular` non-combo markets when combos are `share` of all markets (0 <= share < 1) */
+export const comboCount = (regular: number, share: number): number =>
+  share <= 0 ? 0 : Math.round((regular * Math.min(share, 0.999)) / (1 - Math.min(share, 0.999)))
+
+export const generateUniverse = (seed: number, pmCount: number, kCount: number, anchorMs: number, kComboShare = 0): Universe => {
   const rng = Rng.derive(seed, "universe:polymarket")
   const pmEvents: PmEvent[] = []
   const pmMarkets: PmMarket[] = []
@@ -304,5 +334,5 @@ export const generateUniverse = (seed: number, pmCount: number, kCount: number, 
     }
     kEvents.push(event)
   }
-  return { anchorMs, pmEvents, pmMarkets, pmByToken, pmByCondition, kEvents, kMarkets, kByTicker }
+  return { anchorMs, pmEvents, pmMarkets, pmByToken, pmByCondition, kEvents, kMarkets, kByTicker, kCombos: comboCount(kMarkets.length, kComboShare), seed }
 }

@@ -5,7 +5,7 @@ import { DiscoveryPage, isoToMs, isRecord, toNumberOrNull } from "../Discovery.j
 import { cursorPages } from "../paging.js"
 
 /**
- * Kalshi discovery: `GET /markets?status=open&limit=1000&cursor=C` until the cursor comes
+ * Kalshi discovery: `GET /markets?status=open&mve_filter=exclude&limit=1000&cursor=C` until the cursor comes
  * back empty (docs/PROTOCOLS.md, Kalshi REST v2; 1000 is the documented maximum `limit`).
  * Market data is public: no credentials. `status=open` returns markets whose status reads
  * "active"; anything else that slips through is dropped by the filters.
@@ -97,7 +97,8 @@ const marketPages = (base: string, opts: KalshiDiscoveryOptions): Stream.Stream<
   const limit = opts.pageLimit ?? KALSHI_MARKETS_PAGE_LIMIT
   return cursorPages((cursor) =>
     Effect.gen(function* () {
-      const url = `${base}/markets?status=open&limit=${limit}${cursorParam(cursor)}`
+      // mve_filter=exclude: multivariate combos are over 90 % of the listing and have no books
+      const url = `${base}/markets?status=open&mve_filter=exclude&limit=${limit}${cursorParam(cursor)}`
       const body = yield* fetchJson(url, opts.http)
       const markets = isRecord(body) && Array.isArray(body["markets"]) ? body["markets"] : null
       if (markets === null) {
