@@ -120,6 +120,7 @@ export const connectionAttempt = (
     const ingest = (frames: Chunk.Chunk<string>) =>
       Effect.flatMap(Clock.currentTimeMillis, (recvTs) => {
         const batch = Chunk.toReadonlyArray(frames)
+        metrics.framesReceived += batch.length
         let data = false
         for (let i = 0; i < batch.length; i++) {
           const f = batch[i]!

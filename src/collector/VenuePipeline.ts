@@ -51,6 +51,11 @@ export interface VenuePipeline {
 
 type Shard = { readonly conn: VenueDriver; fiber: Fiber.RuntimeFiber<never> | null }
 
+/** the first rows of a large fill are spread over one interval in slots this long */
+const SPREAD_SLOT_MS = 100
+/** per-venue subscription gauges are recounted at most this often (a count walks every subscription) */
+const GAUGES_EVERY_MS = 1000
+
 /** how often the pipeline hands event-log rows to the writer */
 const EVENT_DRAIN_MS = 500
 
@@ -192,12 +197,22 @@ export const makeVenuePipeline = (
         }
         // one add per shard, so each shard sends one subscribe message for the whole call
         const perShard = new Map<Shard, Array<SubscriptionSpec>>()
+        // A fill of more books than one row chunk would make them all due at the same instants
+        // forever (68,000 rows in one burst every WARM interval for a whole universe): their
+        // first rows are spread evenly over one interval instead, in 100 ms slots (a round per
+        // slot, not per book).
+        let fresh = 0
+        for (const list of byMarket.values()) fresh += list.length
+        const spread = fresh > batchRows
+        let j = 0
         for (const [marketId, list] of byMarket) {
           const shard = yield* pickShard(marketId, list.length, perShard)
           for (const spec of list) {
             specs.set(spec.key, spec)
             shardOf.set(spec.key, shard)
-            schedule.add(spec.key, intervalOf(spec.tier), now)
+            const interval = intervalOf(spec.tier)
+            const slot = Math.ceil((interval * ++j) / fresh / SPREAD_SLOT_MS) * SPREAD_SLOT_MS
+            schedule.add(spec.key, interval, now, spread ? now + Math.min(interval, slot) : undefined)
           }
           const acc = perShard.get(shard)
           if (acc === undefined) perShard.set(shard, [...list])
@@ -305,7 +320,7 @@ export const makeVenuePipeline = (
     }
 
     // /metrics and /healthz: markets without a live venue subscription, over all shards;
-    // counted at every snapshot round (every subscribed market is due at least once per
+    // counted at snapshot rounds, at most once a second (every subscribed market is due at least once per
     // snapshot_interval_ms_warm) and after every unsubscribe
     const countLive = () => {
       let live = 0
@@ -330,6 +345,7 @@ export const makeVenuePipeline = (
     // due book (or a schedule change), then build rows for the due books only, at most
     // `batchRows` per chunk.
     const due: Array<string> = []
+    let gaugesAt = Number.NEGATIVE_INFINITY
     let dueIndex = 0
     let dueAt = 0
     const buildDueRows = (): Chunk.Chunk<SnapshotRow> => {
@@ -371,7 +387,10 @@ export const makeVenuePipeline = (
           dueIndex = 0
           dueAt = now
           schedule.takeDue(now, due)
-          countUnsubscribed()
+          if (now - gaugesAt >= GAUGES_EVERY_MS) {
+            gaugesAt = now
+            countUnsubscribed()
+          }
           continue
         }
         const wait = next === null ? Effect.never : Effect.sleep(next - now)

@@ -25,6 +25,8 @@ export interface VenueMetrics {
   /** gauge: Clock ms since which the longest-waiting of them has had none; null = none waiting */
   unsubscribedSinceMs: number | null
   /** counters */
+  /** every WebSocket text frame the sockets delivered (keep-alive answers and venue replies included) */
+  framesReceived: number
   messagesReceived: number
   bytesReceived: number
   malformed: number
@@ -63,6 +65,7 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   books: 0,
   unsubscribedMarkets: 0,
   unsubscribedSinceMs: null,
+  framesReceived: 0,
   messagesReceived: 0,
   bytesReceived: 0,
   malformed: 0,

@@ -28,6 +28,7 @@ const VENUE_SERIES: ReadonlyArray<readonly [keyof VenueMetrics, string, Kind, st
   ["subscriptionsLive", "subscriptions_live", "gauge", "subscriptions the venue confirmed (Polymarket: book received; Kalshi: subscribed)"],
   ["books", "books", "gauge", "order books held in memory"],
   ["unsubscribedMarkets", "unsubscribed_markets", "gauge", "markets to record without a live venue subscription (socket down, subscribe unanswered or refused)"],
+  ["framesReceived", "frames_received_total", "counter", "WebSocket text frames received (keep-alive answers and replies included)"],
   ["messagesReceived", "messages_received_total", "counter", "WebSocket data frames received"],
   ["bytesReceived", "bytes_received_total", "counter", "WebSocket bytes received"],
   ["malformed", "messages_rejected_total", "counter", "frames rejected as malformed"],

@@ -58,3 +58,32 @@ describe("sharding and staggered opens (TestClock, in-memory venue)", () => {
       expect(venue.sockets.length - opened).toBe(3)
     }))
 })
+
+describe("snapshot phases of a large fill (TestClock, in-memory venue)", () => {
+  it.scoped("6,000 books subscribed at once get their rows spread over one interval, not in one burst", () =>
+    Effect.gen(function*() {
+      const cfg = testConfig({ polymarket: { max_assets_per_connection: 500, connection_open_interval_ms: 0, snapshot_interval_ms_warm: 10_000 } })
+      const { writer, vc } = yield* fakeVenuePipeline("polymarket", cfg)
+      yield* vc.control.subscribe(tokenSpecs(3000))
+      const counts: Array<number> = []
+      for (let s = 1; s <= 10; s++) {
+        yield* tick(1000)
+        counts.push(writer.snapshots.length)
+      }
+      // 600 new rows a second, every book's first row within the interval
+      const perSecond = counts.map((c, i) => c - (i === 0 ? 0 : counts[i - 1]!))
+      for (const n of perSecond) expect(Math.abs(n - 600)).toBeLessThanOrEqual(1)
+      expect(new Set(writer.snapshots.map((r) => r.outcome_id)).size).toBe(6000)
+    }))
+
+  it.scoped("a small subscription keeps the plain phase: first row one interval after subscribing", () =>
+    Effect.gen(function*() {
+      const cfg = testConfig({ polymarket: { connection_open_interval_ms: 0, snapshot_interval_ms_warm: 10_000 } })
+      const { writer, vc } = yield* fakeVenuePipeline("polymarket", cfg)
+      yield* vc.control.subscribe(tokenSpecs(10))
+      yield* tick(9_999)
+      expect(writer.snapshots.length).toBe(0)
+      yield* tick(1)
+      expect(writer.snapshots.length).toBe(20)
+    }))
+})
