@@ -74,7 +74,7 @@ describe("stall detection (Kalshi firehose, TestClock)", () => {
 
   it.scoped("quiet books are not a stall: no firehose activity, or the book's delta arriving within the grace", () =>
     Effect.gen(function*() {
-      const { metrics, fire, book } = yield* rig()
+      const { metrics, vc, fire, book } = yield* rig()
       // 50 s of silence with nothing trading: a quiet market (socket_silence_ms is 60 s)
       yield* tick(50_000)
       expect(book.closed).toBe(false)
@@ -86,6 +86,11 @@ describe("stall detection (Kalshi firehose, TestClock)", () => {
       expect(book.closed).toBe(false)
       // activity on a market this socket does not carry says nothing about it
       fire.push(trade("KX-OTHER", 2))
+      yield* tick(8_000)
+      expect(book.closed).toBe(false)
+      // nor on a market whose subscribe the (busy) venue has not answered yet
+      yield* vc.control.subscribe([spec("KX-V")])
+      fire.push(trade("KX-V", 3))
       yield* tick(8_000)
       expect(book.closed).toBe(false)
       expect(metrics.connectionStalls).toBe(0)

@@ -181,7 +181,9 @@ export class KalshiConnection extends AssetTable<AssetState> implements Connecti
     if (this.suspect !== null && this.suspect.atMs <= this.lastFeedMs) this.suspect = null
     if (nowMs - this.lastFeedMs < STALL_LOOK_AFTER_MS) return
     for (const [ticker, a] of this.assets) {
-      if (a.sinceMs === null) continue
+      // only books this socket already delivered: a subscribe still unanswered (a busy venue)
+      // is the first-book watchdog's business, not evidence of a stall
+      if (a.sinceMs === null || !a.gotBook) continue
       const t = activity.lastActivityMs(ticker)
       if (t === undefined || t <= this.lastFeedMs || t < a.sinceMs) continue
       if (this.suspect === null || t < this.suspect.atMs) this.suspect = { atMs: t, ticker }
