@@ -10,7 +10,7 @@
  *   event-loop p99, RSS per book (RSS in the window minus RSS before the collector started,
  *   over the live books), frames dropped (the simulator's frames sent on our sockets that never
  *   arrived: reconnects would lose them, so those are reported too), disk written per day.
- * Env: P10_RATES (2000,10000), P10_PM (14000), P10_K (20000), P10_WINDOW_S (30).
+ * Env: P10_RATES (2000,10000), P10_PM (14000), P10_K (20000), P10_WINDOW_S (30), P10_EVENT_LOG (on).
  */
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -100,6 +100,8 @@ const measure = async (rate: number): Promise<FigureResult[]> => {
     const cfg: AppConfig = {
       ...simCfg,
       data_dir: path.join(dir, "data"),
+      // the event log is on by default; P10_EVENT_LOG=off measures without it (for comparison)
+      storage: { ...simCfg.storage, event_log: process.env["P10_EVENT_LOG"] !== "off" },
       collector: { ...simCfg.collector, metrics_addr: "" },
       venues: { polymarket: { ...simCfg.venues.polymarket, ...all }, kalshi: { ...simCfg.venues.kalshi, ...all } }
     }
@@ -177,6 +179,11 @@ const measure = async (rate: number): Promise<FigureResult[]> => {
       const sent = yield* Effect.promise(() => simFramesSent(sim.control))
       yield* Effect.sleep("3 seconds")
       const received = sum((x) => x.framesReceived)
+      // the measures so far, before the shutdown drains the writer (minutes at 10,000/s)
+      process.stderr.write(`P10 ${rate}/s: live ${liveAtMs === null ? "never" : (liveAtMs - t0) / 1000} s (${liveSubs}/${subsWanted}), rows ${allRowsAtMs === null ? "never" : (allRowsAtMs - t0) / 1000} s, ` +
+        `cpu ${round((cpu.user + cpu.system) / 1e6 / wallS, 3)}, p99 ${round(lag.p99Ms, 1)} ms (max ${round(lag.maxGapMs, 1)}), ` +
+        `rss ${round(rssBefore / 2 ** 20, 1)} -> ${round(rssSamples[rssSamples.length - 1]! / 2 ** 20, 1)} MB for ${books} books, dropped ${Math.max(0, sent - received)}, ` +
+        `reconnects ${sum((x) => x.reconnects) - reconnects0}, stalls ${sum((x) => x.connectionStalls)}, load ${os.loadavg().map((x) => round(x, 2)).join(" ")}\n`)
       return {
         liveS: liveAtMs === null ? null : (liveAtMs - t0) / 1000,
         rowsS: allRowsAtMs === null ? null : (allRowsAtMs - t0) / 1000,
@@ -196,7 +203,7 @@ const measure = async (rate: number): Promise<FigureResult[]> => {
     const disk = Object.fromEntries(["orderbook_snapshots", "trades", "book_events"].map((d) => [d, parquetBytes(cfg.data_dir, d) * 86_400 / runS / 1e9]))
     const diskPerDayGb = Object.values(disk).reduce((a, b) => a + b, 0)
     const perBookKb = (m.rssAfter - rssBefore) / Math.max(1, m.books) / 1024
-    const common = `${rate} updates/s (${round(m.msgsPerS, 0)} msg/s received), ${m.books} books over ${m.connections} connections; load ${os.loadavg().map((x) => round(x, 2)).join(" ")}`
+    const common = `event log ${cfg.storage.event_log ? "on" : "off"}; ${rate} updates/s (${round(m.msgsPerS, 0)} msg/s received), ${m.books} books over ${m.connections} connections; load ${os.loadavg().map((x) => round(x, 2)).join(" ")}`
     const r = (name: string, ours: number | null, unit: string, target: string, met: boolean | null, higherIsBetter = false, notes = common) =>
       result({ figure: "P10", name: `${name} @ ${rate}/s`, ours: ours === null ? null : round(ours, 3), reference: null, referenceName: "issue target", unit, higherIsBetter, target, met, notes })
     return [
