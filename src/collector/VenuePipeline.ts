@@ -1,4 +1,4 @@
-import { Chunk, Clock, Effect, Fiber, Queue, type Scope, Stream } from "effect"
+import { Chunk, Clock, Effect, Fiber, Queue, Scheduler, type Scope, Stream } from "effect"
 import { BookStore } from "../books/BookStore.js"
 import { EventLog } from "../books/EventLog.js"
 import { SnapshotSchedule } from "../books/SnapshotSchedule.js"
@@ -56,6 +56,16 @@ const SPREAD_SLOT_MS = 100
 /** per-venue subscription gauges are recounted at most this often (a count walks every subscription) */
 const GAUGES_EVERY_MS = 1000
 
+/**
+ * Connection fibers yield to the Node event loop often. Effect's default scheduler drains its
+ * queue in up to 2,048 microtask rounds of up to 2,048 operations per fiber before a macrotask:
+ * with 160 sockets holding buffered frames (a whole universe in all mode), that kept timers and
+ * socket reads waiting for over 2 s (bench P10). A fiber here yields after 256 operations (a few
+ * chunks) and its scheduler goes through a macrotask after 4 rounds.
+ */
+const CONNECTION_MAX_OPS_BEFORE_YIELD = 256
+const CONNECTION_ROUNDS_BEFORE_TIMER = 4
+
 /** how often the pipeline hands event-log rows to the writer */
 const EVENT_DRAIN_MS = 500
 
@@ -82,6 +92,9 @@ export const makeVenuePipeline = (
     const shards: Array<Shard> = []
     const settings = connectionSettings(opts.collector)
     const openSpacing = makeOpenSpacing(vc.connection_open_interval_ms)
+    const connectionScheduler = new Scheduler.MixedScheduler(CONNECTION_ROUNDS_BEFORE_TIMER)
+    const yielding = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      self.pipe(Effect.withMaxOpsBeforeYield(CONNECTION_MAX_OPS_BEFORE_YIELD), Effect.withScheduler(connectionScheduler))
     const wake = yield* Queue.sliding<void>(1)
     const batchRows = opts.snapshotBatchRows ?? 5000
     const staleAfterMs = opts.collector.stale_after_ms
@@ -149,6 +162,7 @@ export const makeVenuePipeline = (
       const conn = firehose(`${id}#firehose`, ctx)
       metrics.connections = 1
       yield* superviseConnection(conn, ctx, venue.openSocket, settings, metrics, writeTrades, openSpacing).pipe(
+        yielding,
         Effect.annotateLogs({ venue: id, connection: conn.label }),
         Effect.forkIn(scope)
       )
@@ -159,6 +173,7 @@ export const makeVenuePipeline = (
       const shard: Shard = { conn: opts.driver(label, ctx), fiber: null }
       shards.push(shard)
       shard.fiber = yield* superviseConnection(shard.conn, ctx, venue.openSocket, settings, metrics, writeTrades, openSpacing).pipe(
+        yielding,
         Effect.annotateLogs({ venue: id, connection: label }),
         Effect.forkIn(scope)
       )
