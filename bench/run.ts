@@ -26,7 +26,8 @@ const FIGURES: ReadonlyArray<Figure> = [
   { id: "P6", file: "p6-storage.ts", timeoutMs: 90_000 },
   { id: "P7", file: "p7-event-log.ts", timeoutMs: 180_000 },
   { id: "P8", file: "p8-event-bytes.ts", timeoutMs: 180_000 },
-  { id: "P9", file: "p9-rebuild.ts", timeoutMs: 180_000 }
+  { id: "P9", file: "p9-rebuild.ts", timeoutMs: 180_000 },
+  { id: "P10", file: "p10-universe.ts", nodeFlags: ["--expose-gc"], timeoutMs: 900_000 }
 ]
 
 interface FigureRun {

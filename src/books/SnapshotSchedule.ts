@@ -31,15 +31,20 @@ export class SnapshotSchedule {
     return this.byKey.has(key)
   }
 
-  /** Schedule `key` every `intervalMs` starting at `nowMs + intervalMs`; an existing key only gets the new interval. */
-  add(key: string, intervalMs: number, nowMs: number): void {
+  /**
+   * Schedule `key` every `intervalMs` starting at `nowMs + intervalMs` (or at `firstDueAt`, within
+   * one interval of now: a caller adding many books at once spreads their phases); an existing
+   * key only gets the new interval.
+   */
+  add(key: string, intervalMs: number, nowMs: number, firstDueAt?: number): void {
     const interval = validInterval(intervalMs)
     const existing = this.byKey.get(key)
     if (existing !== undefined) {
       this.setInterval(key, interval)
       return
     }
-    const e: Entry = { key, intervalMs: interval, dueAt: nowMs + interval, order: this.nextOrder++, index: this.heap.length }
+    const first = firstDueAt === undefined ? nowMs + interval : Math.min(nowMs + interval, Math.max(nowMs, firstDueAt))
+    const e: Entry = { key, intervalMs: interval, dueAt: first, order: this.nextOrder++, index: this.heap.length }
     this.heap.push(e)
     this.byKey.set(key, e)
     this.siftUp(e.index)

@@ -116,6 +116,7 @@ export const startCollector = (
               keysOf: service.marketKeys,
               rotationEnabled: cfg.rotation.enabled,
               control: collector.control,
+              activity: collector.activity,
               ...(opts.configFile !== undefined ? { scanCommand: `surveillance scan --config ${shellWord(opts.configFile)} --venue ${venue}` } : {})
             })
           ).pipe(Effect.annotateLogs({ venue }))

@@ -54,6 +54,21 @@ export const connectionSettings = (c: {
   inboxHighWater: 20_000
 })
 
+/**
+ * Socket opens of one venue at least `intervalMs` apart, first opens and reconnects alike: each
+ * open takes the next free slot on the Clock and sleeps until it, so the 140 connections of a
+ * fresh all-mode collector open over 14 s (at 100 ms) instead of in one burst of handshakes that
+ * draws HTTP 429 (docs/PROTOCOLS.md, Polymarket market WebSocket).
+ */
+export const makeOpenSpacing = (intervalMs: number): Effect.Effect<void> => {
+  let nextFreeMs = Number.NEGATIVE_INFINITY
+  return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const at = Math.max(now, nextFreeMs)
+    nextFreeMs = at + intervalMs
+    return at > now ? Effect.sleep(at - now) : Effect.void
+  })
+}
+
 /** A failed attempt, and for how long its socket delivered data (0 = none, or never opened). */
 export class ConnectionEnded {
   constructor(readonly error: ConnectionError, readonly healthyMs: number) {}
@@ -74,9 +89,12 @@ export const connectionAttempt = (
   ctx: IngestContext,
   opener: SocketOpener,
   s: ConnectionSettings,
-  metrics: VenueMetrics
+  metrics: VenueMetrics,
+  /** waited before the socket opens (the venue's open spacing) */
+  beforeOpen: Effect.Effect<void> = Effect.void
 ): Stream.Stream<TradeRow, ConnectionEnded> =>
   Stream.unwrapScoped(Effect.gen(function*() {
+    yield* beforeOpen
     let firstDataAt: number | null = null
     let lastDataAt = 0
     const ended = (error: ConnectionError) =>
@@ -102,6 +120,7 @@ export const connectionAttempt = (
     const ingest = (frames: Chunk.Chunk<string>) =>
       Effect.flatMap(Clock.currentTimeMillis, (recvTs) => {
         const batch = Chunk.toReadonlyArray(frames)
+        metrics.framesReceived += batch.length
         let data = false
         for (let i = 0; i < batch.length; i++) {
           const f = batch[i]!
@@ -183,9 +202,10 @@ export const superviseConnection = (
   opener: SocketOpener,
   s: ConnectionSettings,
   metrics: VenueMetrics,
-  writeTrades: (trades: Chunk.Chunk<TradeRow>) => Effect.Effect<void>
+  writeTrades: (trades: Chunk.Chunk<TradeRow>) => Effect.Effect<void>,
+  beforeOpen: Effect.Effect<void> = Effect.void
 ): Effect.Effect<never> =>
-  connectionAttempt(driver, ctx, opener, s, metrics).pipe(
+  connectionAttempt(driver, ctx, opener, s, metrics, beforeOpen).pipe(
     Stream.runForEachChunk(writeTrades),
     Effect.zipRight(Effect.dieMessage("a connection stream ended without failing")),
     Effect.retry(backoffSchedule<ConnectionEnded>({

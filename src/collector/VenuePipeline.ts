@@ -1,4 +1,4 @@
-import { Chunk, Clock, Effect, Fiber, Queue, type Scope, Stream } from "effect"
+import { Chunk, Clock, Effect, Fiber, Queue, Scheduler, type Scope, Stream } from "effect"
 import { BookStore } from "../books/BookStore.js"
 import { EventLog } from "../books/EventLog.js"
 import { SnapshotSchedule } from "../books/SnapshotSchedule.js"
@@ -12,7 +12,8 @@ import { makeDecodeStats } from "../venues/DecodeStats.js"
 import type { DriverFactory, VenueService } from "../venues/Venue.js"
 import type { IngestContext, VenueDriver } from "../venues/VenueDriver.js"
 import { RecentTrades } from "../venues/RecentTrades.js"
-import { connectionSettings, superviseConnection } from "./ConnectionStream.js"
+import { MarketActivity } from "../venues/MarketActivity.js"
+import { connectionSettings, makeOpenSpacing, superviseConnection } from "./ConnectionStream.js"
 
 /**
  * One venue's pipeline. Subscriptions are sharded over connections (at most
@@ -40,11 +41,30 @@ export interface VenuePipeline {
   readonly control: SubscriptionControl
   readonly books: BookStore
   readonly metrics: VenueMetrics
+  /** what the venue-wide feed says is active (Kalshi firehose); null = the venue has none or it is off */
+  readonly activity: MarketActivity | null
+  /** subscriptions the venue confirmed, over all connections (what "live" means) */
+  readonly liveSubscriptions: Effect.Effect<number>
   /** connections (shards) by label, with the number of subscriptions each carries */
   readonly shards: Effect.Effect<ReadonlyArray<{ readonly label: string; readonly size: number }>>
 }
 
 type Shard = { readonly conn: VenueDriver; fiber: Fiber.RuntimeFiber<never> | null }
+
+/** the first rows of a large fill are spread over one interval in slots this long */
+const SPREAD_SLOT_MS = 100
+/** per-venue subscription gauges are recounted at most this often (a count walks every subscription) */
+const GAUGES_EVERY_MS = 1000
+
+/**
+ * Connection fibers yield to the Node event loop often. Effect's default scheduler drains its
+ * queue in up to 2,048 microtask rounds of up to 2,048 operations per fiber before a macrotask:
+ * with 160 sockets holding buffered frames (a whole universe in all mode), that kept timers and
+ * socket reads waiting for over 2 s (bench P10). A fiber here yields after 256 operations (a few
+ * chunks) and its scheduler goes through a macrotask after 4 rounds.
+ */
+const CONNECTION_MAX_OPS_BEFORE_YIELD = 256
+const CONNECTION_ROUNDS_BEFORE_TIMER = 4
 
 /** how often the pipeline hands event-log rows to the writer */
 const EVENT_DRAIN_MS = 500
@@ -71,12 +91,21 @@ export const makeVenuePipeline = (
     const shardOf = new Map<string, Shard>()
     const shards: Array<Shard> = []
     const settings = connectionSettings(opts.collector)
+    const openSpacing = makeOpenSpacing(vc.connection_open_interval_ms)
+    const connectionScheduler = new Scheduler.MixedScheduler(CONNECTION_ROUNDS_BEFORE_TIMER)
+    const yielding = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      self.pipe(Effect.withMaxOpsBeforeYield(CONNECTION_MAX_OPS_BEFORE_YIELD), Effect.withScheduler(connectionScheduler))
     const wake = yield* Queue.sliding<void>(1)
     const batchRows = opts.snapshotBatchRows ?? 5000
     const staleAfterMs = opts.collector.stale_after_ms
     let nextShardId = 0
+    const firehose = vc.firehose ? opts.driver.firehose ?? null : null
+    const activity = firehose === null ? null : new MarketActivity()
 
     const ctx: IngestContext = {
+      ...(activity !== null ? { activity } : {}),
+      // a quarter of socket_silence_ms, at most 5 s: a stall is healed well within socket_silence_ms
+      stallGraceMs: Math.min(5000, Math.floor(opts.collector.socket_silence_ms / 4)),
       venue: id,
       books,
       metrics,
@@ -126,14 +155,25 @@ export const makeVenuePipeline = (
       for (const s of specs.values()) if (s.tier === "hot") hot++
       metrics.subscriptionsHot = hot
       metrics.subscriptionsWarm = specs.size - hot
-      metrics.connections = shards.length
+      metrics.connections = shards.length + (firehose === null ? 0 : 1)
+    }
+
+    if (firehose !== null) {
+      const conn = firehose(`${id}#firehose`, ctx)
+      metrics.connections = 1
+      yield* superviseConnection(conn, ctx, venue.openSocket, settings, metrics, writeTrades, openSpacing).pipe(
+        yielding,
+        Effect.annotateLogs({ venue: id, connection: conn.label }),
+        Effect.forkIn(scope)
+      )
     }
 
     const newShard = Effect.gen(function*() {
       const label = `${id}#${nextShardId++}`
       const shard: Shard = { conn: opts.driver(label, ctx), fiber: null }
       shards.push(shard)
-      shard.fiber = yield* superviseConnection(shard.conn, ctx, venue.openSocket, settings, metrics, writeTrades).pipe(
+      shard.fiber = yield* superviseConnection(shard.conn, ctx, venue.openSocket, settings, metrics, writeTrades, openSpacing).pipe(
+        yielding,
         Effect.annotateLogs({ venue: id, connection: label }),
         Effect.forkIn(scope)
       )
@@ -172,12 +212,22 @@ export const makeVenuePipeline = (
         }
         // one add per shard, so each shard sends one subscribe message for the whole call
         const perShard = new Map<Shard, Array<SubscriptionSpec>>()
+        // A fill of more books than one row chunk would make them all due at the same instants
+        // forever (68,000 rows in one burst every WARM interval for a whole universe): their
+        // first rows are spread evenly over one interval instead, in 100 ms slots (a round per
+        // slot, not per book).
+        let fresh = 0
+        for (const list of byMarket.values()) fresh += list.length
+        const spread = fresh > batchRows
+        let j = 0
         for (const [marketId, list] of byMarket) {
           const shard = yield* pickShard(marketId, list.length, perShard)
           for (const spec of list) {
             specs.set(spec.key, spec)
             shardOf.set(spec.key, shard)
-            schedule.add(spec.key, intervalOf(spec.tier), now)
+            const interval = intervalOf(spec.tier)
+            const slot = Math.ceil((interval * ++j) / fresh / SPREAD_SLOT_MS) * SPREAD_SLOT_MS
+            schedule.add(spec.key, interval, now, spread ? now + Math.min(interval, slot) : undefined)
           }
           const acc = perShard.get(shard)
           if (acc === undefined) perShard.set(shard, [...list])
@@ -285,9 +335,16 @@ export const makeVenuePipeline = (
     }
 
     // /metrics and /healthz: markets without a live venue subscription, over all shards;
-    // counted at every snapshot round (every subscribed market is due at least once per
+    // counted at snapshot rounds, at most once a second (every subscribed market is due at least once per
     // snapshot_interval_ms_warm) and after every unsubscribe
+    const countLive = () => {
+      let live = 0
+      for (const sh of shards) live += sh.conn.liveSubscriptions()
+      metrics.subscriptionsLive = live
+      return live
+    }
     const countUnsubscribed = () => {
+      countLive()
       let count = 0
       let since: number | null = null
       for (const sh of shards) {
@@ -303,6 +360,7 @@ export const makeVenuePipeline = (
     // due book (or a schedule change), then build rows for the due books only, at most
     // `batchRows` per chunk.
     const due: Array<string> = []
+    let gaugesAt = Number.NEGATIVE_INFINITY
     let dueIndex = 0
     let dueAt = 0
     const buildDueRows = (): Chunk.Chunk<SnapshotRow> => {
@@ -344,7 +402,10 @@ export const makeVenuePipeline = (
           dueIndex = 0
           dueAt = now
           schedule.takeDue(now, due)
-          countUnsubscribed()
+          if (now - gaugesAt >= GAUGES_EVERY_MS) {
+            gaugesAt = now
+            countUnsubscribed()
+          }
           continue
         }
         const wait = next === null ? Effect.never : Effect.sleep(next - now)
@@ -362,6 +423,8 @@ export const makeVenuePipeline = (
       control,
       books,
       metrics,
+      activity,
+      liveSubscriptions: Effect.sync(countLive),
       shards: Effect.sync(() => shards.map((s) => ({ label: s.conn.label, size: s.conn.size })))
     }
   })

@@ -50,6 +50,11 @@ const venueFields = (defaults: {
   max_subs: withDefault(PositiveInt, () => 200),
   /** subscriptions always on, the top by score; the rest of max_subs rotates */
   hot_count: withDefault(NonNegativeInt, () => 40),
+  /**
+   * "rotate": max_subs markets at a time, HOT always on and a WARM window rotating;
+   * "all": every eligible market of the universe, HOT/WARM decide only the snapshot cadence
+   */
+  rotation_mode: withDefault(Schema.Literal("rotate", "all").annotations(expectedForm(`"rotate" or "all"`)), () => "rotate" as const),
   rotation_period_secs: withDefault(PositiveInt, () => 180),
   snapshot_interval_ms_hot: withDefault(PositiveInt, () => 2000),
   snapshot_interval_ms_warm: withDefault(PositiveInt, () => 10000),
@@ -65,6 +70,13 @@ const venueFields = (defaults: {
   private_key_path: withDefault(Schema.String, () => ""),
   /** assets per WebSocket connection (Polymarket hard limit ~500) */
   max_assets_per_connection: withDefault(PositiveInt, () => defaults.max_assets_per_connection),
+  /**
+   * Kalshi: one more socket subscribed to `trade` and `ticker` of every market (the firehose):
+   * stall detection and, in rotate mode, the scheduler's ranking. Unused for Polymarket
+   */
+  firehose: withDefault(Schema.Boolean, () => true),
+  /** socket opens (first and reconnects) of this venue are at least this far apart: no burst of handshakes draws a 429 */
+  connection_open_interval_ms: withDefault(NonNegativeInt, () => 100),
   /** scanner: per-request timeout */
   request_timeout_ms: withDefault(PositiveInt, () => 15000),
   /** scanner: retries per request on timeout, 429 and 5xx */

@@ -3,7 +3,7 @@ import type { VenueId } from "../domain/VenueId.js"
 /**
  * Per-venue collector counters: plain mutable numbers, written on the hot path without any
  * Effect and read by the /metrics endpoint. Counters only ever increase; gauges
- * (`connectionsUp`, `subscriptionsHot`, `subscriptionsWarm`, `books`, `unsubscribedMarkets`,
+ * (`connectionsUp`, `subscriptionsHot`, `subscriptionsWarm`, `subscriptionsLive`, `books`, `unsubscribedMarkets`,
  * `unsubscribedSinceMs`, `lastMessageAtMs`)
  * are overwritten.
  */
@@ -16,6 +16,8 @@ export interface VenueMetrics {
   /** gauge: subscriptions by tier */
   subscriptionsHot: number
   subscriptionsWarm: number
+  /** gauge: subscriptions the venue confirmed (Polymarket: book received; Kalshi: subscribed reply) */
+  subscriptionsLive: number
   /** gauge: books held in memory */
   books: number
   /** gauge: markets to record that have no live subscription on the venue (socket down, subscribe unanswered or refused) */
@@ -23,6 +25,8 @@ export interface VenueMetrics {
   /** gauge: Clock ms since which the longest-waiting of them has had none; null = none waiting */
   unsubscribedSinceMs: number | null
   /** counters */
+  /** every WebSocket text frame the sockets delivered (keep-alive answers and venue replies included) */
+  framesReceived: number
   messagesReceived: number
   bytesReceived: number
   malformed: number
@@ -37,6 +41,7 @@ export interface VenueMetrics {
   socketSilenceTimeouts: number
   assetResubscribes: number
   venueErrors: number
+  connectionStalls: number
   snapshotRows: number
   /** of `snapshotRows`: rows written `stale` and `crossed` (the per-minute health record's fractions) */
   snapshotRowsStale: number
@@ -56,9 +61,11 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   connections: 0,
   subscriptionsHot: 0,
   subscriptionsWarm: 0,
+  subscriptionsLive: 0,
   books: 0,
   unsubscribedMarkets: 0,
   unsubscribedSinceMs: null,
+  framesReceived: 0,
   messagesReceived: 0,
   bytesReceived: 0,
   malformed: 0,
@@ -71,6 +78,7 @@ export const makeVenueMetrics = (venue: VenueId): VenueMetrics => ({
   socketSilenceTimeouts: 0,
   assetResubscribes: 0,
   venueErrors: 0,
+  connectionStalls: 0,
   snapshotRows: 0,
   snapshotRowsStale: 0,
   snapshotRowsCrossed: 0,

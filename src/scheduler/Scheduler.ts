@@ -3,11 +3,12 @@ import type { MarketRecord } from "../domain/Market.js"
 import type { MarketKey, SubscriptionControl } from "../domain/Subscription.js"
 import type { VenueConfig } from "../config/schema.js"
 import type { VenueId } from "../domain/VenueId.js"
+import type { MarketActivity } from "../venues/MarketActivity.js"
 import { ChurnLimiter } from "./ChurnLimiter.js"
 import { planBatch, targetGroups, type TargetGroup } from "./planBatch.js"
 import type { FileStore } from "../storage/FileStore.js"
 import { makeFileInputs, type InputsView, type SchedulerInputs } from "./SchedulerInputs.js"
-import { advanceCursor, computeTarget, initialCursor, type RotationCursor, type Target } from "./rotation.js"
+import { advanceCursor, computeAllTarget, computeTarget, initialCursor, type RotationCursor, type Target } from "./rotation.js"
 import { rankMarkets } from "./scoring.js"
 
 /**
@@ -48,7 +49,10 @@ export interface SchedulerOptions {
   readonly venueConfig: Pick<
     VenueConfig,
     "max_subs" | "hot_count" | "rotation_period_secs" | "subscription_churn_limit_per_minute" | "min_hours_until_close"
-  >
+  > & {
+    /** default "rotate" */
+    readonly rotation_mode?: VenueConfig["rotation_mode"]
+  }
   readonly dataDir: string
   /** the subscriptions a market needs (the venue's `marketKeys`) */
   readonly keysOf: (m: MarketRecord) => ReadonlyArray<MarketKey>
@@ -61,6 +65,8 @@ export interface SchedulerOptions {
   readonly inputs?: SchedulerInputs
   /** the command suggested while the venue has no universe, e.g. `surveillance scan --config F --venue V` */
   readonly scanCommand?: string
+  /** the venue-wide activity feed (Kalshi firehose): trades since the last rotation rank first */
+  readonly activity?: MarketActivity | null
   /** called after each rotation's first batch, after the log line */
   readonly onRotation?: (report: RotationReport) => Effect.Effect<void>
 }
@@ -75,6 +81,10 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never
     const inputs = opts.inputs ??
       (yield* makeFileInputs({ dataDir: opts.dataDir, venue, ...(opts.scanCommand !== undefined ? { scanCommand: opts.scanCommand } : {}) }))
     const limiter = new ChurnLimiter(vc.subscription_churn_limit_per_minute)
+    // all mode holds the whole universe: no max_subs window, and universe changes are not
+    // rotation, so they go out whole at the next period instead of 20 a minute
+    const allMode = vc.rotation_mode === "all"
+    const maxSubs = allMode ? Number.POSITIVE_INFINITY : vc.max_subs
 
     let cursor: RotationCursor = initialCursor
     let target: Target | null = null
@@ -90,6 +100,12 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never
     let removesApplied = 0
     let pendingAdds = 0
     let pendingRemoves = 0
+    /**
+     * Until the first target is reached the collector holds nothing worth keeping, so the fill
+     * is not a rotation: it goes out whole (one subscribe per connection) and spends no churn
+     * tokens. The churn limit paces what rotation swaps afterwards.
+     */
+    let filling = true
 
     const noteSubscribed = (live: ReadonlyMap<string, unknown>) => {
       for (const g of groups) {
@@ -111,9 +127,15 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never
           markets: view.universe?.markets ?? [],
           stats: view.stats?.byMarket ?? null,
           nowMs,
-          minHoursUntilClose: minHours
+          minHoursUntilClose: minHours,
+          activity: opts.activity?.takeTradeCounts() ?? null
         })
         eligible = new Set(ranking.ranked.map((m) => m.marketId))
+        if (allMode) {
+          target = computeAllTarget(ranking.ranked, vc.hot_count, cursor)
+          groups = targetGroups(target)
+          return
+        }
         if (frozen && target !== null) {
           // rotation disabled keeps the first target, minus markets that closed since
           const t: Target = target
@@ -147,15 +169,16 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never
         const batch = planBatch({
           groups,
           live,
-          tokens: limiter.available(nowMs),
+          tokens: filling || allMode ? Number.POSITIVE_INFINITY : limiter.available(nowMs),
           capacity: limiter.capacity,
-          maxSubs: vc.max_subs
+          maxSubs
         })
         if (batch.toHot.length > 0) yield* control.setTier(batch.toHot, "hot")
         if (batch.toWarm.length > 0) yield* control.setTier(batch.toWarm, "warm")
         if (batch.subscribe.length > 0) yield* control.subscribe(batch.subscribe)
         if (batch.unsubscribe.length > 0) yield* control.unsubscribe(batch.unsubscribe)
-        limiter.spend(nowMs, batch.subscribe.length + batch.unsubscribe.length)
+        if (!filling && !allMode) limiter.spend(nowMs, batch.subscribe.length + batch.unsubscribe.length)
+        else if (groups.length > 0 && batch.pendingAdds === 0) filling = false
         addsApplied += batch.subscribe.length
         removesApplied += batch.unsubscribe.length
         pendingAdds = batch.pendingAdds
@@ -190,7 +213,7 @@ export const runScheduler = (opts: SchedulerOptions): Effect.Effect<never, never
 
     const logReport = (r: RotationReport) =>
       Effect.logInfo(
-        `scheduler ${venue}: rotation ${r.rotation}: target ${r.hotSubs + r.warmSubs}/${vc.max_subs} subs ` +
+        `scheduler ${venue}: rotation ${r.rotation}: target ${r.hotSubs + r.warmSubs}/${allMode ? "all" : vc.max_subs} subs ` +
           `(hot ${r.hotSubs}, warm ${r.warmSubs}); adds ${r.addsApplied} applied, ${r.pendingAdds} pending; ` +
           `removes ${r.removesApplied} applied, ${r.pendingRemoves} pending; ` +
           `cursor ${r.cursorIndex}/${r.warmOrderSize}; pass ${r.pass} covered ${pct(r.coveredFrac)} of ${r.eligible} markets; ` +

@@ -163,3 +163,28 @@ export const advanceCursor = (
   }
   return { cursor: { after, pass }, passed, newPass, passedInNewPass }
 }
+
+/**
+ * rotation_mode = "all": every eligible market is in the target; HOT (the same ranked prefix
+ * as in rotate mode) and WARM only choose the snapshot cadence. There is no window, so the
+ * cursor never moves.
+ */
+export const computeAllTarget = (
+  ranked: ReadonlyArray<RankedMarket>,
+  hotCount: number,
+  cursor: RotationCursor
+): Target => {
+  const { hot, hotSubs, rest } = selectHot(ranked, hotCount)
+  const order = warmOrder(rest)
+  let warmSubs = 0
+  for (const m of order) warmSubs += subsOf(m)
+  return {
+    cursor,
+    hot,
+    hotSubs,
+    warm: order.map((market) => ({ market, nextPass: false })),
+    warmSubs,
+    warmOrderSize: order.length,
+    startIndex: 0
+  }
+}

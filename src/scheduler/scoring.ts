@@ -26,8 +26,12 @@ import type { MarketKey } from "../domain/Subscription.js"
  *    Liquidity (resting size) weighs double because it is what a book recorder sees; markets
  *    within 30 days of closing get up to +1 because activity concentrates near resolution.
  *
+ * 0. `activity`: trades the venue-wide feed (Kalshi firehose) saw since the last rotation, when
+ *    there were any: what trades now deserves the fast cadence before any day-old measure.
+ *
  * Ranking is by group first, then score (descending), then market_id (ascending, so ties are
  * deterministic):
+ *    group 3: trading now (activity > 0; the score is the trade count),
  *    group 2: measured and alive (stats or composite score > 0),
  *    group 1: not measured (hints),
  *    group 0: measured and dead (stats score <= 0: an empty or one-sided book all day).
@@ -55,14 +59,14 @@ export interface StatsInputRow {
   readonly two_sided_frac?: number | undefined
 }
 
-export type ScoreSource = "stats" | "composite" | "hints"
+export type ScoreSource = "activity" | "stats" | "composite" | "hints"
 
 export interface RankedMarket {
   readonly marketId: string
   readonly keys: ReadonlyArray<MarketKey>
   readonly score: number
   readonly source: ScoreSource
-  readonly group: 0 | 1 | 2
+  readonly group: 0 | 1 | 2 | 3
 }
 
 export interface RankResult {
@@ -150,6 +154,8 @@ export const rankMarkets = (opts: {
   readonly stats: ReadonlyMap<string, MarketStats> | null
   readonly nowMs: number
   readonly minHoursUntilClose: number
+  /** trades per market since the last rotation (the firehose); null = no such feed */
+  readonly activity?: ReadonlyMap<string, number> | null
 }): RankResult => {
   const closeCutoff = opts.nowMs + opts.minHoursUntilClose * HOUR_MS
   const ranked: Array<RankedMarket> = []
@@ -173,8 +179,11 @@ export const rankMarkets = (opts: {
       droppedNoKeys++
       continue
     }
+    const trades = opts.activity?.get(m.market_id) ?? 0
     const s = opts.stats?.get(m.market_id)
-    if (s === undefined) {
+    if (trades > 0) {
+      ranked.push({ marketId: m.market_id, keys, score: trades, source: "activity", group: 3 })
+    } else if (s === undefined) {
       ranked.push({ marketId: m.market_id, keys, score: hintScore(m, opts.nowMs), source: "hints", group: 1 })
     } else {
       const fromMiner = Number.isFinite(s.score)

@@ -5,7 +5,7 @@ import type { MarketKey } from "../domain/Subscription.js"
 import type { VenueId } from "../domain/VenueId.js"
 import type { DiscoveryPage } from "./Discovery.js"
 import type { FetchJsonOptions, VenueHttpError } from "./http.js"
-import type { IngestContext, VenueDriver } from "./VenueDriver.js"
+import type { ConnectionDriver, IngestContext, VenueDriver } from "./VenueDriver.js"
 import type { SocketOpener } from "./WebSocketTransport.js"
 
 /**
@@ -21,8 +21,14 @@ export interface DiscoveryOptions {
   readonly pageLimit?: number
 }
 
-/** Builds the wire driver of one connection; `label` names it in logs ("kalshi#3"). */
-export type DriverFactory = (label: string, ctx: IngestContext) => VenueDriver
+/**
+ * Builds the wire driver of one connection; `label` names it in logs ("kalshi#3"). A venue with
+ * a feed of every market's activity (Kalshi's trade/ticker firehose) also builds that socket's
+ * driver, which writes `ctx.activity`.
+ */
+export type DriverFactory = ((label: string, ctx: IngestContext) => VenueDriver) & {
+  readonly firehose?: (label: string, ctx: IngestContext) => ConnectionDriver
+}
 
 export interface VenueService {
   readonly id: VenueId

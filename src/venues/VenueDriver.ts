@@ -4,6 +4,7 @@ import type { SubscriptionSpec } from "../domain/Subscription.js"
 import type { TradeRow } from "../domain/TradeRow.js"
 import type { VenueId } from "../domain/VenueId.js"
 import type { DecodeStats } from "./DecodeStats.js"
+import type { MarketActivity } from "./MarketActivity.js"
 import type { RecentTrades } from "./RecentTrades.js"
 
 /**
@@ -43,6 +44,8 @@ export interface DriverCounters {
   seqOutOfOrder: number
   bookResyncs: number
   venueErrors: number
+  /** book sockets replaced because the venue-wide feed showed activity they never delivered */
+  connectionStalls: number
 }
 
 /** Shared by all connections of one venue; filled in the hot path, drained by the collector. */
@@ -59,6 +62,13 @@ export interface IngestContext {
   readonly notices: Array<string>
   readonly firstBookTimeoutMs: number
   readonly assetSilenceMs: number
+  /** what a venue-wide feed (Kalshi firehose) says is active; absent = no such feed */
+  readonly activity?: MarketActivity
+  /**
+   * a book socket silent this long after the feed showed one of its markets active is stalled
+   * (the feed and the books ride different sockets, so a little skew is normal)
+   */
+  readonly stallGraceMs?: number
 }
 
 /** The venue protocol of one connection. */
@@ -87,6 +97,11 @@ export interface ConnectionDriver {
    * down, subscribe unanswered or refused), and since when the longest-waiting one has had none
    */
   unsubscribedMarkets(): { readonly count: number; readonly sinceMs: number | null }
+  /**
+   * subscriptions the venue confirmed on the current socket (Polymarket: its book arrived;
+   * Kalshi: the book channel's `subscribed` reply came)
+   */
+  liveSubscriptions(): number
 }
 
 /** The subscription operations the collector uses for sharding. */

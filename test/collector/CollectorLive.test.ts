@@ -39,7 +39,8 @@ const rig = (venue: VenueId, opts: { collector?: object; venueCfg?: object; mark
     const sim = yield* startSimulator({ seed: 7, polymarketMarkets: 6, kalshiMarkets: 4, tickMs: opts.tickMs ?? 20 })
     const cfg = Schema.decodeUnknownSync(AppConfig)(sim.configFor({
       collector: { reconnect_base_ms: 50, reconnect_max_ms: 400, ...opts.collector },
-      venues: { [venue]: { snapshot_interval_ms_hot: 100, snapshot_interval_ms_warm: 300, ...opts.venueCfg } }
+      // one book socket per test (the firehose would be a second Kalshi socket)
+      venues: { [venue]: { snapshot_interval_ms_hot: 100, snapshot_interval_ms_warm: 300, firehose: false, ...opts.venueCfg } }
     } as never))
     const writer = new MemoryWriter()
     const metrics = makeVenueMetrics(venue)

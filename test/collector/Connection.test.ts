@@ -267,7 +267,8 @@ describe("Connection (TestClock, in-memory venue)", () => {
       yield* vc.control.subscribe([
         spec("a1", "mA"), spec("a2", "mA"), spec("b1", "mB"), spec("b2", "mB"), spec("c1", "mC")
       ])
-      yield* tick(0)
+      // connection_open_interval_ms (100) apart
+      yield* tick(200)
       expect(venue.sockets.length).toBe(3)
       const sets = venue.sockets.map((s) => (s.json()[0]!["assets_ids"] as string[]).join(","))
       expect(sets).toEqual(["a1,a2", "b1,b2", "c1"])
@@ -287,7 +288,7 @@ describe("Connection (TestClock, in-memory venue)", () => {
       const { venue, metrics, vc } = yield* polymarket({ polymarket: { max_assets_per_connection: 6 } })
       const markets = ["mA", "mB", "mC", "mD", "mE", "mF"]
       yield* vc.control.subscribe(markets.flatMap((m) => [spec(`${m}-y`, m), spec(`${m}-n`, m)]))
-      yield* tick(0)
+      yield* tick(100)
       expect(venue.sockets.length).toBe(2)
       // rotation takes two markets off each connection: 2 tokens left on each (< 6 / 2)
       yield* vc.control.unsubscribe(["mA-y", "mA-n", "mB-y", "mB-n", "mD-y", "mD-n", "mE-y", "mE-n"])

@@ -130,7 +130,8 @@ export const testConfig = (over: Record<string, unknown> = {}): AppConfig =>
     ...(over["storage"] !== undefined ? { storage: over["storage"] } : {}),
     venues: {
       polymarket: { ws_url: "ws://fake/ws/market", ...(over["polymarket"] as object | undefined) },
-      kalshi: { ws_url: "ws://fake/trade-api/ws/v2", api_key: "key-1", ...(over["kalshi"] as object | undefined) }
+      // the firehose adds a socket: off unless a test is about it
+      kalshi: { ws_url: "ws://fake/trade-api/ws/v2", api_key: "key-1", firehose: false, ...(over["kalshi"] as object | undefined) }
     }
   })
 

@@ -76,7 +76,7 @@ describe("Scheduler rotation (TestClock, fake control)", () => {
   it.effect("Polymarket: 5,000 markets = 10,000 tokens, hot 40 tokens = 20 markets: full pass after ceil(4980/80) rotations, tokens never split", () =>
     coverageRun("polymarket", 20, 80, Math.ceil(4980 / 80)))
 
-  it.effect("churn 20/min: at most 20 changes per rolling minute, live set bounded, cursor never skips a market", () =>
+  it.effect("churn 20/min: the first fill goes out whole at once; rotation changes after it at most 20 per rolling minute, live set bounded, cursor never skips a market", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
       const markets = liquidityUniverse("kalshi", 5000)
@@ -92,12 +92,18 @@ describe("Scheduler rotation (TestClock, fake control)", () => {
         yield* TestClock.adjust("60 seconds")
       }
       yield* h.stop
-      expect(maxChangesPerRollingMinute(h.fake.changes.map((c) => c.atMs))).toBeLessThanOrEqual(20)
+      // the fill: all 200 subscriptions in one command at start, no token spent on them
+      const fill = h.fake.changes.filter((c) => c.atMs === NOW)
+      expect(fill.length).toBe(200)
+      expect(fill.every((c) => c.kind === "added")).toBe(true)
+      expect(h.fake.commands.filter((c) => c.atMs === NOW && c.op === "subscribe").length).toBe(1)
+      const rotationChanges = h.fake.changes.filter((c) => c.atMs > NOW)
+      expect(maxChangesPerRollingMinute(rotationChanges.map((c) => c.atMs))).toBeLessThanOrEqual(20)
       // subscribe-first may exceed max_subs within one batch, by at most that batch's adds
       expect(h.fake.maxLiveSize()).toBeLessThanOrEqual(200 + 20)
       expect(h.fake.live.size).toBeLessThanOrEqual(200)
       // the budget is used, not wasted: close to 20 changes a minute over the run
-      expect(h.fake.changes.length).toBeGreaterThanOrEqual(20 * (rotations - 1))
+      expect(rotationChanges.length).toBeGreaterThanOrEqual(20 * (rotations - 2))
       // warm markets ever subscribed are a contiguous prefix of the warm order: nothing skipped
       const hotSet = new Set(hot)
       const warmOrder = markets.map((m) => m.market_id).filter((id) => !hotSet.has(id)).sort()
@@ -106,7 +112,7 @@ describe("Scheduler rotation (TestClock, fake control)", () => {
       expect(everWarm).toEqual(warmOrder.slice(0, everWarm.length))
     }))
 
-  it.effect("churn 20/min with rotation disabled converges to exactly the first target and then stops changing", () =>
+  it.effect("churn 20/min with rotation disabled: the first target is filled at once (not 20 a minute), then nothing changes", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
       const markets = liquidityUniverse("kalshi", 1000)
@@ -121,12 +127,12 @@ describe("Scheduler rotation (TestClock, fake control)", () => {
         yield* TestClock.adjust("60 seconds")
       }
       yield* h.stop
-      // 200 adds at 20 per minute: complete at the 10th period, never earlier
-      expect(converged).toBe(10)
+      // the fill is not throttled by the churn limit: complete at the first period
+      expect(converged).toBe(1)
+      expect(h.fake.changes.every((c) => c.atMs === NOW)).toBe(true)
       expect(h.fake.keysOfTier("hot").sort()).toEqual([...hot].sort())
       expect(h.fake.keysOfTier("warm").sort()).toEqual(firstWarm)
       expect(h.fake.changes.length).toBe(200)
-      expect(maxChangesPerRollingMinute(h.fake.changes.map((c) => c.atMs))).toBeLessThanOrEqual(20)
     }))
 
   it.effect("rotation disabled keeps the first target, except markets that closed since", () =>

@@ -36,6 +36,7 @@ export const startScheduler = (
     readonly hotCount?: number
     readonly rotationSecs?: number
     readonly churn?: number
+    readonly mode?: "rotate" | "all"
     readonly minHoursUntilClose?: number
     /** where the scheduler reads its files: the local disk unless a test gives another store */
     readonly fileStore?: Layer.Layer<FileStore>
@@ -53,7 +54,8 @@ export const startScheduler = (
         hot_count: opts.hotCount ?? 40,
         rotation_period_secs: opts.rotationSecs ?? 60,
         subscription_churn_limit_per_minute: opts.churn ?? 1_000_000_000,
-        min_hours_until_close: opts.minHoursUntilClose ?? 1
+        min_hours_until_close: opts.minHoursUntilClose ?? 1,
+        rotation_mode: opts.mode ?? "rotate"
       },
       control: fake.control,
       onRotation: (r) => Queue.offer(reports, r)

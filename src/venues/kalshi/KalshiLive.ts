@@ -5,6 +5,8 @@ import type { MarketKey } from "../../domain/Subscription.js"
 import { KalshiVenue, type VenueService } from "../Venue.js"
 import { type SocketOpener, wsOpener } from "../WebSocketTransport.js"
 import { kalshiDiscoveryPages } from "./rest.js"
+import type { IngestContext } from "../VenueDriver.js"
+import { KalshiFirehose } from "./firehose.js"
 import { type KalshiCredentials, KalshiConnection } from "./stream.js"
 
 /** One subscription per ticker, carrying both sides. */
@@ -26,7 +28,10 @@ export const makeKalshiVenue = (e: KalshiEndpoints): VenueService => ({
   wsUrl: e.wsUrl,
   discoverPages: (opts) => kalshiDiscoveryPages({ restUrl: e.restUrl, ...opts }),
   marketKeys: kalshiMarketKeys,
-  wire: Effect.map(e.credentials, (credentials) => (label, ctx) => new KalshiConnection(label, e.wsUrl, ctx, credentials)),
+  wire: Effect.map(e.credentials, (credentials) =>
+    Object.assign((label: string, ctx: IngestContext) => new KalshiConnection(label, e.wsUrl, ctx, credentials), {
+      firehose: (label: string, ctx: IngestContext) => new KalshiFirehose(label, e.wsUrl, ctx, credentials)
+    })),
   openSocket: e.openSocket ?? wsOpener
 })
 

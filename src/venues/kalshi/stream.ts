@@ -36,6 +36,9 @@ export interface KalshiCredentials {
   readonly privateKey: KeyObject
 }
 
+/** a socket silent this long starts looking at the firehose for evidence of a stall */
+const STALL_LOOK_AFTER_MS = 1000
+
 export class KalshiConnection extends AssetTable<AssetState> implements ConnectionDriver, VenueConnection {
   readonly keepAlive = null
   private sequencer = new SidSequencer()
@@ -83,10 +86,13 @@ export class KalshiConnection extends AssetTable<AssetState> implements Connecti
     return false
   }
   reconnectReason(): string | null {
-    return this.subs.reconnectReason
+    return this.subs.reconnectReason ?? this.stallReason
   }
   unsubscribedMarkets(): { readonly count: number; readonly sinceMs: number | null } {
     return this.subs.unsubscribed()
+  }
+  liveSubscriptions(): number {
+    return this.send === null ? 0 : Math.max(0, this.assets.size - this.subs.unsubscribed().count)
   }
   handshakeHeaders(nowMs: number): Record<string, string> {
     return kalshiAuthHeaders({
@@ -100,6 +106,9 @@ export class KalshiConnection extends AssetTable<AssetState> implements Connecti
 
   attach(send: (text: string) => void, nowMs: number): void {
     this.send = send
+    this.lastFeedMs = nowMs
+    this.stallReason = null
+    this.suspect = null
     this.sequencer = new SidSequencer()
     for (const [ticker, a] of this.assets) {
       this.ctx.books.resetMarket(ticker)
@@ -144,6 +153,7 @@ export class KalshiConnection extends AssetTable<AssetState> implements Connecti
     if (this.send === null) return
     this.recvTs = Math.max(this.recvTs, nowMs)
     this.subs.tick(nowMs)
+    this.checkStall(nowMs)
     const again = this.dueForResubscribe(nowMs, this.ctx)
     if (again.length === 0) return
     for (const ticker of again) this.ctx.books.noteResubscribe?.(ticker, null)
@@ -151,6 +161,38 @@ export class KalshiConnection extends AssetTable<AssetState> implements Connecti
   }
 
   private recvTs = 0
+  /** last book or trade message of a followed sid on this socket (replies excluded: a stalled socket still answers) */
+  private lastFeedMs = 0
+  private stallReason: string | null = null
+  /** the earliest firehose activity seen on a market of this socket after its last data, and which market */
+  private suspect: { readonly atMs: number; readonly ticker: string } | null = null
+
+  /**
+   * The silent stall (the socket stays open, pings and command replies keep coming, no data):
+   * when the firehose showed a market of this socket trading or moving `stallGraceMs` ago and
+   * this socket has delivered nothing since, the socket is stalled, not quiet, and is replaced
+   * (a fresh socket resubscribes everything). Looked at only while the socket has been silent
+   * for a second, so a busy socket costs nothing here; the earliest evidence is kept across
+   * passes, since a market that keeps trading keeps moving its latest time.
+   */
+  private checkStall(nowMs: number): void {
+    const activity = this.ctx.activity
+    if (activity === undefined || this.stallReason !== null) return
+    if (this.suspect !== null && this.suspect.atMs <= this.lastFeedMs) this.suspect = null
+    if (nowMs - this.lastFeedMs < STALL_LOOK_AFTER_MS) return
+    for (const [ticker, a] of this.assets) {
+      // only books this socket already delivered: a subscribe still unanswered (a busy venue)
+      // is the first-book watchdog's business, not evidence of a stall
+      if (a.sinceMs === null || !a.gotBook) continue
+      const t = activity.lastActivityMs(ticker)
+      if (t === undefined || t <= this.lastFeedMs || t < a.sinceMs) continue
+      if (this.suspect === null || t < this.suspect.atMs) this.suspect = { atMs: t, ticker }
+    }
+    const grace = this.ctx.stallGraceMs ?? 5000
+    if (this.suspect === null || nowMs - this.suspect.atMs < grace) return
+    this.ctx.metrics.connectionStalls++
+    this.stallReason = `stalled: no book data for ${nowMs - this.lastFeedMs} ms while the firehose showed ${this.suspect.ticker} active ${nowMs - this.suspect.atMs} ms ago`
+  }
 
   /** How the shared Kalshi feed (sequencing.ts) routes this connection's events. */
   private readonly feed: KalshiFeedHooks = {
@@ -168,6 +210,7 @@ export class KalshiConnection extends AssetTable<AssetState> implements Connecti
       const a = this.assets.get(ev.marketId)
       if (a === undefined) return false
       a.lastMsgMs = recvTs
+      this.lastFeedMs = recvTs
       if (ev.kind === "binary_snapshot") a.gotBook = true
       return true
     },

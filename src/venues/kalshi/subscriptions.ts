@@ -18,6 +18,9 @@
  * - "already subscribed" puts the tickers back to wait, retried once the open commands are
  *   answered or at the next watchdog pass; after `MAX_REFUSALS` refusals in a row the socket
  *   is replaced (a fresh socket holds nothing), through the connection's shared backoff;
+ * - "26 Subscription market limit exceeded": the venue caps the markets of one subscription at a
+ *   number it does not publish, so the refused batch is halved and sent again at once, and later
+ *   subscribes of this socket are cut to that size (down to one market per subscription);
  * - other refusals (e.g. "16 Market not found") leave the ticker to the first-book watchdog;
  * - a command unanswered for `COMMAND_TIMEOUT_MS` is taken as lost, so it blocks nothing;
  * - a resync (seq gap) goes out at once, but a second one for the same tickers within
@@ -32,6 +35,8 @@ const BOOK: Channel = "orderbook_delta"
 
 export const ALREADY_SUBSCRIBED = 6
 export const UNKNOWN_SUBSCRIPTION = 7
+/** "Subscription market limit exceeded": one subscription may hold only so many markets (value unpublished) */
+export const MARKET_LIMIT = 26
 /** "already subscribed" answers in a row for one ticker before the socket is replaced */
 export const MAX_REFUSALS = 3
 /** a group resynced again within this long waits for the next watchdog pass */
@@ -79,6 +84,8 @@ export class KalshiSubscriptions {
   /** tickers wanted without a live book channel, since when */
   private readonly downSince = new Map<string, number>()
   private connected = false
+  /** most tickers per `subscribe`, learnt from "26 Subscription market limit exceeded" */
+  private maxPerSubscribe = Number.POSITIVE_INFINITY
   /** set when the socket should be replaced (repeated "already subscribed") */
   reconnectReason: string | null = null
 
@@ -255,6 +262,10 @@ export class KalshiSubscriptions {
             }
           }
           this.want(tickers, nowMs, true)
+        } else if (code === MARKET_LIMIT) {
+          this.maxPerSubscribe = Math.max(1, Math.min(this.maxPerSubscribe, Math.floor(tickers.length / 2)))
+          this.hooks.notice(`the venue caps markets per subscription below ${tickers.length}; subscribing in batches of ${this.maxPerSubscribe}`)
+          this.want(tickers, nowMs)
         }
         // other refusals: the tickers stay without a subscription; the first-book watchdog retries them
       }
@@ -368,10 +379,14 @@ export class KalshiSubscriptions {
     for (const [t, now] of this.waiting) if (now && !held.has(t)) ready.push(t)
     if (ready.length === 0) return
     for (const t of ready) this.waiting.delete(t)
-    const g: Group = { tickers: new Set(ready), sids: {}, awaiting: new Set(KALSHI_CHANNELS), retired: false, removedEarly: [] }
-    for (const t of ready) this.groupOf.set(t, g)
-    const id = this.hooks.command("subscribe", { channels: KALSHI_CHANNELS, market_tickers: ready })
-    this.commands.set(id, { kind: "subscribe", group: g, sentAtMs: nowMs })
-    this.hooks.subscribing(ready, nowMs)
+    const size = Math.min(ready.length, this.maxPerSubscribe)
+    for (let i = 0; i < ready.length; i += size) {
+      const batch = ready.slice(i, i + size)
+      const g: Group = { tickers: new Set(batch), sids: {}, awaiting: new Set(KALSHI_CHANNELS), retired: false, removedEarly: [] }
+      for (const t of batch) this.groupOf.set(t, g)
+      const id = this.hooks.command("subscribe", { channels: KALSHI_CHANNELS, market_tickers: batch })
+      this.commands.set(id, { kind: "subscribe", group: g, sentAtMs: nowMs })
+      this.hooks.subscribing(batch, nowMs)
+    }
   }
 }

@@ -62,6 +62,14 @@ export class PolymarketConnection extends AssetTable<AssetState> implements Conn
     return { count: this.markets.size, sinceMs: this.markets.size > 0 ? this.downSinceMs : null }
   }
 
+  /** Polymarket answers a subscribe with the asset's `book`: that is its confirmation. */
+  liveSubscriptions(): number {
+    if (this.send === null) return 0
+    let n = 0
+    for (const a of this.assets.values()) if (a.gotBook) n++
+    return n
+  }
+
   attach(send: (text: string) => void, nowMs: number): void {
     this.send = send
     this.downSinceMs = null
