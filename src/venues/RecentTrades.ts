@@ -19,9 +19,10 @@ type TradeIdentity = Pick<TradeRow, "market_id" | "outcome_id" | "price" | "size
 /** The identity key, or null when the trade has neither an id nor a venue timestamp. */
 export const tradeKey = (t: TradeIdentity): string | null => {
   if (t.trade_id === null && t.source_ts === null) return null
-  // "\u0000" cannot occur in venue ids, so fields never run into each other
-  return `${t.market_id}\u0000${t.outcome_id}\u0000${t.price}\u0000${t.size}\u0000${t.side}\u0000` +
-    (t.trade_id !== null ? `id:${t.trade_id}` : `ts:${t.source_ts}`)
+  // "\u0000" cannot occur in venue ids, so fields never run into each other. join() makes one
+  // flat string: a template literal leaves a tree of concatenation nodes per key, which the
+  // memory of a minute of trades kept (4 MB of them at 10,000 books, bench P5)
+  return [t.market_id, t.outcome_id, t.price, t.size, t.side, t.trade_id !== null ? `id:${t.trade_id}` : `ts:${t.source_ts}`].join("\u0000")
 }
 
 export class RecentTrades {
