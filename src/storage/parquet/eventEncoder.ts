@@ -208,11 +208,7 @@ function deltaBinaryPacked(out: Bytes, values: Float64Array, n: number): void {
       if (d < min) min = d
     }
     out.zigzag(min)
-    let maxAll = 0
-    for (let k = 0; k < count; k++) {
-      deltas[k] = deltas[k]! - min
-      if (deltas[k]! > maxAll) maxAll = deltas[k]!
-    }
+    for (let k = 0; k < count; k++) deltas[k] = deltas[k]! - min
     const widthsAt = out.len
     out.ensure(DELTA_MINIBLOCKS)
     out.len += DELTA_MINIBLOCKS
@@ -225,12 +221,13 @@ function deltaBinaryPacked(out: Bytes, values: Float64Array, n: number): void {
       const to = Math.min(count, from + DELTA_MINI)
       let max = 0
       for (let k = from; k < to; k++) if (deltas[k]! > max) max = deltas[k]!
+      // past 2^53 the double arithmetic above is no longer exact: refuse rather than write a wrong number
+      if (max > Number.MAX_SAFE_INTEGER) throw new EventEncodeError(`a difference of ${max} between neighbouring INT64 values is past 2^53`)
       const width = max < 4294967296 ? bitWidthOf(max) : Math.ceil(Math.log2(max + 1))
       out.buf[widthsAt + m] = width
       if (width <= 32) bitPack(out, deltas, from, to - from, width, DELTA_MINI)
       else bitPackWide(out, deltas, from, to - from, width, DELTA_MINI)
     }
-    void maxAll
   }
 }
 

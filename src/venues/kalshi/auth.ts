@@ -68,3 +68,11 @@ export const kalshiWsSignedPath = (wsUrl: string): string => {
     return KALSHI_WS_PATH
   }
 }
+
+/** The headers of a WebSocket handshake to `wsUrl`: a signed GET of its path. */
+export const kalshiWsHandshakeHeaders = (
+  credentials: { readonly keyId: string; readonly privateKey: KalshiAuthInput["privateKeyPem"] },
+  wsUrl: string,
+  nowMs: number
+): Record<string, string> =>
+  kalshiAuthHeaders({ keyId: credentials.keyId, privateKeyPem: credentials.privateKey, method: "GET", path: kalshiWsSignedPath(wsUrl), nowMs })

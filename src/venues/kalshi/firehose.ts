@@ -1,6 +1,6 @@
 import { notice } from "../AssetTable.js"
 import type { ConnectionDriver, IngestContext } from "../VenueDriver.js"
-import { kalshiAuthHeaders, kalshiWsSignedPath } from "./auth.js"
+import { kalshiWsHandshakeHeaders } from "./auth.js"
 import type { KalshiCredentials } from "./stream.js"
 
 /**
@@ -29,13 +29,7 @@ export class KalshiFirehose implements ConnectionDriver {
   ) {}
 
   handshakeHeaders(nowMs: number): Record<string, string> {
-    return kalshiAuthHeaders({
-      keyId: this.credentials.keyId,
-      privateKeyPem: this.credentials.privateKey,
-      method: "GET",
-      path: kalshiWsSignedPath(this.url),
-      nowMs
-    })
+    return kalshiWsHandshakeHeaders(this.credentials, this.url, nowMs)
   }
 
   attach(send: (text: string) => void): void {

@@ -12,7 +12,7 @@ import { KalshiSubscriptions } from "./subscriptions.js"
 import { SidSequencer } from "./SidSequencer.js"
 import { applyKalshiEvents, type KalshiFeedHooks, type SeqGapReport } from "./sequencing.js"
 import type { SubscriptionSpec } from "../../domain/Subscription.js"
-import { kalshiAuthHeaders, kalshiWsSignedPath } from "./auth.js"
+import { kalshiWsHandshakeHeaders } from "./auth.js"
 import { decodeKalshiFrame, type KalshiReply } from "./decode.js"
 
 /**
@@ -95,13 +95,7 @@ export class KalshiConnection extends AssetTable<AssetState> implements Connecti
     return this.send === null ? 0 : Math.max(0, this.assets.size - this.subs.unsubscribed().count)
   }
   handshakeHeaders(nowMs: number): Record<string, string> {
-    return kalshiAuthHeaders({
-      keyId: this.credentials.keyId,
-      privateKeyPem: this.credentials.privateKey,
-      method: "GET",
-      path: kalshiWsSignedPath(this.url),
-      nowMs
-    })
+    return kalshiWsHandshakeHeaders(this.credentials, this.url, nowMs)
   }
 
   attach(send: (text: string) => void, nowMs: number): void {
