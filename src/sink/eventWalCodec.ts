@@ -10,7 +10,7 @@
  * No Effect here: the encoder worker loads it.
  */
 import { EVENT_KINDS, type EventRow } from "../domain/EventRow.js"
-import { GrowableBytes } from "../storage/GrowableBytes.js"
+import { GrowableBytes, LITTLE_ENDIAN } from "../storage/GrowableBytes.js"
 import type { EventBatch } from "../storage/parquet/eventBatch.js"
 
 export type EventWalDictionary = { next: number; readonly ids: Map<string, number> }
@@ -125,9 +125,6 @@ const putList = (list: ReadonlyArray<number> | null, at: number): number => {
 }
 
 const lenOf = (list: ReadonlyArray<number> | null): number => (list === null ? -1 : list.length)
-
-/** typed arrays are in the platform's byte order; the lines hold little-endian doubles */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 const swapDoubles = (bytes: Uint8Array, n: number): void => {
   for (let i = 0; i < n * 8; i += 8) {

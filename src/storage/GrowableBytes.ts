@@ -33,3 +33,6 @@ export class GrowableBytes {
     return this.buf.subarray(0, this.len)
   }
 }
+
+/** Typed arrays are in the platform's byte order; Parquet and the write-ahead lines are little-endian. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1

@@ -25,7 +25,7 @@ import type { SchemaElement } from "hyparquet"
 import { ByteWriter } from "hyparquet-writer"
 import { writePageHeader } from "hyparquet-writer/src/datapage.js"
 import { writeMetadata } from "hyparquet-writer/src/metadata.js"
-import { GrowableBytes } from "../GrowableBytes.js"
+import { GrowableBytes, LITTLE_ENDIAN } from "../GrowableBytes.js"
 import { EVENT_LISTS, type EventBatch } from "./eventBatch.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -403,9 +403,6 @@ const writeStringDictionary = (values: ReadonlyArray<string>) => (out: Bytes): n
   }
   return values.length
 }
-
-/** typed arrays are in the platform's byte order; Parquet's is little-endian */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 const writeDoubleDictionary = (dict: DoubleDictionary) => (out: Bytes): number => {
   if (!LITTLE_ENDIAN) {

@@ -11,29 +11,29 @@ import * as fs from "node:fs/promises"
 import { parquetMetadata } from "hyparquet"
 import { EventBatch } from "./eventBatch.js"
 import { EVENT_ENCODER_COLUMNS, encodeEventFile } from "./eventEncoder.js"
-import { exactArrayBuffer, readColumns, readColumnsFromBytes, schemaFor, type TableSpec } from "./table.js"
+import { exactArrayBuffer, readColumnsFromBytes, schemaFor, type TableSpec } from "./table.js"
 
-// The schema: names, types, nullability. The encoding flags describe what eventEncoder.ts writes
-// (it encodes these 17 columns itself): statistics only where a reader prunes with them.
+// The schema: names, types, nullability. How each column is encoded (dictionary, delta, which
+// statistics) is eventEncoder.ts's, which writes these 17 columns itself.
 export const EVENT_TABLE: TableSpec = [
-  { name: "ts_recv", kind: "TIMESTAMP_MS", delta: true },
-  { name: "event_seq", kind: "INT64", delta: true },
-  { name: "kind", kind: "STRING", dictionary: true, stats: false },
-  { name: "market_id", kind: "STRING", dictionary: true },
-  { name: "outcome_id", kind: "STRING", nullable: true, dictionary: true, stats: false },
-  { name: "side", kind: "STRING", nullable: true, dictionary: true, stats: false },
-  { name: "price", kind: "DOUBLE", nullable: true, dictionary: true, stats: false },
-  { name: "size", kind: "DOUBLE", nullable: true, dictionary: true, stats: false },
-  { name: "source_ts", kind: "TIMESTAMP_MS", nullable: true, delta: true, stats: false },
-  { name: "venue_seq", kind: "INT64", nullable: true, delta: true, stats: false },
-  { name: "trade_id", kind: "STRING", nullable: true, stats: false },
-  { name: "reason", kind: "STRING", nullable: true, dictionary: true, stats: false },
-  { name: "book_seq", kind: "INT64", nullable: true, delta: true, stats: false },
+  { name: "ts_recv", kind: "TIMESTAMP_MS" },
+  { name: "event_seq", kind: "INT64" },
+  { name: "kind", kind: "STRING" },
+  { name: "market_id", kind: "STRING" },
+  { name: "outcome_id", kind: "STRING", nullable: true },
+  { name: "side", kind: "STRING", nullable: true },
+  { name: "price", kind: "DOUBLE", nullable: true },
+  { name: "size", kind: "DOUBLE", nullable: true },
+  { name: "source_ts", kind: "TIMESTAMP_MS", nullable: true },
+  { name: "venue_seq", kind: "INT64", nullable: true },
+  { name: "trade_id", kind: "STRING", nullable: true },
+  { name: "reason", kind: "STRING", nullable: true },
+  { name: "book_seq", kind: "INT64", nullable: true },
   // snapshot and checkpoint rows: the ladders, best first (NULL on every other kind)
-  { name: "bid_px", kind: "LIST_DOUBLE", dictionary: true, stats: false },
-  { name: "bid_sz", kind: "LIST_DOUBLE", dictionary: true, stats: false },
-  { name: "ask_px", kind: "LIST_DOUBLE", dictionary: true, stats: false },
-  { name: "ask_sz", kind: "LIST_DOUBLE", dictionary: true, stats: false }
+  { name: "bid_px", kind: "LIST_DOUBLE" },
+  { name: "bid_sz", kind: "LIST_DOUBLE" },
+  { name: "ask_px", kind: "LIST_DOUBLE" },
+  { name: "ask_sz", kind: "LIST_DOUBLE" }
 ]
 
 /** Rows per row group: a reader of one market reads the one or two groups holding it. */
@@ -108,10 +108,7 @@ export interface EventColumns {
   readonly ask_sz: ArrayLike<ReadonlyArray<number> | null>
 }
 
-export async function readEventColumns(filePath: string): Promise<EventColumns> {
-  const c = await readColumns(filePath, EVENT_TABLE.map((s) => s.name))
-  return { ...(c as unknown as Omit<EventColumns, "length">), length: c["ts_recv"]!.length }
-}
+export const readEventColumns = (filePath: string): Promise<EventColumns> => readEventColumnsFor(filePath, null)
 
 /**
  * The rows of an event file that can concern `markets` (their rows and the `""` of
