@@ -5,7 +5,8 @@
  * dictionaries of more than 2^16 values (17-bit indexes), one-value dictionaries (width 0),
  * trade ids with quotes, backslashes and non-ASCII text (the JSON fallback of the line reader),
  * and row groups that cut a market in two. Three readers that are not ours in any way check
- * the file: hyparquet (what the product reads with), DuckDB and Polars.
+ * the file: hyparquet (what the product reads with), DuckDB and Polars; and the product reads
+ * the same events from a file DuckDB wrote.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -14,7 +15,7 @@ import { describe, expect, it } from "vitest"
 import type { EventKind, EventRow } from "../../src/domain/EventRow.js"
 import { decodeEventWalInto, decodeWalText, encodeEventWalLines, newEventWalDictionary } from "../../src/sink/WriteAheadLog.js"
 import { EventBatch } from "../../src/storage/parquet/eventBatch.js"
-import { encodeEventBatch, eventRowAt, marketOrder, readEventColumns } from "../../src/storage/parquet/events.js"
+import { encodeEventBatch, eventRowAt, marketOrder, readEventColumns, readEventColumnsFor } from "../../src/storage/parquet/events.js"
 import { duckdb } from "../sink/sinkTestRows.js"
 import { mulberry32 } from "../support/mulberry32.js"
 
@@ -132,6 +133,18 @@ describe("event-log encoder", () => {
     expect(Array.from(c.trade_id)).toEqual(wide.map((r) => r.trade_id))
     const [[n, distinct, sum]] = (await duckdb(`SELECT count(*), count(DISTINCT trade_id), sum(size * 100)::BIGINT FROM read_parquet('${wideFile}')`)) as [[bigint, bigint, bigint]]
     expect([Number(n), Number(distinct), Number(sum)]).toEqual([70_000, 70_000, wide.reduce((a, r) => a + Math.round(r.size! * 100), 0)])
+  })
+
+  it("reads event files DuckDB wrote (ZSTD, its own row groups and statistics), whole and for one market", async () => {
+    const copied = path.join(dir, "duckdb-events.parquet")
+    await duckdb(`COPY (SELECT * FROM read_parquet('${file}') ORDER BY market_id, event_seq) TO '${copied}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 2048)`)
+    const c = await readEventColumns(copied)
+    expect(Array.from({ length: c.length }, (_, i) => eventRowAt(c, i))).toEqual(inFileOrder)
+    const market = inFileOrder[Math.floor(inFileOrder.length / 2)]!.market_id
+    const one = await readEventColumnsFor(copied, new Set([market]))
+    const got = Array.from({ length: one.length }, (_, i) => eventRowAt(one, i)).filter((r) => r.market_id === market)
+    expect(got).toEqual(inFileOrder.filter((r) => r.market_id === market))
+    expect(one.length).toBeLessThan(c.length)
   })
 
   it("market_id statistics let a reader skip row groups", async () => {
